@@ -1,0 +1,77 @@
+import Link from "next/link";
+import { AuditTable } from "@/components/audit/audit-table";
+import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { listAuditEvents } from "@/db/queries/audit";
+import { listEnvironments, listServiceEnvironmentState, listServices } from "@/db/queries/catalog";
+import { listReleases } from "@/db/queries/releases";
+import { requireActor } from "@/lib/auth/session";
+
+export default async function OverviewPage() {
+  await requireActor();
+  const db = getDb();
+  const environments = listEnvironments(db);
+  const services = listServices(db);
+  const state = listServiceEnvironmentState(db);
+  const active = listReleases(db, 50).filter((r) => !["completed", "aborted", "rolled_back"].includes(r.status));
+  const recent = listAuditEvents(db, {}, { limit: 10 }).events;
+  return (
+    <>
+      <PageHeader title="Overview" description="What runs where, releases in flight, and the latest recorded activity." />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card title="Services by environment" className="lg:col-span-2">
+          {services.length === 0 ? (
+            <EmptyState>No services yet. An administrator adds them under Settings.</EmptyState>
+          ) : (
+            <table className="w-full text-sm" aria-label="Versions by environment">
+              <thead className="text-left text-slate-600">
+                <tr>
+                  <th className="py-1">Service</th>
+                  {environments.map((e) => (
+                    <th key={e.id} className="py-1">
+                      {e.name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {services.map((s) => (
+                  <tr key={s.id} className="border-t border-slate-200">
+                    <td className="py-1.5 font-medium">{s.name}</td>
+                    {environments.map((e) => {
+                      const row = state.find((x) => x.serviceId === s.id && x.environmentId === e.id);
+                      return (
+                        <td key={e.id} className="py-1.5 font-mono text-xs">
+                          {row?.currentVersion ?? <span className="text-slate-400">not deployed</span>}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+        <Card title="Releases in flight">
+          {active.length === 0 ? (
+            <EmptyState>No release is in flight.</EmptyState>
+          ) : (
+            <ul className="space-y-1 text-sm">
+              {active.map((r) => (
+                <li key={r.id}>
+                  {r.service} <span className="font-mono">{r.version}</span> — {r.status.replace(/_/g, " ")}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+      <Card title="Latest activity" className="mt-6">
+        <AuditTable events={recent} />
+        <Link href="/audit" className="mt-2 inline-block text-sm text-sky-700 underline">
+          Full audit timeline
+        </Link>
+      </Card>
+    </>
+  );
+}

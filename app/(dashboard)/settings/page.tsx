@@ -1,0 +1,29 @@
+import Link from "next/link";
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { authorizePage } from "@/lib/auth/session";
+
+export default async function SettingsPage() {
+  const { allowed } = await authorizePage("user.read", "/settings");
+  if (!allowed) return <Forbidden what="change settings" />;
+  const sections = [
+    { href: "/settings/users", title: "Users and roles", text: "Create accounts, grant and revoke roles, disable accounts." },
+    { href: "/settings/services", title: "Services", text: "Services and their deploy targets (driver and settings)." },
+    { href: "/settings/environments", title: "Environments", text: "Staging, production and any others you deploy to." },
+  ];
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <ul className="grid gap-4 sm:grid-cols-3">
+        {sections.map((s) => (
+          <li key={s.href}>
+            <Link href={s.href} className="block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400">
+              <span className="font-semibold">{s.title}</span>
+              <span className="mt-1 block text-sm text-slate-600">{s.text}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

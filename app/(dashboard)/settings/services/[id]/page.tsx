@@ -1,0 +1,41 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { ServiceFields } from "@/components/settings/service-fields";
+import { ActionForm } from "@/components/ui/action-form";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { findService } from "@/db/queries/catalog";
+import { authorizePage } from "@/lib/auth/session";
+import { deleteServiceAction, updateServiceAction } from "../actions";
+
+export const metadata: Metadata = { title: "Edit service" };
+
+export default async function EditServicePage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const { allowed } = await authorizePage("service.manage", "/settings/services/[id]");
+  if (!allowed) return <Forbidden what="manage services" />;
+  const service = /^\d+$/.test(id) ? findService(getDb(), Number(id)) : undefined;
+  if (!service) notFound();
+  return (
+    <>
+      <PageHeader title={`Service ${service.name}`} />
+      <Card title="Edit" className="mb-6">
+        <ServiceFields action={updateServiceAction} submitLabel="Save service" values={service} />
+      </Card>
+      <Card title="Danger zone">
+        <ActionForm
+          action={deleteServiceAction}
+          submitLabel="Delete service"
+          variant="danger"
+          confirm={`Delete service ${service.name}?`}
+          successHref="/settings/services"
+          aria-label="Delete service"
+        >
+          <input type="hidden" name="id" value={service.id} />
+          <input type="hidden" name="rowVersion" value={service.rowVersion} />
+        </ActionForm>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,167 @@
+"use client";
+
+import { type FormEvent, type ReactNode, createContext, startTransition, useActionState, useContext, useEffect, useId, useRef } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/actions/result";
+
+type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
+
+const ResultContext = createContext<ActionResult | null>(null);
+
+/**
+ * A form bound to a server action: shows the action's message and per-field errors, keeps what
+ * the user typed when the server refuses it, and optionally clears itself on success.
+ */
+export function ActionForm(props: {
+  action: Action;
+  children: ReactNode;
+  submitLabel: string;
+  pendingLabel?: string;
+  successMessage?: string;
+  resetOnSuccess?: boolean;
+  /** Navigate here after success (e.g. back to a list after a delete). */
+  successHref?: string;
+  confirm?: string;
+  className?: string;
+  variant?: "primary" | "danger" | "secondary";
+  "aria-label"?: string;
+}) {
+  const [state, dispatch, pending] = useActionState<ActionResult | null, FormData>(props.action, null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  const router = useRouter();
+  const { resetOnSuccess, successHref } = props;
+  useEffect(() => {
+    if (!state?.ok) return;
+    if (resetOnSuccess) formRef.current?.reset();
+    if (successHref) router.push(successHref);
+  }, [state, resetOnSuccess, successHref, router]);
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    if (props.confirm && !window.confirm(props.confirm)) return;
+    const data = new FormData(e.currentTarget);
+    startTransition(() => dispatch(data));
+  }
+
+  const color =
+    props.variant === "danger"
+      ? "bg-red-700 text-white hover:bg-red-800"
+      : props.variant === "secondary"
+        ? "border border-slate-300 bg-white hover:bg-slate-100"
+        : "bg-slate-900 text-white hover:bg-slate-800";
+
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className={props.className ?? "space-y-3"} aria-label={props["aria-label"]}>
+      <ResultContext.Provider value={state}>{props.children}</ResultContext.Provider>
+      <div className="flex items-center gap-3">
+        <button type="submit" disabled={pending} className={`rounded px-3 py-1.5 text-sm font-medium disabled:opacity-60 ${color}`}>
+          {pending ? (props.pendingLabel ?? "Saving…") : props.submitLabel}
+        </button>
+        {state && !state.ok && (
+          <p role="alert" className="text-sm text-red-700" data-code={state.code}>
+            {state.message}
+          </p>
+        )}
+        {state?.ok && props.successMessage && (
+          <p role="status" className="text-sm text-emerald-700">
+            {props.successMessage}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function useFieldErrors(name: string): string[] | undefined {
+  const state = useContext(ResultContext);
+  return state && !state.ok ? state.fieldErrors?.[name] : undefined;
+}
+
+const inputClass = "mt-1 w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm aria-[invalid=true]:border-red-600";
+
+/** Labelled input / textarea / select with its field errors announced and linked. */
+export function Field(props: {
+  name: string;
+  label: string;
+  type?: string;
+  defaultValue?: string | number;
+  hint?: string;
+  multiline?: boolean;
+  rows?: number;
+  options?: { value: string; label: string }[];
+  required?: boolean;
+  autoComplete?: string;
+  className?: string;
+}) {
+  const errors = useFieldErrors(props.name);
+  const id = `field-${props.name}-${useId().replace(/:/g, "")}`;
+  const describedBy = [props.hint ? `${id}-hint` : null, errors ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  const common = {
+    id,
+    name: props.name,
+    defaultValue: props.defaultValue,
+    required: props.required,
+    "aria-invalid": errors ? true : undefined,
+    "aria-describedby": describedBy,
+    className: inputClass,
+  };
+  return (
+    <div className={props.className}>
+      <label htmlFor={id} className="block text-sm font-medium">
+        {props.label}
+      </label>
+      {props.options ? (
+        <select {...common}>
+          {props.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      ) : props.multiline ? (
+        <textarea {...common} rows={props.rows ?? 4} className={`${inputClass} font-mono`} />
+      ) : (
+        <input {...common} type={props.type ?? "text"} autoComplete={props.autoComplete} />
+      )}
+      {props.hint && (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+          {props.hint}
+        </p>
+      )}
+      {errors && (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {errors.join(" ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A group of checkboxes submitted under one name (e.g. roles). */
+export function CheckboxGroup(props: { name: string; legend: string; options: { value: string; label: string }[]; checked?: readonly string[] }) {
+  const errors = useFieldErrors(props.name);
+  return (
+    <fieldset aria-invalid={errors ? true : undefined}>
+      <legend className="text-sm font-medium">{props.legend}</legend>
+      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+        {props.options.map((o) => (
+          <label key={o.value} className="flex items-center gap-1.5 text-sm">
+            <input type="checkbox" name={props.name} value={o.value} defaultChecked={props.checked?.includes(o.value)} />
+            {o.label}
+          </label>
+        ))}
+      </div>
+      {errors && <p className="mt-1 text-sm text-red-700">{errors.join(" ")}</p>}
+    </fieldset>
+  );
+}
+
+export function Checkbox(props: { name: string; label: string; defaultChecked?: boolean }) {
+  return (
+    <label className="flex items-center gap-2 text-sm">
+      <input type="checkbox" name={props.name} defaultChecked={props.defaultChecked} />
+      {props.label}
+    </label>
+  );
+}

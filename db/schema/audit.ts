@@ -1,0 +1,35 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * Append-only, hash-chained audit log (REQUIREMENTS M1, M2). Triggers created in a custom
+ * migration reject UPDATE and DELETE; `hash` covers `prev_hash` and every other column.
+ * actor_id is deliberately not a foreign key: the record must outlive the account.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: integer("id").primaryKey(),
+    createdAt: integer("created_at").notNull(),
+    actorId: integer("actor_id"),
+    /** Human-readable actor (email, or "system"/"worker"). */
+    actorLabel: text("actor_label").notNull(),
+    /** JSON array of the roles the actor acted under. */
+    roles: text("roles").notNull(),
+    action: text("action").notNull(),
+    subjectType: text("subject_type"),
+    subjectId: text("subject_id"),
+    environment: text("environment"),
+    /** Canonical JSON (sorted keys) of the event details. */
+    details: text("details").notNull(),
+    requestId: text("request_id"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    index("audit_action").on(t.action, t.id),
+    index("audit_actor").on(t.actorLabel, t.id),
+    index("audit_environment").on(t.environment, t.id),
+    index("audit_subject").on(t.subjectType, t.subjectId, t.id),
+    index("audit_created").on(t.createdAt),
+  ],
+);

@@ -1,0 +1,75 @@
+import type { Db } from "./connection";
+import { hasUsers, grantRole, insertUser } from "./queries/users";
+import { insertEnvironment, insertService } from "./queries/catalog";
+import { writeTransaction } from "./transaction";
+import { recordAudit } from "@/lib/audit/record";
+import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
+import { hashPassword } from "@/lib/domain/password";
+import type { Role } from "@/lib/domain/roles";
+
+/** Documented demo password (README). Demo accounts are refused at sign-in outside demo mode. */
+export const DEMO_PASSWORD = "flightdeck-demo";
+
+export const DEMO_ACCOUNTS: { email: string; name: string; roles: Role[] }[] = [
+  { email: "captain@flightdeck.local", name: "Casey Captain", roles: ["release_captain"] },
+  { email: "sentinel@flightdeck.local", name: "Sam Sentinel", roles: ["sentinel"] },
+  { email: "sentinel2@flightdeck.local", name: "Sasha Sentinel", roles: ["sentinel"] },
+  { email: "owner@flightdeck.local", name: "Olivia Owner", roles: ["service_owner"] },
+  { email: "oncall@flightdeck.local", name: "Omar On-call", roles: ["oncall"] },
+  { email: "security@flightdeck.local", name: "Sekou Security", roles: ["security"] },
+  { email: "lead@flightdeck.local", name: "Lee Lead", roles: ["eng_lead"] },
+  { email: "feature@flightdeck.local", name: "Farah Feature", roles: ["feature_owner"] },
+  { email: "dev@flightdeck.local", name: "Dana Developer", roles: ["developer"] },
+  { email: "viewer@flightdeck.local", name: "Val Viewer", roles: ["viewer"] },
+  { email: "admin@flightdeck.local", name: "Ada Admin", roles: ["admin"] },
+  // Holds two roles, to show separation of duties (cannot approve what they drive).
+  { email: "captain-sentinel@flightdeck.local", name: "Kit Captain-Sentinel", roles: ["release_captain", "sentinel"] },
+];
+
+/** Seeds demo accounts, the two environments and a sample service; only into an empty database. */
+export async function seedDemo(db: Db): Promise<boolean> {
+  if (hasUsers(db)) return false;
+  const hashes = await Promise.all(DEMO_ACCOUNTS.map(() => hashPassword(DEMO_PASSWORD)));
+  const now = Date.now();
+  const system = { kind: "system", label: "system" } as const;
+  writeTransaction(db, (tx) => {
+    if (hasUsers(tx)) return;
+    DEMO_ACCOUNTS.forEach((account, i) => {
+      const user = insertUser(tx, { email: account.email, name: account.name, passwordHash: hashes[i]!, demo: true, createdAt: now });
+      for (const role of account.roles) grantRole(tx, { userId: user.id, role, grantedBy: null, at: now });
+      recordAudit(tx, {
+        actor: system,
+        action: "user.create",
+        subjectType: "user",
+        subjectId: user.id,
+        details: { email: user.email, roles: account.roles, demo: true },
+        at: now,
+      });
+    });
+    for (const [i, env] of [
+      { name: "staging", description: "Pre-production: developers may deploy here.", production: false },
+      { name: "production", description: "Customer traffic: approvals, security gate and freezes apply.", production: true },
+    ].entries()) {
+      const row = insertEnvironment(tx, { ...env, sortOrder: i, createdAt: now });
+      recordAudit(tx, { actor: system, action: "environment.create", subjectType: "environment", subjectId: row.id, environment: row.name, details: env, at: now });
+    }
+    const service = insertService(tx, {
+      name: "sample-api",
+      description: "Sample HTTP service shipped with Flightdeck; its versions can be made slow or failing.",
+      owner: "Platform team",
+      deployTarget: JSON.stringify(DEFAULT_LOCAL_TARGET),
+      createdAt: now,
+      updatedAt: now,
+    });
+    recordAudit(tx, {
+      actor: system,
+      action: "service.create",
+      subjectType: "service",
+      subjectId: service.id,
+      details: { name: service.name, deployTarget: DEFAULT_LOCAL_TARGET },
+      at: now,
+    });
+    recordAudit(tx, { actor: system, action: "system.seed", details: { accounts: DEMO_ACCOUNTS.length }, at: now });
+  });
+  return true;
+}

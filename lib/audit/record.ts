@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import type { Executor } from "@/db/connection";
+import { insertAuditEvent, lastAuditLink } from "@/db/queries/audit";
+import { type AnyActor, actorLabel } from "@/lib/domain/actor";
+import type { AuditAction } from "@/lib/domain/audit-actions";
+import { GENESIS_HASH, canonicalJson, hashEvent } from "@/lib/domain/audit-chain";
+
+export interface AuditInput {
+  actor: AnyActor;
+  action: AuditAction;
+  /** Roles the actor acted under; defaults to all of the actor's roles. */
+  roles?: readonly string[];
+  subjectType?: string;
+  subjectId?: string | number;
+  environment?: string;
+  details?: Record<string, unknown>;
+  requestId?: string;
+  at?: number;
+}
+
+/**
+ * Appends one event to the hash chain. Call it inside the same (IMMEDIATE) transaction as the
+ * state change it describes, so that neither commits without the other (DESIGN rule 6).
+ */
+export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash: string } {
+  const last = lastAuditLink(tx);
+  const row = {
+    id: (last?.id ?? 0) + 1,
+    createdAt: input.at ?? Date.now(),
+    actorId: input.actor.kind === "user" ? input.actor.id : null,
+    actorLabel: actorLabel(input.actor),
+    roles: JSON.stringify(input.roles ?? (input.actor.kind === "user" ? input.actor.roles : [])),
+    action: input.action,
+    subjectType: input.subjectType ?? null,
+    subjectId: input.subjectId === undefined ? null : String(input.subjectId),
+    environment: input.environment ?? null,
+    details: canonicalJson(input.details ?? {}),
+    requestId: input.requestId ?? randomUUID(),
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  const hash = hashEvent(row);
+  insertAuditEvent(tx, { ...row, hash });
+  return { id: row.id, hash };
+}

@@ -1,0 +1,41 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import type { Actor } from "@/lib/domain/actor";
+import { type Permission, can } from "@/lib/domain/permissions";
+import { recordDenial } from "@/lib/services/authz/record-denial";
+import { type ActorState, loadActor } from "./load-actor";
+import { authOptions } from "./options";
+
+/** The signed-in person for this request, roles fresh from the database (memoized per request). */
+export const currentActorState = cache(async (): Promise<ActorState> => {
+  const session = await getServerSession(authOptions());
+  const id = Number(session?.userId);
+  if (!Number.isInteger(id) || id <= 0) return { status: "none" };
+  return loadActor(id);
+});
+
+export async function currentActor(): Promise<Actor | null> {
+  const state = await currentActorState();
+  return state.status === "ok" ? state.actor : null;
+}
+
+/** For pages: the actor, or a redirect to sign-in (with a reason when the account was disabled). */
+export async function requireActor(): Promise<Actor> {
+  const state = await currentActorState();
+  if (state.status === "ok") return state.actor;
+  redirect(state.status === "disabled" ? "/sign-in?error=AccountDisabled" : "/sign-in");
+}
+
+/**
+ * For pages guarded by a permission: the actor and whether they may see it. A refusal is
+ * recorded as an `authz.denied` audit event, like a refused action.
+ */
+export async function authorizePage(permission: Permission, page: string): Promise<{ actor: Actor; allowed: boolean }> {
+  const actor = await requireActor();
+  const allowed = can(actor.roles, permission);
+  if (!allowed) recordDenial(actor, `page:${page}`, permission, randomUUID());
+  return { actor, allowed };
+}

@@ -1,0 +1,22 @@
+import type { Role } from "./roles";
+
+/** A signed-in person as loaded from the database for one request. */
+export interface Actor {
+  kind: "user";
+  id: number;
+  email: string;
+  name: string;
+  roles: Role[];
+}
+
+/** The system itself (seed, worker, scheduler) acting without a person. */
+export interface SystemActor {
+  kind: "system";
+  label: "system" | "worker";
+}
+
+export type AnyActor = Actor | SystemActor;
+
+export function actorLabel(actor: AnyActor): string {
+  return actor.kind === "user" ? actor.email : actor.label;
+}

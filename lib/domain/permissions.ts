@@ -1,0 +1,36 @@
+import type { Role } from "./roles";
+import { ROLES } from "./roles";
+
+/**
+ * The one permission table (REQUIREMENTS A3): `resource.verb` -> roles allowed.
+ * Policy (security gate, freezes, separation of duties) is decided elsewhere; this only says
+ * whether a role may attempt the verb at all.
+ */
+const EVERYONE: readonly Role[] = ROLES;
+
+export const PERMISSIONS = {
+  "dashboard.read": EVERYONE,
+  "audit.read": EVERYONE,
+  "audit.export": ["admin", "security", "sentinel", "release_captain", "oncall", "eng_lead"],
+  "user.read": ["admin"],
+  "user.manage": ["admin"],
+  "service.manage": ["admin"],
+  "environment.manage": ["admin"],
+  "release.read": EVERYONE,
+  "release.create": ["release_captain", "developer"],
+  "approval.read": EVERYONE,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** True when any of the roles grants the permission. */
+export function can(roles: readonly Role[], permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return roles.some((r) => allowed.includes(r));
+}
+
+/** Roles of the actor that grant the permission (recorded in the audit event). */
+export function rolesGranting(roles: readonly Role[], permission: Permission): Role[] {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return roles.filter((r) => allowed.includes(r));
+}

@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : ["1", "true", "yes", "on"].includes(v)));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  FLIGHTDECK_DB: z.string().min(1).default("data/flightdeck.db"),
+  /** Demo accounts may sign in only while this is on; `npm start` decides the default. */
+  FLIGHTDECK_DEMO: flag,
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_NAME: z.string().min(1).default("Single sign-on"),
+  SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  SIGNIN_WINDOW_MINUTES: z.coerce.number().min(1).default(15),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let parsed: Env | undefined;
+
+/** Environment parsed once with zod; a bad value fails loudly at start, naming the variable. */
+export function env(): Env {
+  if (!parsed) {
+    const result = envSchema.safeParse(process.env);
+    if (!result.success) {
+      const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`Invalid environment: ${detail}`);
+    }
+    parsed = result.data;
+  }
+  return parsed;
+}
+
+export function demoMode(): boolean {
+  return env().FLIGHTDECK_DEMO === true;
+}
+
+export function oidcConfigured(): boolean {
+  const e = env();
+  return Boolean(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET);
+}

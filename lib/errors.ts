@@ -1,0 +1,63 @@
+/** Errors a service may throw on purpose; anything else is INTERNAL and never shown raw. */
+export const ERROR_CODES = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "INVALID",
+  "CONFLICT",
+  "PRECONDITION_FAILED",
+  "BLOCKED",
+  "INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fieldErrors?: Record<string, string[]>,
+    readonly reasons?: string[],
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = "Please sign in.") {
+    super("UNAUTHENTICATED", message);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(
+    message: string,
+    readonly permission?: string,
+  ) {
+    super("FORBIDDEN", message);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super("NOT_FOUND", `${what} was not found.`);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string, fieldErrors?: Record<string, string[]>) {
+    super("CONFLICT", message, fieldErrors);
+  }
+}
+export class InvalidError extends AppError {
+  constructor(message: string, fieldErrors?: Record<string, string[]>) {
+    super("INVALID", message, fieldErrors);
+  }
+}
+export class PreconditionError extends AppError {
+  constructor(message: string) {
+    super("PRECONDITION_FAILED", message);
+  }
+}
+export class BlockedError extends AppError {
+  constructor(reasons: string[]) {
+    super("BLOCKED", reasons.join(" "), undefined, reasons);
+  }
+}

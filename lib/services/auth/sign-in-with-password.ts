@@ -1,0 +1,65 @@
+import "server-only";
+import { getDb } from "@/db/client";
+import { findUserByEmail, recentFailures, recordSignInAttempt, rolesOfUser } from "@/db/queries/users";
+import { writeTransaction } from "@/db/transaction";
+import { recordAudit } from "@/lib/audit/record";
+import type { AnyActor } from "@/lib/domain/actor";
+import { verifyPassword } from "@/lib/domain/password";
+import { throttleMessage, throttleUntil } from "@/lib/domain/throttle";
+import { demoMode, env } from "@/lib/env";
+
+export type SignInOutcome = { ok: true; userId: number } | { ok: false; message: string };
+
+const WRONG = "Email or password is incorrect.";
+
+/** Checks a password sign-in under the throttle; every outcome is recorded and audited. */
+export async function signInWithPassword(
+  input: { email: string; password: string; address: string },
+  now = Date.now(),
+): Promise<SignInOutcome> {
+  const db = getDb();
+  const email = input.email.trim().toLowerCase();
+  const { SIGNIN_MAX_FAILURES, SIGNIN_WINDOW_MINUTES } = env();
+  const windowMs = SIGNIN_WINDOW_MINUTES * 60_000;
+
+  const until = throttleUntil(recentFailures(db, email, input.address, now - windowMs), now, SIGNIN_MAX_FAILURES, windowMs);
+  if (until !== null) {
+    const message = throttleMessage(until, now);
+    writeTransaction(db, (tx) =>
+      recordAudit(tx, {
+        actor: { kind: "system", label: "system" },
+        action: "auth.sign_in_throttled",
+        subjectType: "account",
+        subjectId: email,
+        details: { email, address: input.address, retryAt: new Date(until).toISOString() },
+        at: now,
+      }),
+    );
+    return { ok: false, message };
+  }
+
+  const user = findUserByEmail(db, email);
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash);
+  let refusal: string | null = null;
+  if (!user || !passwordOk) refusal = WRONG;
+  else if (user.disabled) refusal = "This account is disabled. Ask an administrator to enable it.";
+  else if (user.demo && !demoMode()) refusal = "Demo accounts can only sign in while demo mode is on.";
+
+  const actor: AnyActor = user
+    ? { kind: "user", id: user.id, email: user.email, name: user.name, roles: [] }
+    : { kind: "system", label: "system" };
+  writeTransaction(db, (tx) => {
+    // Every refused attempt counts toward the throttle, whatever the reason.
+    recordSignInAttempt(tx, { email, address: input.address, success: refusal === null, at: now });
+    recordAudit(tx, {
+      actor,
+      roles: refusal === null && user ? rolesOfUser(tx, user.id) : [],
+      action: refusal === null ? "auth.sign_in" : "auth.sign_in_failed",
+      subjectType: "account",
+      subjectId: email,
+      details: refusal === null ? { method: "password", address: input.address } : { method: "password", address: input.address, reason: refusal },
+      at: now,
+    });
+  });
+  return refusal === null && user ? { ok: true, userId: user.id } : { ok: false, message: refusal ?? WRONG };
+}
