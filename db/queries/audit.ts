@@ -68,17 +68,6 @@ export function* iterateAuditEvents(db: Executor, filter: AuditFilter, pageSize 
   }
 }
 
-/** Distinct values for the filter drop-downs. */
-export function auditFilterOptions(db: Executor) {
-  const actions = db.selectDistinct({ v: auditEvents.action }).from(auditEvents).all().map((r) => r.v);
-  const environments = db
-    .selectDistinct({ v: auditEvents.environment })
-    .from(auditEvents)
-    .all()
-    .flatMap((r) => (r.v ? [r.v] : []));
-  return { actions: actions.sort(), environments: environments.sort() };
-}
-
 /** Raw rows in id order for chain verification: the fastest path better-sqlite3 offers. */
 export function iterateAuditChainRows(sqlite: Database.Database): IterableIterator<unknown[]> {
   return sqlite
