@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
 
 export const environments = sqliteTable(
@@ -156,4 +156,23 @@ export const jobs = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (t) => [uniqueIndex("jobs_idempotency").on(t.idempotencyKey), index("jobs_claim").on(t.status, t.runAt)],
+);
+
+/** Per-second, per-variant request aggregates written by the local router (REQUIREMENTS I1). */
+export const metricSamples = sqliteTable(
+  "metric_samples",
+  {
+    serviceId: integer("service_id").notNull(),
+    environmentId: integer("environment_id").notNull(),
+    second: integer("second").notNull(),
+    variant: text("variant", { enum: ["baseline", "canary"] }).notNull(),
+    version: text("version").notNull(),
+    requests: integer("requests").notNull(),
+    errors5xx: integer("errors_5xx").notNull(),
+    p50Ms: real("p50_ms").notNull(),
+    p95Ms: real("p95_ms").notNull(),
+    p99Ms: real("p99_ms").notNull(),
+    meanMs: real("mean_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.environmentId, t.second, t.variant] })],
 );

@@ -1,0 +1,177 @@
+// Weighted HTTP router of the local driver (REQUIREMENTS H1): the data plane. It runs as its own
+// process so that restarting Flightdeck never interrupts traffic. It splits requests between the
+// stable and the canary version by the recorded weight, measures every request per version and
+// writes per-second aggregates to SQLite in batches.
+//
+// Environment: ROUTER_PORT (traffic), ROUTER_ADMIN_PORT (control, 127.0.0.1 only), ROUTER_STATE
+// (JSON state file), ROUTER_OPS (append-only log of applied operations), FLIGHTDECK_DB (metrics),
+// ROUTER_SERVICE_ID, ROUTER_ENVIRONMENT_ID.
+import Database from "better-sqlite3";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import http from "node:http";
+
+const port = Number(process.env.ROUTER_PORT ?? 4000);
+const adminPort = Number(process.env.ROUTER_ADMIN_PORT ?? port + 1);
+const stateFile = process.env.ROUTER_STATE ?? `router-${port}.json`;
+const serviceId = Number(process.env.ROUTER_SERVICE_ID ?? 0);
+const environmentId = Number(process.env.ROUTER_ENVIRONMENT_ID ?? 0);
+
+/**
+ * The router's own record: current split plus every operation it applied, in order. Written
+ * atomically, so after any crash the split and the record of what was applied agree.
+ * @type {{ stable: {version: string, port: number} | null, canary: {version: string, port: number} | null, weight: number, ops: {opId: string, at: number, weight: number}[] }}
+ */
+let state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { stable: null, canary: null, weight: 0, ops: [] };
+
+function saveState() {
+  const tmp = `${stateFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, stateFile); // atomic: a crash leaves the old or the new state, never half
+}
+
+// ---- traffic -------------------------------------------------------------------------------
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let served = 0;
+
+/** Smooth deterministic split: exactly `weight` of every 100 consecutive requests go to the canary. */
+function pickCanary() {
+  const w = state.canary ? state.weight : 0;
+  const n = served++;
+  return Math.floor(((n + 1) * w) / 100) > Math.floor((n * w) / 100);
+}
+
+const buckets = new Map(); // key `${second}|${variant}|${version}` -> {latencies: number[], errors: number}
+
+function record(variant, version, ms, status) {
+  const second = Math.floor(Date.now() / 1000);
+  const key = `${second}|${variant}|${version}`;
+  let b = buckets.get(key);
+  if (!b) buckets.set(key, (b = { second, variant, version, latencies: [], errors: 0 }));
+  b.latencies.push(ms);
+  if (status >= 500) b.errors++;
+}
+
+const server = http.createServer((req, res) => {
+  const canary = pickCanary();
+  const target = canary ? state.canary : state.stable;
+  const variant = canary ? "canary" : "baseline";
+  if (!target) {
+    res.writeHead(503, { "content-type": "application/json" });
+    res.end('{"error":"no version is deployed behind this router"}');
+    return;
+  }
+  const started = performance.now();
+  const upstream = http.request(
+    { host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+      up.on("end", () => record(variant, target.version, performance.now() - started, up.statusCode ?? 502));
+    },
+  );
+  upstream.on("error", () => {
+    record(variant, target.version, performance.now() - started, 502);
+    if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+    res.end('{"error":"upstream unavailable"}');
+  });
+  req.pipe(upstream);
+});
+server.keepAliveTimeout = 65_000;
+
+// ---- metrics flush --------------------------------------------------------------------------
+const db = process.env.FLIGHTDECK_DB ? new Database(process.env.FLIGHTDECK_DB) : null;
+if (db) {
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+}
+const insert = db?.prepare(
+  `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (service_id, environment_id, second, variant) DO UPDATE SET requests = requests + excluded.requests,
+     errors_5xx = errors_5xx + excluded.errors_5xx, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, mean_ms = excluded.mean_ms`,
+);
+let pending = []; // rows whose write failed (database busy): retried on the next flush
+const flushBatch = db?.transaction((rows) => {
+  for (const r of rows) insert.run(serviceId, environmentId, r.second, r.variant, r.version, r.requests, r.errors, r.p50, r.p95, r.p99, r.mean);
+});
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+function flush(all = false) {
+  const current = Math.floor(Date.now() / 1000);
+  const rows = pending;
+  pending = [];
+  for (const [key, b] of buckets) {
+    if (!all && b.second >= current) continue; // the current second is still filling
+    buckets.delete(key);
+    const sorted = b.latencies.sort((x, y) => x - y);
+    const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
+    rows.push({ second: b.second, variant: b.variant, version: b.version, requests: sorted.length, errors: b.errors, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), mean });
+  }
+  if (rows.length && flushBatch) {
+    try {
+      flushBatch(rows);
+    } catch (err) {
+      console.error(`router: metrics flush failed (${rows.length} rows kept for retry): ${err.message}`);
+      pending = rows;
+    }
+  }
+}
+setInterval(flush, 1000).unref();
+
+// ---- control --------------------------------------------------------------------------------
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    req.on("data", (c) => (data += c));
+    req.on("end", () => {
+      try {
+        resolve(data ? JSON.parse(data) : {});
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+const admin = http.createServer(async (req, res) => {
+  const send = (status, body) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (req.method === "GET" && req.url === "/state") return send(200, { ...state, pid: process.pid, served });
+  if (req.method === "POST" && req.url === "/apply") {
+    let op;
+    try {
+      op = await readBody(req);
+    } catch {
+      return send(400, { error: "invalid JSON" });
+    }
+    if (typeof op.opId !== "string" || !op.opId) return send(400, { error: "opId required" });
+    // Exactly-once: an operation id already applied is acknowledged, never re-executed.
+    if (state.ops.some((o) => o.opId === op.opId)) return send(200, { applied: false, duplicate: true, weight: state.weight });
+    const next = { ...state };
+    if ("stable" in op) next.stable = op.stable;
+    if ("canary" in op) next.canary = op.canary;
+    if ("weight" in op) {
+      if (!Number.isInteger(op.weight) || op.weight < 0 || op.weight > 100) return send(400, { error: "weight must be 0..100" });
+      next.weight = op.weight;
+    }
+    next.ops = [...state.ops, { opId: op.opId, at: Date.now(), weight: next.weight }].slice(-10_000);
+    state = next;
+    saveState();
+    return send(200, { applied: true, duplicate: false, weight: state.weight });
+  }
+  send(404, { error: "not found" });
+});
+
+server.listen(port, "127.0.0.1", () => console.log(`router: traffic on 127.0.0.1:${port}, control on 127.0.0.1:${adminPort}`));
+admin.listen(adminPort, "127.0.0.1");
+for (const sig of ["SIGTERM", "SIGINT"]) {
+  process.on(sig, () => {
+    flush(true);
+    process.exit(0);
+  });
+}

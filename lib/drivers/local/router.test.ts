@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "@/db/connection";
+
+// Real processes on loopback: two sample-service versions behind the router.
+const dir = mkdtempSync(path.join(tmpdir(), "fd-router-"));
+const dbFile = path.join(dir, "fd.db");
+const stateFile = path.join(dir, "router.json");
+const BASE = 47_000 + Math.floor(Math.random() * 1000) * 4;
+const [STABLE, CANARY, ROUTER, ADMIN] = [BASE, BASE + 1, BASE + 2, BASE + 3];
+const procs: ChildProcess[] = [];
+
+function start(script: string, env: Record<string, string>) {
+  const p = spawn(process.execPath, [path.resolve("lib/drivers/local", script)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  procs.push(p);
+  return p;
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch {
+      // not ready
+    }
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const apply = async (body: unknown) =>
+  (await (await fetch(`http://127.0.0.1:${ADMIN}/apply`, { method: "POST", body: JSON.stringify(body) })).json()) as { applied: boolean; duplicate: boolean };
+
+function startRouter() {
+  return start("router.mjs", {
+    ROUTER_PORT: String(ROUTER),
+    ROUTER_ADMIN_PORT: String(ADMIN),
+    ROUTER_STATE: stateFile,
+    FLIGHTDECK_DB: dbFile,
+    ROUTER_SERVICE_ID: "1",
+    ROUTER_ENVIRONMENT_ID: "2",
+  });
+}
+
+beforeAll(async () => {
+  openDatabase(dbFile).sqlite.close(); // migrations create metric_samples
+  start("sample-service.mjs", { PORT: String(STABLE), VERSION: "1.0.0", SAMPLE_LATENCY_MS: "1" });
+  start("sample-service.mjs", { PORT: String(CANARY), VERSION: "1.1.0-bad", SAMPLE_LATENCY_MS: "1", SAMPLE_ERROR_RATE: "0.5" });
+  startRouter();
+  await until(async () => ((await fetch(`http://127.0.0.1:${ADMIN}/state`)).ok ? true : undefined));
+  await until(async () => ((await fetch(`http://127.0.0.1:${STABLE}/health`)).ok && (await fetch(`http://127.0.0.1:${CANARY}/health`)).ok ? true : undefined));
+}, 30_000);
+
+afterAll(() => {
+  for (const p of procs) p.kill("SIGKILL");
+});
+
+async function versionsOf(n: number): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`http://127.0.0.1:${ROUTER}/api/x`);
+    const v = res.headers.get("x-version") ?? "none";
+    seen[v] = (seen[v] ?? 0) + 1;
+    await res.arrayBuffer();
+  }
+  return seen;
+}
+
+describe("local router", () => {
+  it("splits real traffic exactly by weight and measures it per variant in SQLite", async () => {
+    expect(await apply({ opId: "t1", stable: { version: "1.0.0", port: STABLE }, canary: { version: "1.1.0-bad", port: CANARY }, weight: 25 })).toMatchObject({
+      applied: true,
+    });
+    expect(await versionsOf(200)).toEqual({ "1.0.0": 150, "1.1.0-bad": 50 });
+    const { sqlite } = openDatabase(dbFile);
+    const rows = await until(() => {
+      const r = sqlite.prepare("SELECT variant, sum(requests) AS n, sum(errors_5xx) AS e FROM metric_samples GROUP BY variant ORDER BY variant").all() as {
+        variant: string;
+        n: number;
+        e: number;
+      }[];
+      return r.reduce((s, x) => s + x.n, 0) >= 200 ? r : undefined;
+    });
+    sqlite.close();
+    expect(rows.find((r) => r.variant === "baseline")).toMatchObject({ n: 150, e: 0 });
+    const canary = rows.find((r) => r.variant === "canary")!;
+    expect(canary.n).toBe(50);
+    expect(canary.e).toBeGreaterThan(5); // 50% configured failure rate
+  });
+
+  it("applies an operation id once: a replay is acknowledged, not executed", async () => {
+    expect(await apply({ opId: "t2", weight: 50 })).toMatchObject({ applied: true });
+    expect(await apply({ opId: "t2", weight: 50 })).toMatchObject({ applied: false, duplicate: true });
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as { ops: { opId: string }[]; weight: number };
+    expect(state.weight).toBe(50);
+    expect(state.ops.filter((o) => o.opId === "t2")).toHaveLength(1);
+  });
+
+  it("keeps its split across a crash (kill -9) and restart", async () => {
+    const router = procs[2]!;
+    router.kill("SIGKILL");
+    await new Promise((r) => router.once("exit", r));
+    startRouter();
+    const state = await until(async () => (await (await fetch(`http://127.0.0.1:${ADMIN}/state`)).json()) as { weight: number });
+    expect(state.weight).toBe(50);
+    expect(await versionsOf(100)).toEqual({ "1.0.0": 50, "1.1.0-bad": 50 });
+  });
+
+  it("sends everything to stable at weight 0 and rejects an invalid weight", async () => {
+    expect(await apply({ opId: "t3", weight: 0 })).toMatchObject({ applied: true });
+    expect(await versionsOf(50)).toEqual({ "1.0.0": 50 });
+    const bad = await fetch(`http://127.0.0.1:${ADMIN}/apply`, { method: "POST", body: JSON.stringify({ opId: "t4", weight: 101 }) });
+    expect(bad.status).toBe(400);
+  });
+});

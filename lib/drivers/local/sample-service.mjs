@@ -1,0 +1,79 @@
+// Sample HTTP service shipped with Flightdeck (REQUIREMENTS H1). One process per version.
+// Behaviour comes from the version name, so a demo needs no setup:
+//   "...-slow" adds ~800 ms latency, "...-bad" answers 5xx on 20% of requests;
+// SAMPLE_LATENCY_MS / SAMPLE_ERROR_RATE override either. Endpoints: /health, /metrics
+// (Prometheus text format), anything else answers JSON {version} after the configured latency.
+import http from "node:http";
+
+const port = Number(process.env.PORT ?? 5000);
+const version = process.env.VERSION ?? "0.0.0";
+const buildHash = process.env.BUILD_HASH ?? version;
+const latencyMs = Number(process.env.SAMPLE_LATENCY_MS ?? (version.includes("-slow") ? 800 : 15));
+const errorRate = Number(process.env.SAMPLE_ERROR_RATE ?? (version.includes("-bad") ? 0.2 : 0));
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.6, 1, 2.5, 5, 10];
+const counts = new Map(); // status -> n
+const bucketCounts = BUCKETS.map(() => 0);
+let durationSum = 0;
+let durationCount = 0;
+
+function observe(status, seconds) {
+  counts.set(status, (counts.get(status) ?? 0) + 1);
+  BUCKETS.forEach((b, i) => {
+    if (seconds <= b) bucketCounts[i]++;
+  });
+  durationSum += seconds;
+  durationCount++;
+}
+
+function metricsText() {
+  const labels = `version="${version}"`;
+  const lines = [
+    "# HELP sample_requests_total Requests served, by status code.",
+    "# TYPE sample_requests_total counter",
+    ...[...counts].map(([status, n]) => `sample_requests_total{${labels},code="${status}"} ${n}`),
+    "# HELP sample_request_duration_seconds Request latency.",
+    "# TYPE sample_request_duration_seconds histogram",
+    ...BUCKETS.map((b, i) => `sample_request_duration_seconds_bucket{${labels},le="${b}"} ${bucketCounts[i]}`),
+    `sample_request_duration_seconds_bucket{${labels},le="+Inf"} ${durationCount}`,
+    `sample_request_duration_seconds_sum{${labels}} ${durationSum}`,
+    `sample_request_duration_seconds_count{${labels}} ${durationCount}`,
+    "# HELP process_resident_memory_bytes Resident memory size in bytes.",
+    "# TYPE process_resident_memory_bytes gauge",
+    `process_resident_memory_bytes ${process.memoryUsage().rss}`,
+    "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+    "# TYPE process_cpu_seconds_total counter",
+    `process_cpu_seconds_total ${(process.cpuUsage().user + process.cpuUsage().system) / 1e6}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+const server = http.createServer((req, res) => {
+  const started = process.hrtime.bigint();
+  const url = req.url ?? "/";
+  if (url === "/health") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: "ok", version, build: buildHash }));
+    return;
+  }
+  if (url === "/metrics") {
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+    res.end(metricsText());
+    return;
+  }
+  // Jitter of +-30% keeps percentiles realistic.
+  const delay = Math.max(0, latencyMs * (0.7 + Math.random() * 0.6));
+  setTimeout(() => {
+    const fail = Math.random() < errorRate;
+    const status = fail ? 500 : 200;
+    res.writeHead(status, { "content-type": "application/json", "x-version": version });
+    res.end(JSON.stringify(fail ? { error: "sample failure", version } : { ok: true, version, build: buildHash }));
+    observe(status, Number(process.hrtime.bigint() - started) / 1e9);
+  }, delay);
+});
+
+server.keepAliveTimeout = 65_000;
+server.listen(port, "127.0.0.1", () => {
+  console.log(`sample-service ${version} listening on 127.0.0.1:${port} (latency ~${latencyMs} ms, error rate ${errorRate})`);
+});
+for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => process.exit(0)));
