@@ -1,0 +1,207 @@
+import "server-only";
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
+
+export interface LocalTargetConfig {
+  entry: string;
+  routerPort: number;
+  healthPath: string;
+}
+
+interface VersionProcess {
+  version: string;
+  port: number;
+  pid: number;
+}
+
+interface Supervision {
+  router: { pid: number; port: number; adminPort: number } | null;
+  stable: VersionProcess | null;
+  canary: VersionProcess | null;
+}
+
+const SCRIPTS = path.resolve(process.cwd(), "lib/drivers/local");
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * The embedded driver (REQUIREMENTS H1): each version is a detached child process on its own port
+ * behind the data-plane router. Processes outlive Flightdeck; their pids and ports are kept in a
+ * supervision file, so a restarted worker adopts what runs instead of starting it twice.
+ */
+export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: string; dbFile: string }): DeployDriver {
+  const dirOf = (t: DriverTarget) => path.join(opts.dataDir, "local-driver", `${t.serviceName}-${t.environmentName}`);
+  const routerPort = (t: DriverTarget) => config.routerPort + 100 * t.environmentIndex;
+  const slotPorts = (t: DriverTarget) => [routerPort(t) + 10, routerPort(t) + 11] as const;
+
+  function load(t: DriverTarget): Supervision {
+    const file = path.join(dirOf(t), "supervision.json");
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Supervision) : { router: null, stable: null, canary: null };
+  }
+  function save(t: DriverTarget, s: Supervision) {
+    mkdirSync(dirOf(t), { recursive: true });
+    const file = path.join(dirOf(t), "supervision.json");
+    writeFileSync(`${file}.tmp`, JSON.stringify(s, null, 2));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  function spawnDetached(t: DriverTarget, script: string, env: Record<string, string>, logName: string): number {
+    mkdirSync(dirOf(t), { recursive: true });
+    const log = openSync(path.join(dirOf(t), `${logName}.log`), "a");
+    const child = spawn(process.execPath, [script], { detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...env } });
+    child.unref();
+    return child.pid!;
+  }
+
+  const entryScript = () => (config.entry === "sample-service" ? path.join(SCRIPTS, "sample-service.mjs") : path.resolve(config.entry));
+
+  async function ensureRouter(t: DriverTarget): Promise<Supervision> {
+    const s = load(t);
+    const port = routerPort(t);
+    const adminPort = port + 1;
+    if (s.router && alive(s.router.pid) && (await httpOk(`http://127.0.0.1:${s.router.adminPort}/state`))) return s;
+    const pid = spawnDetached(
+      t,
+      path.join(SCRIPTS, "router.mjs"),
+      {
+        ROUTER_PORT: String(port),
+        ROUTER_ADMIN_PORT: String(adminPort),
+        ROUTER_STATE: path.join(dirOf(t), "router-state.json"),
+        FLIGHTDECK_DB: opts.dbFile,
+        ROUTER_SERVICE_ID: String(t.serviceId),
+        ROUTER_ENVIRONMENT_ID: String(t.environmentId),
+      },
+      "router",
+    );
+    await waitFor(() => httpOk(`http://127.0.0.1:${adminPort}/state`), "router");
+    const next = { ...s, router: { pid, port, adminPort } };
+    save(t, next);
+    return next;
+  }
+
+  async function ensureVersion(t: DriverTarget, version: string, avoidPort: number | null, existing: VersionProcess | null): Promise<VersionProcess> {
+    if (existing && existing.version === version && alive(existing.pid) && (await httpOk(`http://127.0.0.1:${existing.port}${config.healthPath}`))) {
+      return existing; // adopt: already running
+    }
+    const port = slotPorts(t).find((p) => p !== avoidPort)!;
+    if (existing && alive(existing.pid)) process.kill(existing.pid, "SIGTERM");
+    const pid = spawnDetached(t, entryScript(), { PORT: String(port), VERSION: version }, `version-${version}`);
+    await waitFor(() => httpOk(`http://127.0.0.1:${port}${config.healthPath}`), `version ${version}`);
+    return { version, port, pid };
+  }
+
+  async function routerApply(s: Supervision, body: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`http://127.0.0.1:${s.router!.adminPort}/apply`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`router refused ${JSON.stringify(body)}: ${await res.text()}`);
+  }
+
+  function stop(p: VersionProcess | null) {
+    if (p && alive(p.pid)) process.kill(p.pid, "SIGTERM");
+  }
+
+  return {
+    async deploy(t, op) {
+      let s = await ensureRouter(t);
+      if (!s.stable && op.stableVersion) {
+        // First contact (or lost supervision file): bring up the stable version the records name.
+        const stable = await ensureVersion(t, op.stableVersion, null, null);
+        s = { ...s, stable };
+        save(t, s);
+        await routerApply(s, { opId: `${op.opId}:stable`, stable: { version: stable.version, port: stable.port } });
+      }
+      if (!s.stable) {
+        // Nothing runs yet: the first version becomes stable directly.
+        const stable = await ensureVersion(t, op.version, null, null);
+        save(t, { ...s, stable });
+        await routerApply(s, { opId: op.opId, stable: { version: stable.version, port: stable.port }, canary: null, weight: 0 });
+        return;
+      }
+      const canary = await ensureVersion(t, op.version, s.stable.port, s.canary);
+      save(t, { ...s, canary });
+      await routerApply(s, { opId: op.opId, canary: { version: canary.version, port: canary.port } });
+    },
+
+    async setWeight(t, op) {
+      const s = await ensureRouter(t);
+      await routerApply(s, { opId: op.opId, weight: op.weight });
+    },
+
+    async promote(t, op) {
+      const s = await ensureRouter(t);
+      if (s.stable?.version === op.version && !s.canary) return; // already promoted
+      const canary = s.canary?.version === op.version ? s.canary : await ensureVersion(t, op.version, s.stable?.port ?? null, s.canary);
+      await routerApply(s, { opId: op.opId, stable: { version: canary.version, port: canary.port }, canary: null, weight: 0 });
+      const old = s.stable;
+      save(t, { ...s, stable: canary, canary: null });
+      if (old && old.port !== canary.port) stop(old);
+    },
+
+    async rollback(t, op) {
+      const s = await ensureRouter(t);
+      await routerApply(s, { opId: op.opId, canary: null, weight: 0 });
+      if (s.canary) stop(s.canary);
+      save(t, { ...s, canary: null });
+    },
+
+    async status(t): Promise<DriverStatus> {
+      const s = load(t);
+      let weight = 0;
+      if (s.router && alive(s.router.pid)) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${s.router.adminPort}/state`, { signal: AbortSignal.timeout(1000) });
+          weight = ((await res.json()) as { weight: number }).weight;
+        } catch {
+          weight = 0;
+        }
+      }
+      const versions = await Promise.all(
+        (["stable", "canary"] as const).flatMap((role) => {
+          const p = s[role];
+          if (!p) return [];
+          return [
+            (async () => {
+              const up = alive(p.pid);
+              const healthy = up && (await httpOk(`http://127.0.0.1:${p.port}${config.healthPath}`));
+              return { version: p.version, role, healthy, detail: !up ? `process ${p.pid} is not running` : healthy ? `pid ${p.pid}, port ${p.port}` : `health check failed on port ${p.port}` };
+            })(),
+          ];
+        }),
+      );
+      return { weight, versions };
+    },
+
+    variantUrl(t, variant) {
+      const p = load(t)[variant];
+      return Promise.resolve(p ? `http://127.0.0.1:${p.port}` : null);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** Where a driver acts: one service in one environment. */
+export interface DriverTarget {
+  serviceId: number;
+  serviceName: string;
+  environmentId: number;
+  environmentName: string;
+  /** Position of the environment (decides local ports: one router per environment). */
+  environmentIndex: number;
+}
+
+export interface VersionStatus {
+  version: string;
+  role: "stable" | "canary";
+  healthy: boolean;
+  detail: string;
+}
+
+export interface DriverStatus {
+  weight: number;
+  versions: VersionStatus[];
+}
+
+export interface SmokeResult {
+  ok: boolean;
+  checks: { url: string; status: number | null; ms: number; ok: boolean; detail: string }[];
+}
+
+/**
+ * A deploy target (REQUIREMENTS H1-H3). Every method is idempotent: repeating it after a crash
+ * has the effect of doing it once. `opId` names the operation for drivers that keep a record.
+ */
+export interface DeployDriver {
+  /** Starts `version` beside the stable one (canary / green), or adopts it if already running. */
+  deploy(target: DriverTarget, op: { opId: string; version: string; stableVersion: string | null }): Promise<void>;
+  /** Sends `weight` percent of traffic to the new version. */
+  setWeight(target: DriverTarget, op: { opId: string; weight: number }): Promise<void>;
+  /** Makes the new version the stable one and retires the old. */
+  promote(target: DriverTarget, op: { opId: string; version: string }): Promise<void>;
+  /** Sends all traffic back to the stable version and removes the new one. */
+  rollback(target: DriverTarget, op: { opId: string; version: string; stableVersion: string | null }): Promise<void>;
+  /** What runs now and how healthy it is. */
+  status(target: DriverTarget): Promise<DriverStatus>;
+  /** Base URL that reaches one variant directly (for smoke checks). */
+  variantUrl(target: DriverTarget, variant: "stable" | "canary"): Promise<string | null>;
+}
