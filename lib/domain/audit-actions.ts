@@ -21,6 +21,18 @@ export const AUDIT_ACTIONS = [
   "environment.delete",
   "audit.export",
   "system.seed",
+  "rollout.start",
+  "rollout.pause",
+  "rollout.resume",
+  "rollout.promote",
+  "rollout.abort",
+  "rollout.retry",
+  "rollout.step_succeeded",
+  "rollout.step_failed",
+  "rollout.hold_elapsed",
+  "rollout.succeeded",
+  "rollout.rolled_back",
+  "rollout.rollback_failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

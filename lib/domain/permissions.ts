@@ -19,6 +19,11 @@ export const PERMISSIONS = {
   "release.read": EVERYONE,
   "release.create": ["release_captain", "developer"],
   "approval.read": EVERYONE,
+  "rollout.read": EVERYONE,
+  /** Developers only outside production (runbook 003); the rollout service enforces that. */
+  "rollout.start": ["release_captain", "developer"],
+  "rollout.control": ["release_captain"],
+  "rollout.abort": ["release_captain", "oncall"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -8,7 +8,7 @@ import http from "node:http";
 const port = Number(process.env.PORT ?? 5000);
 const version = process.env.VERSION ?? "0.0.0";
 const buildHash = process.env.BUILD_HASH ?? version;
-const latencyMs = Number(process.env.SAMPLE_LATENCY_MS ?? (version.includes("-slow") ? 800 : 15));
+const latencyMs = Number(process.env.SAMPLE_LATENCY_MS ?? (version.includes("-slow") ? 800 : 5));
 const errorRate = Number(process.env.SAMPLE_ERROR_RATE ?? (version.includes("-bad") ? 0.2 : 0));
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.6, 1, 2.5, 5, 10];

@@ -1,0 +1,112 @@
+import "server-only";
+import type { Db } from "@/db/connection";
+import { findEnvironment, findService, listEnvironments } from "@/db/queries/catalog";
+import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
+import type { SystemActor } from "@/lib/domain/actor";
+import type { RolloutEvent } from "@/lib/domain/rollout/machine";
+import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
+import { driverFor } from "@/lib/drivers/registry";
+import type { DriverTarget } from "@/lib/drivers/types";
+import { AppError } from "@/lib/errors";
+import { ROLLOUT_JOB, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import type { JobContext, JobHandler } from "../runner";
+
+const WORKER: SystemActor = { kind: "system", label: "worker" };
+const SMOKE_TIMEOUT_MS = 3000;
+
+function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
+  const service = findService(db, r.serviceId)!;
+  const environment = findEnvironment(db, r.environmentId)!;
+  const environmentIndex = listEnvironments(db).findIndex((e) => e.id === environment.id);
+  return {
+    target: { serviceId: service.id, serviceName: service.name, environmentId: environment.id, environmentName: environment.name, environmentIndex },
+    deployTarget: service.deployTarget,
+    environment: environment.name,
+  };
+}
+
+/** Applies an outcome event under the job's lease; a refused event (the rollout moved on) is only logged. */
+function settle(ctx: JobContext, rolloutId: number, environment: string, event: RolloutEvent, now: () => number) {
+  ctx.commit((tx) => {
+    const fresh = findRollout(tx, rolloutId)!;
+    try {
+      applyRolloutEvent(tx, fresh, event, { actor: WORKER, environment }, now());
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      appendRolloutLog(tx, { rolloutId, at: now(), level: "warn", message: `ignored ${event.type}: ${err.message}` });
+    }
+  });
+}
+
+export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
+  const log = (ctx: JobContext, rolloutId: number, message: string, level: "info" | "warn" | "error" = "info") =>
+    ctx.commit((tx) => appendRolloutLog(tx, { rolloutId, at: now(), level, message }));
+
+  return {
+    /** Executes one plan step through the driver (G1): idempotent, keyed by an operation id. */
+    async [ROLLOUT_JOB.step](ctx) {
+      const { rolloutId, stepIndex, rowVersion } = JSON.parse(ctx.job.payload) as { rolloutId: number; stepIndex: number; rowVersion: number };
+      const r = findRollout(db, rolloutId);
+      if (!r || !["running", "paused"].includes(r.status) || r.stepIndex !== stepIndex || r.phase !== "start") return; // superseded
+      const step = planOfRow(r)[stepIndex]!;
+      const { target, deployTarget, environment } = targetOf(db, r);
+      const { driver, smokePaths, name } = driverFor(deployTarget, { onOutput: (line) => log(ctx, r.id, `[${name}] ${line}`) });
+      const opId = `rollout:${r.id}:step:${stepIndex}:v${rowVersion}`;
+      const smoke = async (variant: "stable" | "canary") => {
+        const base = await driver.variantUrl(target, variant);
+        if (!base || smokePaths.length === 0) return;
+        const result = await runSmoke(
+          smokePaths.map((p) => base + p),
+          { timeoutMs: SMOKE_TIMEOUT_MS, expectInBody: r.toVersion },
+        );
+        log(ctx, r.id, `smoke ${result.ok ? "passed" : "FAILED"}: ${describeSmoke(result)}`, result.ok ? "info" : "error");
+        if (!result.ok) throw new Error(`Smoke checks failed: ${describeSmoke(result)}`);
+      };
+      try {
+        log(ctx, r.id, `step ${stepIndex + 1}: ${step.kind}${step.kind === "shift" ? ` to ${step.weight}%` : ""} (${name} driver, op ${opId})`);
+        let weight = r.weight;
+        if (step.kind === "deploy") {
+          await driver.deploy(target, { opId, version: r.toVersion, stableVersion: r.fromVersion });
+          await smoke(r.fromVersion ? "canary" : "stable");
+        } else if (step.kind === "shift") {
+          if (r.fromVersion) await smoke("canary");
+          await driver.setWeight(target, { opId, weight: step.weight });
+          weight = step.weight;
+        } else {
+          if (r.fromVersion) await smoke("canary");
+          await driver.promote(target, { opId, version: r.toVersion });
+          weight = 100;
+        }
+        settle(ctx, r.id, environment, { type: "step_succeeded", at: now(), weight }, now);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        settle(ctx, r.id, environment, { type: "step_failed", error: err instanceof Error ? err.message : String(err) }, now);
+      }
+    },
+
+    /** A hold timer fired: the machine decides whether it really elapsed. */
+    [ROLLOUT_JOB.wake](ctx) {
+      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const r = findRollout(db, rolloutId);
+      if (!r || r.status !== "running" || r.phase !== "hold") return;
+      settle(ctx, r.id, targetOf(db, r).environment, { type: "hold_elapsed", at: now() }, now);
+    },
+
+    /** Canary weight to 0 and remove it (I4's gradual path; K1 per strategy through the driver). */
+    async [ROLLOUT_JOB.rollback](ctx) {
+      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const r = findRollout(db, rolloutId);
+      if (!r || r.status !== "rolling_back") return;
+      const { target, deployTarget, environment } = targetOf(db, r);
+      const { driver, name } = driverFor(deployTarget, { onOutput: (line) => log(ctx, r.id, `[${name}] ${line}`) });
+      try {
+        log(ctx, r.id, `rolling back to ${r.fromVersion ?? "nothing"}: ${r.reason ?? ""}`, "warn");
+        await driver.rollback(target, { opId: `rollout:${r.id}:rollback:v${r.rowVersion}`, version: r.toVersion, stableVersion: r.fromVersion });
+        settle(ctx, r.id, environment, { type: "rollback_succeeded" }, now);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        settle(ctx, r.id, environment, { type: "rollback_failed", error: err instanceof Error ? err.message : String(err) }, now);
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import "server-only";
+import type { Tx } from "@/db/connection";
+import { enqueueJob } from "@/db/queries/jobs";
+import { type RolloutRow, appendRolloutLog, updateRolloutState, upsertServiceEnvState } from "@/db/queries/rollouts";
+import { recordAudit } from "@/lib/audit/record";
+import type { AnyActor } from "@/lib/domain/actor";
+import type { AuditAction } from "@/lib/domain/audit-actions";
+import { FINAL_STATUSES, type RolloutEvent, type RolloutState, type RolloutStatus, transition } from "@/lib/domain/rollout/machine";
+import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
+import { ConflictError, PreconditionError } from "@/lib/errors";
+
+export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback" } as const;
+
+const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
+  start: "rollout.start",
+  pause: "rollout.pause",
+  resume: "rollout.resume",
+  promote_now: "rollout.promote",
+  abort: "rollout.abort",
+  retry: "rollout.retry",
+  step_succeeded: "rollout.step_succeeded",
+  step_failed: "rollout.step_failed",
+  hold_elapsed: "rollout.hold_elapsed",
+  rollback_succeeded: "rollout.rolled_back",
+  rollback_failed: "rollout.rollback_failed",
+};
+
+export function stateOf(r: RolloutRow): RolloutState {
+  return {
+    status: r.status as RolloutStatus,
+    stepIndex: r.stepIndex,
+    phase: r.phase,
+    weight: r.weight,
+    holdEndsAt: r.holdEndsAt,
+    holdRemainingMs: r.holdRemainingMs,
+    reason: r.reason,
+    failedDuring: r.failedDuring,
+  };
+}
+
+export const planOfRow = (r: RolloutRow) => JSON.parse(r.plan) as PlanStep[];
+
+/**
+ * Moves a rollout through its machine inside the caller's transaction: the new state (optimistic
+ * row_version), the jobs for its effects, a log line and the audit event commit together or not
+ * at all. Refused transitions are PRECONDITION_FAILED with the machine's reason.
+ */
+export function applyRolloutEvent(
+  tx: Tx,
+  rollout: RolloutRow,
+  event: RolloutEvent,
+  who: { actor: AnyActor; environment: string; requestId?: string; details?: Record<string, unknown> },
+  now: number,
+): RolloutRow {
+  const plan = planOfRow(rollout);
+  const strategy = JSON.parse(rollout.strategy) as Strategy;
+  const t = transition(plan, stateOf(rollout), event, { rollbackOnFailure: rollsBackOnFailure(strategy) });
+  if (!t.ok) throw new PreconditionError(t.error);
+  const final = FINAL_STATUSES.includes(t.next.status);
+  const updated = updateRolloutState(tx, rollout.id, rollout.rowVersion, { ...t.next, updatedAt: now, finishedAt: final ? now : null });
+  if (!updated) throw new ConflictError("The rollout changed meanwhile. Reload and try again.");
+
+  for (const effect of t.effects) {
+    const key = `rollout:${rollout.id}:v${updated.rowVersion}:${effect.type}`;
+    if (effect.type === "execute_step") {
+      enqueueJob(tx, { kind: ROLLOUT_JOB.step, payload: { rolloutId: rollout.id, stepIndex: effect.stepIndex, rowVersion: updated.rowVersion }, runAt: now, idempotencyKey: key, now });
+    } else if (effect.type === "wake_at") {
+      enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId: rollout.id }, runAt: effect.at, idempotencyKey: key, now });
+    } else {
+      enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId: rollout.id, reason: effect.reason }, runAt: now, idempotencyKey: key, now });
+    }
+  }
+
+  if (t.next.status === "succeeded") {
+    upsertServiceEnvState(tx, { serviceId: rollout.serviceId, environmentId: rollout.environmentId, currentVersion: rollout.toVersion, lastGoodVersion: rollout.toVersion, at: now });
+  } else if (t.next.status === "rolled_back" && rollout.fromVersion) {
+    upsertServiceEnvState(tx, { serviceId: rollout.serviceId, environmentId: rollout.environmentId, currentVersion: rollout.fromVersion, at: now });
+  }
+
+  const step = plan[t.next.stepIndex];
+  const summary = `${event.type.replace(/_/g, " ")} -> ${t.next.status}${step ? `, step ${t.next.stepIndex + 1}/${plan.length} (${step.kind}${step.kind === "shift" ? ` ${step.weight}%` : ""})` : ""}, weight ${t.next.weight}%${t.next.reason ? `: ${t.next.reason}` : ""}`;
+  appendRolloutLog(tx, { rolloutId: rollout.id, at: now, level: t.next.status === "failed" || event.type === "step_failed" ? "error" : "info", message: summary });
+  recordAudit(tx, {
+    actor: who.actor,
+    action: t.next.status === "succeeded" ? "rollout.succeeded" : AUDIT_OF[event.type],
+    subjectType: "rollout",
+    subjectId: rollout.id,
+    environment: who.environment,
+    details: { ...who.details, event, from: rollout.status, to: t.next.status, stepIndex: t.next.stepIndex, weight: t.next.weight, version: rollout.toVersion },
+    requestId: who.requestId,
+    at: now,
+  });
+  return updated;
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// A fresh database for this file; the db module reads FLIGHTDECK_DB when first used.
+const dir = mkdtempSync(path.join(tmpdir(), "fd-flow-"));
+process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
+process.env.FLIGHTDECK_DEMO = "1";
+
+const { getDb, getSqlite } = await import("@/db/client");
+const { seedDemo } = await import("@/db/seed");
+const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
+const { findRollout, serviceEnvState } = await import("@/db/queries/rollouts");
+const { startRollout } = await import("./start-rollout");
+const { controlRollout } = await import("./control-rollout");
+const { startWorker } = await import("@/lib/jobs/worker");
+const { verifyAuditChain } = await import("@/lib/audit/verify");
+const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
+
+const routerPort = 43_000 + Math.floor(Math.random() * 40) * 200;
+let runner: ReturnType<typeof startWorker>;
+
+function actor(email: string) {
+  const u = findUserByEmail(getDb(), email)!;
+  return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[] };
+}
+
+async function until<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function split(n: number) {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`http://127.0.0.1:${routerPort}/api/x`);
+    await res.arrayBuffer();
+    const v = res.headers.get("x-version") ?? String(res.status);
+    seen[v] = (seen[v] ?? 0) + 1;
+  }
+  return seen;
+}
+
+let serviceId = 0;
+let stagingId = 0;
+beforeAll(async () => {
+  const db = getDb();
+  await seedDemo(db);
+  const svc = findServiceByName(db, "sample-api")!;
+  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
+  serviceId = svc.id;
+  stagingId = findEnvironmentByName(db, "staging")!.id;
+  runner = startWorker(db, { owner: "test-worker" });
+});
+
+afterAll(async () => {
+  await runner.stop();
+  const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
+  for (const p of [sup.router, sup.stable, sup.canary]) {
+    try {
+      if (p) process.kill(p.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+});
+
+const canary = (steps: [number, number][]) => ({ kind: "canary", steps: steps.map(([weight, holdSeconds]) => ({ weight, holdSeconds })) });
+
+describe("rollouts end to end (service -> job -> worker -> local driver -> router)", () => {
+  it("a first rollout puts 1.0.0 in place as stable and records it as last known good", async () => {
+    const { rollout } = startRollout(actor("captain@flightdeck.local"), { serviceId, environmentId: stagingId, version: "1.0.0", strategy: canary([[100, 0]]) as never, idempotencyKey: "first-rollout" });
+    await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined));
+    expect(serviceEnvState(getDb(), serviceId, stagingId)).toMatchObject({ currentVersion: "1.0.0", lastGoodVersion: "1.0.0" });
+    expect(await split(10)).toEqual({ "1.0.0": 10 });
+  }, 30_000);
+
+  it("a double-clicked start creates one rollout", () => {
+    const cap = actor("captain@flightdeck.local");
+    const input = { serviceId, environmentId: stagingId, version: "1.1.0", strategy: canary([[20, 6], [50, 1], [100, 0]]) as never, idempotencyKey: "dbl-click" };
+    const a = startRollout(cap, input);
+    const b = startRollout(cap, input);
+    expect(b.created).toBe(false);
+    expect(b.rollout.id).toBe(a.rollout.id);
+  });
+
+  it("walks the canary steps with real traffic on both versions, then promotes", async () => {
+    const id = startRollout(actor("captain@flightdeck.local"), { serviceId, environmentId: stagingId, version: "1.1.0", strategy: canary([[20, 6], [50, 1], [100, 0]]) as never, idempotencyKey: "dbl-click" }).rollout.id;
+    await until(() => (findRollout(getDb(), id)!.weight === 20 ? true : undefined));
+    const at20 = await split(100);
+    expect(at20).toEqual({ "1.0.0": 80, "1.1.0": 20 });
+    await until(() => (findRollout(getDb(), id)!.status === "succeeded" ? true : undefined));
+    expect(await split(10)).toEqual({ "1.1.0": 10 });
+    expect(serviceEnvState(getDb(), serviceId, stagingId)).toMatchObject({ currentVersion: "1.1.0", lastGoodVersion: "1.1.0" });
+  }, 30_000);
+
+  it("abort returns all traffic to the stable version", async () => {
+    const id = startRollout(actor("captain@flightdeck.local"), { serviceId, environmentId: stagingId, version: "1.2.0-bad", strategy: canary([[50, 60], [100, 0]]) as never, idempotencyKey: "abort-me" }).rollout.id;
+    await until(() => (findRollout(getDb(), id)!.phase === "hold" ? true : undefined));
+    expect(await split(20)).toEqual({ "1.1.0": 10, "1.2.0-bad": 10 });
+    controlRollout(actor("oncall@flightdeck.local"), { rolloutId: id, command: "abort", reason: "error rate too high" });
+    await until(() => (findRollout(getDb(), id)!.status === "rolled_back" ? true : undefined));
+    expect(await split(20)).toEqual({ "1.1.0": 20 });
+    expect(serviceEnvState(getDb(), serviceId, stagingId)).toMatchObject({ currentVersion: "1.1.0", lastGoodVersion: "1.1.0" });
+  }, 30_000);
+
+  it("controls are authorized per role and refused transitions explain why", () => {
+    const id = startRollout(actor("dev@flightdeck.local"), { serviceId, environmentId: stagingId, version: "1.3.0", strategy: canary([[10, 600], [100, 0]]) as never, idempotencyKey: "dev-staging" }).rollout.id;
+    expect(() => controlRollout(actor("viewer@flightdeck.local"), { rolloutId: id, command: "pause" })).toThrow(/permission/);
+    expect(() => controlRollout(actor("dev@flightdeck.local"), { rolloutId: id, command: "promote" })).toThrow(/permission/);
+    expect(() => controlRollout(actor("captain@flightdeck.local"), { rolloutId: id, command: "resume" })).toThrow(/Only a paused rollout/);
+    const prod = findEnvironmentByName(getDb(), "production")!.id;
+    expect(() => startRollout(actor("dev@flightdeck.local"), { serviceId, environmentId: prod, version: "1.3.0", strategy: canary([[100, 0]]) as never, idempotencyKey: "dev-prod" })).toThrow(/staging only/);
+    expect(verifyAuditChain(getSqlite()).intact).toBe(true);
+  });
+});

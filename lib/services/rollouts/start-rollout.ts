@@ -1,0 +1,49 @@
+import "server-only";
+import type { z } from "zod";
+import { getDb } from "@/db/client";
+import { findEnvironment, findService } from "@/db/queries/catalog";
+import { findRolloutByKey, insertRollout, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
+import { writeTransaction } from "@/db/transaction";
+import { assertCan } from "@/lib/authz/assert-can";
+import type { Actor } from "@/lib/domain/actor";
+import { initialState } from "@/lib/domain/rollout/machine";
+import type { startRolloutInput } from "@/lib/domain/rollout/inputs";
+import { planOf } from "@/lib/domain/rollout/strategy";
+import { ConflictError, ForbiddenError, NotFoundError } from "@/lib/errors";
+import { applyRolloutEvent } from "./apply-rollout-event";
+
+/** Records the intent to roll out; the worker does the work (DESIGN §1). Idempotent per key. */
+export function startRollout(actor: Actor, input: z.output<typeof startRolloutInput>, requestId?: string, now = Date.now()) {
+  assertCan(actor, "rollout.start");
+  return writeTransaction(getDb(), (tx) => {
+    const existing = findRolloutByKey(tx, input.idempotencyKey);
+    if (existing) return { rollout: existing, created: false };
+    const service = findService(tx, input.serviceId);
+    if (!service) throw new NotFoundError("Service");
+    const environment = findEnvironment(tx, input.environmentId);
+    if (!environment) throw new NotFoundError("Environment");
+    if (environment.production && !actor.roles.includes("release_captain")) {
+      throw new ForbiddenError("Developers deploy to staging only; production rollouts need a release captain.", "rollout.start");
+    }
+    const live = liveRolloutFor(tx, service.id, environment.id);
+    if (live) throw new ConflictError(`Rollout #${live.id} of ${service.name} is still ${live.status} in ${environment.name}; finish or abort it first.`);
+    const current = serviceEnvState(tx, service.id, environment.id)?.currentVersion ?? null;
+    if (current === input.version) throw new ConflictError(`${service.name} ${input.version} already runs in ${environment.name}.`, { version: ["This version already runs here."] });
+    const state = initialState();
+    const rollout = insertRollout(tx, {
+      serviceId: service.id,
+      environmentId: environment.id,
+      fromVersion: current,
+      toVersion: input.version,
+      strategy: JSON.stringify(input.strategy),
+      plan: JSON.stringify(planOf(input.strategy)),
+      ...state,
+      idempotencyKey: input.idempotencyKey,
+      createdBy: actor.id,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const started = applyRolloutEvent(tx, rollout, { type: "start" }, { actor, environment: environment.name, requestId, details: { service: service.name, from: current, strategy: input.strategy } }, now);
+    return { rollout: started, created: true };
+  });
+}

@@ -1,0 +1,17 @@
+// The Flightdeck worker on its own (`npm run worker`): claims jobs from $FLIGHTDECK_DB and runs
+// deploy / promote / rollback steps through the drivers. Safe to kill at any moment: jobs are
+// leased, so another (or the restarted) worker resumes them.
+import { openDatabase } from "@/db/connection";
+import { startWorker } from "@/lib/jobs/worker";
+
+const { db, sqlite } = openDatabase();
+const runner = startWorker(db, { log: (msg) => console.log(`[worker] ${msg}`) });
+console.log(`[worker] running (pid ${process.pid})`);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    void runner.stop().then(() => {
+      sqlite.close();
+      process.exit(0);
+    });
+  });
+}
