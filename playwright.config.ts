@@ -1,0 +1,55 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { defineConfig, devices } from "@playwright/test";
+
+// Real Chromium against a real `next start` on a fresh database (scripts/e2e-server.mjs).
+// No internet here: never `playwright install`; Debian's chromium (or $FLIGHTDECK_CHROMIUM) is used.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://localhost:${port}`;
+// scripts/ensure-browser.mjs is plain JS without types: load it by URL and type what is used.
+const ensureBrowser = pathToFileURL(path.join(import.meta.dirname, "scripts", "ensure-browser.mjs")).href;
+const { findBrowser } = (await import(ensureBrowser)) as { findBrowser: (o?: { install?: boolean }) => Promise<string | undefined> };
+const executablePath = await findBrowser({ install: false });
+if (!executablePath) {
+  throw new Error("No Chromium found: install Debian's chromium or set FLIGHTDECK_CHROMIUM (see scripts/ensure-browser.mjs).");
+}
+
+export default defineConfig({
+  testDir: "./e2e",
+  outputDir: "./test-results",
+  fullyParallel: true,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["json", { outputFile: ".test-results/playwright.json" }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts$/, use: { ...devices["Desktop Chrome"] } },
+    {
+      name: "chromium",
+      testMatch: /\.spec\.ts$/,
+      dependencies: ["setup"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+  ],
+  webServer: {
+    command: "node scripts/e2e-server.mjs",
+    url: `http://127.0.0.1:${port}/api/health`,
+    env: { E2E_PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+  },
+});
