@@ -12,7 +12,7 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Executor = Db | Tx;
 
 export function databasePath(): string {
-  return path.resolve(process.cwd(), process.env.FLIGHTDECK_DB ?? "data/flightdeck.db");
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.FLIGHTDECK_DB ?? "data/flightdeck.db");
 }
 
 /** Opens a connection with the pragmas every Flightdeck process uses and applies migrations. */
@@ -25,7 +25,7 @@ export function openDatabase(file = databasePath()): { db: Db; sqlite: Database.
   sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema });
   // Resolved from the working directory: bundlers move __dirname (DESIGN §5).
-  migrate(db, { migrationsFolder: path.resolve(process.cwd(), "db/migrations") });
+  migrate(db, { migrationsFolder: path.resolve(/*turbopackIgnore: true*/ process.cwd(), "db/migrations") });
   return { db, sqlite };
 }
 

@@ -1,5 +1,7 @@
 // `npm start`: migrate SQLite (seeding demo data into a new database in demo mode), build when
-// needed, start the web server, and print the URL and demo sign-ins. Ctrl-C stops everything.
+// needed, start the web server and the worker (which, in demo mode, deploys the sample service
+// and starts demo traffic), and print the URL and demo sign-ins. Ctrl-C stops web and worker;
+// the data plane (router, versions, traffic) keeps running and is adopted at the next start.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { authSecret, bin, buildIsStale, demoDefault, root, waitForHttp } from "./lib.mjs";
@@ -27,9 +29,32 @@ if (buildIsStale()) {
   run(bin("next"), ["build"]);
 }
 
+// Web and worker are separate processes: either may die or be killed without losing anything,
+// and the deployed versions, router and demo traffic (detached) keep serving meanwhile.
 const web = spawn(bin("next"), ["start", "-p", port], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => web.kill(sig));
-web.on("exit", (code) => process.exit(code ?? 0));
+let worker;
+let stopping = false;
+function startWorker() {
+  worker = spawn(bin("tsx"), ["--conditions=react-server", "scripts/worker.ts"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+  worker.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`worker exited (${signal ?? code}); restarting in 1 s`);
+    setTimeout(startWorker, 1000);
+  });
+}
+startWorker();
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    stopping = true;
+    web.kill(sig);
+    worker.kill(sig);
+  });
+}
+web.on("exit", (code) => {
+  stopping = true;
+  worker.kill("SIGTERM");
+  process.exit(code ?? 0);
+});
 
 if (await waitForHttp(`http://127.0.0.1:${port}/api/health`, 60_000)) {
   const lines = [`\nFlightdeck is running at http://localhost:${port}`, `database: ${dbFile}`];

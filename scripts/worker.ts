@@ -1,10 +1,13 @@
 // The Flightdeck worker on its own (`npm run worker`): claims jobs from $FLIGHTDECK_DB and runs
 // deploy / promote / rollback steps through the drivers. Safe to kill at any moment: jobs are
 // leased, so another (or the restarted) worker resumes them.
-import { openDatabase } from "@/db/connection";
+import path from "node:path";
+import { databasePath, openDatabase } from "@/db/connection";
 import { startWorker } from "@/lib/jobs/worker";
+import { bootstrapDemo } from "@/lib/services/demo/bootstrap-demo";
 
 const { db, sqlite } = openDatabase();
+if (["1", "true", "yes", "on"].includes(process.env.FLIGHTDECK_DEMO ?? "")) bootstrapDemo(db, path.dirname(databasePath()));
 const runner = startWorker(db, { log: (msg) => console.log(`[worker] ${msg}`) });
 console.log(`[worker] running (pid ${process.pid})`);
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -11,6 +11,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const links = [
     { href: "/", label: "Overview" },
     { href: "/releases", label: "Releases" },
+    { href: "/rollouts", label: "Rollouts" },
     { href: "/approvals", label: "Approvals" },
     { href: "/audit", label: "Audit" },
     ...(can(actor.roles, "user.read") ? [{ href: "/settings", label: "Settings" }] : []),

@@ -19,7 +19,7 @@ export function ActionForm(props: {
   pendingLabel?: string;
   successMessage?: string;
   resetOnSuccess?: boolean;
-  /** Navigate here after success (e.g. back to a list after a delete). */
+  /** Navigate here after success; `{id}` is replaced by the id the action returned. */
   successHref?: string;
   confirm?: string;
   className?: string;
@@ -34,7 +34,10 @@ export function ActionForm(props: {
   useEffect(() => {
     if (!state?.ok) return;
     if (resetOnSuccess) formRef.current?.reset();
-    if (successHref) router.push(successHref);
+    if (successHref) {
+      const id = (state.data as { id?: unknown } | null)?.id;
+      router.push(successHref.replace("{id}", typeof id === "number" || typeof id === "string" ? String(id) : ""));
+    }
   }, [state, resetOnSuccess, successHref, router]);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {

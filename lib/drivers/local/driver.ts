@@ -22,7 +22,7 @@ interface Supervision {
   canary: VersionProcess | null;
 }
 
-const SCRIPTS = path.resolve(process.cwd(), "lib/drivers/local");
+const SCRIPTS = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "lib/drivers/local");
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;

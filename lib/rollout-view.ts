@@ -1,0 +1,63 @@
+import type { Executor } from "@/db/connection";
+import { findEnvironment, findService } from "@/db/queries/catalog";
+import { type RolloutRow, findRollout, rolloutLogSince } from "@/db/queries/rollouts";
+import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
+import type { PlanStep } from "@/lib/domain/rollout/strategy";
+
+/** What the rollout page shows and polls: the row's state plus what is derived from it. */
+export interface RolloutView {
+  id: number;
+  service: string;
+  environment: string;
+  fromVersion: string | null;
+  toVersion: string;
+  status: RolloutStatus;
+  stepIndex: number;
+  phase: "start" | "hold";
+  weight: number;
+  reason: string | null;
+  plan: PlanStep[];
+  holdLeftMs: number | null;
+  holdTotalMs: number | null;
+  log: { id: number; at: number; level: string; message: string }[];
+  now: number;
+}
+
+export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number): RolloutView {
+  const plan = JSON.parse(r.plan) as PlanStep[];
+  const state: RolloutState = {
+    status: r.status as RolloutStatus,
+    stepIndex: r.stepIndex,
+    phase: r.phase,
+    weight: r.weight,
+    holdEndsAt: r.holdEndsAt,
+    holdRemainingMs: r.holdRemainingMs,
+    reason: r.reason,
+    failedDuring: r.failedDuring,
+  };
+  const step = plan[r.stepIndex];
+  return {
+    id: r.id,
+    ...names,
+    fromVersion: r.fromVersion,
+    toVersion: r.toVersion,
+    status: state.status,
+    stepIndex: r.stepIndex,
+    phase: r.phase,
+    weight: r.weight,
+    reason: r.reason,
+    plan,
+    holdLeftMs: holdLeftMs(state, now),
+    holdTotalMs: step?.kind === "shift" ? step.holdMs : null,
+    log,
+    now,
+  };
+}
+
+/** Loads one rollout's view (page render and the polling route share it); undefined when unknown. */
+export function loadRolloutView(db: Executor, id: number, afterLogId = 0): RolloutView | undefined {
+  const rollout = findRollout(db, id);
+  if (!rollout) return undefined;
+  const names = { service: findService(db, rollout.serviceId)?.name ?? "?", environment: findEnvironment(db, rollout.environmentId)?.name ?? "?" };
+  return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), Date.now());
+}
