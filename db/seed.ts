@@ -53,11 +53,14 @@ export async function seedDemo(db: Db): Promise<boolean> {
       const row = insertEnvironment(tx, { ...env, sortOrder: i, createdAt: now });
       recordAudit(tx, { actor: system, action: "environment.create", subjectType: "environment", subjectId: row.id, environment: row.name, details: env, at: now });
     }
+    // Several Flightdeck instances on one machine (tests, demos) each need their own router ports.
+    const routerPort = Number(process.env.FLIGHTDECK_DEMO_ROUTER_PORT ?? DEFAULT_LOCAL_TARGET.routerPort);
+    const deployTarget = { ...DEFAULT_LOCAL_TARGET, routerPort };
     const service = insertService(tx, {
       name: "sample-api",
       description: "Sample HTTP service shipped with Flightdeck; its versions can be made slow or failing.",
       owner: "Platform team",
-      deployTarget: JSON.stringify(DEFAULT_LOCAL_TARGET),
+      deployTarget: JSON.stringify(deployTarget),
       createdAt: now,
       updatedAt: now,
     });
@@ -66,7 +69,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
       action: "service.create",
       subjectType: "service",
       subjectId: service.id,
-      details: { name: service.name, deployTarget: DEFAULT_LOCAL_TARGET },
+      details: { name: service.name, deployTarget },
       at: now,
     });
     recordAudit(tx, { actor: system, action: "system.seed", details: { accounts: DEMO_ACCOUNTS.length }, at: now });

@@ -1,8 +1,10 @@
 import type { Executor } from "@/db/connection";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, findRollout, rolloutLogSince } from "@/db/queries/rollouts";
+import { findUserById } from "@/db/queries/users";
+import { type DeployLogRecord, deployLogRecord } from "@/lib/domain/rollout/deploy-log";
 import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
-import type { PlanStep } from "@/lib/domain/rollout/strategy";
+import type { PlanStep, Strategy } from "@/lib/domain/rollout/strategy";
 
 /** What the rollout page shows and polls: the row's state plus what is derived from it. */
 export interface RolloutView {
@@ -60,4 +62,28 @@ export function loadRolloutView(db: Executor, id: number, afterLogId = 0): Rollo
   if (!rollout) return undefined;
   const names = { service: findService(db, rollout.serviceId)?.name ?? "?", environment: findEnvironment(db, rollout.environmentId)?.name ?? "?" };
   return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), Date.now());
+}
+
+/** The deploy-log record of a rollout (B4): operator from the users table, verification from smoke lines. */
+export function loadDeployLog(db: Executor, id: number): DeployLogRecord | undefined {
+  const r = findRollout(db, id);
+  if (!r) return undefined;
+  const operator = r.createdBy ? (findUserById(db, r.createdBy)?.email ?? `user #${r.createdBy}`) : "system";
+  return deployLogRecord({
+    rolloutId: r.id,
+    finishedAt: r.finishedAt,
+    updatedAt: r.updatedAt,
+    environment: findEnvironment(db, r.environmentId)?.name ?? "?",
+    service: findService(db, r.serviceId)?.name ?? "?",
+    version: r.toVersion,
+    previousVersion: r.fromVersion,
+    commit: null,
+    operator,
+    strategy: JSON.parse(r.strategy) as Strategy,
+    approvals: [],
+    status: r.status,
+    smokeLines: rolloutLogSince(db, r.id, 0, 10_000)
+      .filter((l) => l.message.startsWith("smoke "))
+      .map((l) => `${new Date(l.at).toISOString()} ${l.message}`),
+  });
 }

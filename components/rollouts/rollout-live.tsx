@@ -159,6 +159,18 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
         </section>
       )}
 
+      {!live && (
+        <section aria-label="Deploy log" className="flex items-center gap-3 text-sm">
+          <span className="font-medium">Deploy log record (runbook 001):</span>
+          <a href={`/api/rollouts/${v.id}/deploy-log`} className="text-sky-700 underline" target="_blank" rel="noreferrer">
+            View JSON
+          </a>
+          <a href={`/api/rollouts/${v.id}/deploy-log?download=1`} className="text-sky-700 underline">
+            Download
+          </a>
+        </section>
+      )}
+
       <section aria-label="Job log" className="rounded-lg border border-slate-200 bg-slate-950 p-3 font-mono text-xs text-slate-100">
         <h2 className="mb-2 font-sans text-sm font-semibold text-slate-300">Job log</h2>
         <ol className="max-h-80 space-y-0.5 overflow-auto" data-testid="job-log">
