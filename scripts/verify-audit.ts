@@ -1,9 +1,15 @@
 // Verifies the audit hash chain. Exit 0 when intact, 1 when broken (naming the first broken event).
 // Usage: npm run audit:verify [-- --json]
-import { openDatabase } from "@/db/connection";
+import { existsSync } from "node:fs";
+import { databasePath, openDatabase } from "@/db/connection";
 import { verifyAuditChain } from "@/lib/audit/verify";
 
-const { sqlite } = openDatabase();
+const file = databasePath();
+if (!existsSync(file)) {
+  console.error(`no database at ${file} (set FLIGHTDECK_DB); nothing verified`);
+  process.exit(2);
+}
+const { sqlite } = openDatabase(file);
 const report = verifyAuditChain(sqlite);
 sqlite.close();
 if (process.argv.includes("--json")) console.log(JSON.stringify(report));

@@ -84,12 +84,13 @@ export function revokeRole(db: Executor, userId: number, role: string): boolean 
 }
 
 /** 0 or 1: whether any user exists (decides demo seeding). */
-export function countUsersWithRole(db: Executor, role: string): number {
+/** Enabled accounts holding the role that can sign in now (demo accounts only count in demo mode). */
+export function countUsersWithRole(db: Executor, role: string, opts: { includeDemo: boolean }): number {
   return db
     .select({ userId: userRoles.userId })
     .from(userRoles)
     .innerJoin(users, eq(users.id, userRoles.userId))
-    .where(and(eq(userRoles.role, role), eq(users.disabled, false)))
+    .where(and(eq(userRoles.role, role), eq(users.disabled, false), opts.includeDemo ? undefined : eq(users.demo, false)))
     .all().length;
 }
 

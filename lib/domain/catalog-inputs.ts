@@ -35,7 +35,7 @@ export const updateEnvironmentInput = environmentInput.extend({ id, rowVersion: 
 const password = z.string().min(12, "Use at least 12 characters.").max(200, "Use at most 200 characters.");
 
 export const createUserInput = z.object({
-  email: z.email("Enter a valid email address.").trim().toLowerCase().max(320),
+  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.").max(320, "Use at most 320 characters.")),
   name: z.string().trim().min(1, "Enter a name.").max(120),
   password,
   roles: z

@@ -69,4 +69,4 @@ export const deployTargetJsonSchema = z.string().transform((text, ctx): DeployTa
   return parsed.data;
 });
 
-export const DEFAULT_LOCAL_TARGET: DeployTarget = { driver: "local", entry: "sample-service", routerPort: 4000, healthPath: "/health" };
+export const DEFAULT_LOCAL_TARGET = { driver: "local", entry: "sample-service", routerPort: 4000, healthPath: "/health" } satisfies DeployTarget;

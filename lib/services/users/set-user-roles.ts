@@ -8,6 +8,7 @@ import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { setRolesInput } from "@/lib/domain/catalog-inputs";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
+import { demoMode } from "@/lib/env";
 
 /** Makes the user's roles exactly `roles`: one role.grant / role.revoke event per change. */
 export function setUserRoles(actor: Actor, input: z.output<typeof setRolesInput>, requestId?: string) {
@@ -20,7 +21,7 @@ export function setUserRoles(actor: Actor, input: z.output<typeof setRolesInput>
     const wanted = new Set<string>(input.roles);
     const revoked = [...current].filter((r) => !wanted.has(r));
     const granted = [...wanted].filter((r) => !current.has(r));
-    if (revoked.includes("admin") && !user.disabled && countUsersWithRole(tx, "admin") <= 1) {
+    if (revoked.includes("admin") && !user.disabled && countUsersWithRole(tx, "admin", { includeDemo: demoMode() }) <= 1) {
       throw new PreconditionError("This is the last administrator: grant admin to someone else first.");
     }
     for (const role of revoked) {
