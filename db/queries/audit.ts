@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { Executor } from "../connection";
 import { auditEvents } from "../schema";
@@ -6,9 +6,9 @@ import { auditEvents } from "../schema";
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 /** Last event of the chain (id and hash), or undefined for an empty log. */
-export function lastAuditLink(tx: Executor): { id: number; hash: string } | undefined {
+export function lastAuditLink(tx: Executor): { id: number; hash: string; createdAt: number } | undefined {
   return tx
-    .select({ id: auditEvents.id, hash: auditEvents.hash })
+    .select({ id: auditEvents.id, hash: auditEvents.hash, createdAt: auditEvents.createdAt })
     .from(auditEvents)
     .orderBy(desc(auditEvents.id))
     .limit(1)
@@ -29,15 +29,33 @@ export interface AuditFilter {
   to?: number;
 }
 
-function whereOf(f: AuditFilter, beforeId?: number): SQL | undefined {
+/**
+ * created_at never decreases with id (recordAudit keeps it monotonic), so a time range is an id
+ * range: two index seeks, then the newest-first page walks the primary key like any other page.
+ */
+function idRangeOf(db: Executor, f: AuditFilter): { lo?: number; hi?: number } {
+  const lo =
+    f.from === undefined
+      ? undefined
+      : (db.select({ id: auditEvents.id }).from(auditEvents).where(gte(auditEvents.createdAt, f.from)).orderBy(asc(auditEvents.createdAt), asc(auditEvents.id)).limit(1).get()?.id ??
+        Number.MAX_SAFE_INTEGER);
+  const hi =
+    f.to === undefined
+      ? undefined
+      : (db.select({ id: auditEvents.id }).from(auditEvents).where(lte(auditEvents.createdAt, f.to)).orderBy(desc(auditEvents.createdAt), desc(auditEvents.id)).limit(1).get()?.id ?? 0);
+  return { lo, hi };
+}
+
+function whereOf(db: Executor, f: AuditFilter, beforeId?: number): SQL | undefined {
+  const { lo, hi } = idRangeOf(db, f);
   const parts: (SQL | undefined)[] = [
     f.actor ? eq(auditEvents.actorLabel, f.actor) : undefined,
     f.action ? eq(auditEvents.action, f.action) : undefined,
     f.environment ? eq(auditEvents.environment, f.environment) : undefined,
     f.subjectType ? eq(auditEvents.subjectType, f.subjectType) : undefined,
     f.subjectId ? eq(auditEvents.subjectId, f.subjectId) : undefined,
-    f.from !== undefined ? gte(auditEvents.createdAt, f.from) : undefined,
-    f.to !== undefined ? lte(auditEvents.createdAt, f.to) : undefined,
+    lo !== undefined ? gte(auditEvents.id, lo) : undefined,
+    hi !== undefined ? lte(auditEvents.id, hi) : undefined,
     beforeId !== undefined ? lt(auditEvents.id, beforeId) : undefined,
   ];
   return and(...parts.filter((p): p is SQL => p !== undefined));
@@ -48,7 +66,7 @@ export function listAuditEvents(db: Executor, filter: AuditFilter, opts: { befor
   const rows = db
     .select()
     .from(auditEvents)
-    .where(whereOf(filter, opts.before))
+    .where(whereOf(db, filter, opts.before))
     .orderBy(desc(auditEvents.id))
     .limit(opts.limit + 1)
     .all();
@@ -69,11 +87,11 @@ export function* iterateAuditEvents(db: Executor, filter: AuditFilter, pageSize 
 }
 
 /** Raw rows in id order for chain verification: the fastest path better-sqlite3 offers. */
-export function iterateAuditChainRows(sqlite: Database.Database): IterableIterator<unknown[]> {
+export function iterateAuditChainRows(sqlite: Database.Database, afterId = 0): IterableIterator<unknown[]> {
   return sqlite
     .prepare(
-      "SELECT id, created_at, actor_id, actor_label, roles, action, subject_type, subject_id, environment, details, request_id, prev_hash, hash FROM audit_events ORDER BY id",
+      "SELECT id, created_at, actor_id, actor_label, roles, action, subject_type, subject_id, environment, details, request_id, prev_hash, hash FROM audit_events WHERE id > ? ORDER BY id",
     )
     .raw()
-    .iterate() as IterableIterator<unknown[]>;
+    .iterate(afterId) as IterableIterator<unknown[]>;
 }

@@ -26,7 +26,8 @@ export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash
   const last = lastAuditLink(tx);
   const row = {
     id: (last?.id ?? 0) + 1,
-    createdAt: input.at ?? Date.now(),
+    // Never earlier than the previous event: timeline order is chain order, and time filters rely on it.
+    createdAt: Math.max(input.at ?? Date.now(), last?.createdAt ?? 0),
     actorId: input.actor.kind === "user" ? input.actor.id : null,
     actorLabel: actorLabel(input.actor),
     roles: JSON.stringify(input.roles ?? (input.actor.kind === "user" ? input.actor.roles : [])),

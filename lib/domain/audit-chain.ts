@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** Hash that precedes the first event of the chain. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -43,7 +43,7 @@ function sortKeys(value: unknown): unknown {
 
 /** sha256 over the previous hash and the event's canonical encoding (a JSON array, fixed order). */
 export function hashEvent(e: ChainedFields): string {
-  const body = JSON.stringify([
+  return hashLink(e.prevHash, [
     e.id,
     e.createdAt,
     e.actorId,
@@ -56,7 +56,11 @@ export function hashEvent(e: ChainedFields): string {
     e.details,
     e.requestId,
   ]);
-  return createHash("sha256").update(e.prevHash).update("\n").update(body).digest("hex");
+}
+
+/** The hash of one link: the fields are the 11 chained columns in table order. */
+export function hashLink(prevHash: string, fields: readonly unknown[]): string {
+  return hash("sha256", `${prevHash}\n${JSON.stringify(fields)}`);
 }
 
 export type ChainBreak = { id: number; reason: string };
@@ -66,20 +70,26 @@ export type ChainBreak = { id: number; reason: string };
  * streams rows in. Detects edited rows (hash mismatch), deleted rows (prev-hash mismatch on the
  * next row) and re-linked chains (stored prev-hash differs from the previous row's hash).
  */
-export function createChainVerifier() {
-  let expectedPrev = GENESIS_HASH;
-  let lastId = 0;
+export function createChainVerifier(from: { id: number; hash: string } = { id: 0, hash: GENESIS_HASH }) {
+  let expectedPrev = from.hash;
+  let lastId = from.id;
   let count = 0;
   return {
     push(e: ChainedFields & { hash: string }): ChainBreak | null {
+      return this.pushRow([e.id, e.createdAt, e.actorId, e.actorLabel, e.roles, e.action, e.subjectType, e.subjectId, e.environment, e.details, e.requestId, e.prevHash, e.hash]);
+    },
+    /** A row as stored: the 11 chained columns, then prev_hash and hash (the fast path for a million rows). */
+    pushRow(row: readonly unknown[]): ChainBreak | null {
       count++;
-      if (e.prevHash !== expectedPrev) {
-        const gap = e.id !== lastId + 1 ? ` (event #${lastId + 1} is missing)` : "";
-        return { id: e.id, reason: `previous-hash link does not match event #${lastId}${gap}` };
+      const id = row[0] as number;
+      if (row[11] !== expectedPrev) {
+        const gap = id !== lastId + 1 ? ` (event #${lastId + 1} is missing)` : "";
+        return { id, reason: `previous-hash link does not match event #${lastId}${gap}` };
       }
-      if (hashEvent(e) !== e.hash) return { id: e.id, reason: "content does not match its hash (event was edited)" };
-      expectedPrev = e.hash;
-      lastId = e.id;
+      const stored = row[12] as string;
+      if (hashLink(expectedPrev, row.slice(0, 11)) !== stored) return { id, reason: "content does not match its hash (event was edited)" };
+      expectedPrev = stored;
+      lastId = id;
       return null;
     },
     get count() {
@@ -87,6 +97,9 @@ export function createChainVerifier() {
     },
     get lastHash() {
       return expectedPrev;
+    },
+    get lastId() {
+      return lastId;
     },
   };
 }

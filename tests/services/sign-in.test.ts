@@ -15,7 +15,8 @@ delete process.env.SIGNIN_WINDOW_MINUTES;
 
 const EMAIL = "pat@example.com";
 const PASSWORD = "correct horse battery";
-const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
+// After the seed events: audit time never runs backwards (recordAudit keeps created_at monotonic).
+const T0 = Date.UTC(2030, 0, 15, 9, 0, 0);
 const MIN = 60_000;
 
 const tmp = makeTempDir();
@@ -158,5 +159,16 @@ describe("signInWithPassword", () => {
     expect(auditEvents(sqlite, before)).toEqual([
       expect.objectContaining({ action: "auth.sign_in_failed", actorLabel: "admin@flightdeck.local", roles: [], subjectId: "admin@flightdeck.local" }),
     ]);
+  });
+});
+
+describe("signInWithPassword under concurrency", () => {
+  it("12 parallel guesses from one address record at most 5 failures; the rest are throttled", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signInWithPassword({ email: EMAIL, password: `guess ${i}`, address: "10.9.9.9" }, T0)),
+    );
+    expect(attempts().filter((a) => a.success === 0)).toHaveLength(5);
+    expect(results.filter((r) => !r.ok && r.message.startsWith("Too many"))).toHaveLength(7);
+    expect(verifyAuditChain(sqlite).intact).toBe(true);
   });
 });

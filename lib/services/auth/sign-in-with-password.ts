@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { type Executor, type Tx, getDb } from "@/db/client";
 import { findUserByEmail, recentFailures, recordSignInAttempt, rolesOfUser } from "@/db/queries/users";
 import { writeTransaction } from "@/db/transaction";
 import { recordAudit } from "@/lib/audit/record";
@@ -22,21 +22,21 @@ export async function signInWithPassword(
   const { SIGNIN_MAX_FAILURES, SIGNIN_WINDOW_MINUTES } = env();
   const windowMs = SIGNIN_WINDOW_MINUTES * 60_000;
 
-  const until = throttleUntil(recentFailures(db, email, input.address, now - windowMs), now, SIGNIN_MAX_FAILURES, windowMs);
-  if (until !== null) {
-    const message = throttleMessage(until, now);
-    writeTransaction(db, (tx) =>
-      recordAudit(tx, {
-        actor: { kind: "system", label: "system" },
-        action: "auth.sign_in_throttled",
-        subjectType: "account",
-        subjectId: email,
-        details: { email, address: input.address, retryAt: new Date(until).toISOString() },
-        at: now,
-      }),
-    );
-    return { ok: false, message };
-  }
+  const throttledAt = (ex: Executor) => throttleUntil(recentFailures(ex, email, input.address, now - windowMs), now, SIGNIN_MAX_FAILURES, windowMs);
+  const refuseThrottled = (tx: Tx, until: number): SignInOutcome => {
+    recordAudit(tx, {
+      actor: { kind: "system", label: "system" },
+      action: "auth.sign_in_throttled",
+      subjectType: "account",
+      subjectId: email,
+      details: { email, address: input.address, retryAt: new Date(until).toISOString() },
+      at: now,
+    });
+    return { ok: false, message: throttleMessage(until, now) };
+  };
+
+  const early = throttledAt(db);
+  if (early !== null) return writeTransaction(db, (tx) => refuseThrottled(tx, early));
 
   const user = findUserByEmail(db, email);
   const passwordOk = await verifyPassword(input.password, user?.passwordHash);
@@ -48,7 +48,11 @@ export async function signInWithPassword(
   const actor: AnyActor = user
     ? { kind: "user", id: user.id, email: user.email, name: user.name, roles: [] }
     : { kind: "system", label: "system" };
-  writeTransaction(db, (tx) => {
+  return writeTransaction(db, (tx) => {
+    // Checked again under the write lock: parallel guesses that all passed the early check while
+    // their hashes ran cannot add up to more than the limit.
+    const late = throttledAt(tx);
+    if (late !== null) return refuseThrottled(tx, late);
     // Every refused attempt counts toward the throttle, whatever the reason.
     recordSignInAttempt(tx, { email, address: input.address, success: refusal === null, at: now });
     recordAudit(tx, {
@@ -60,6 +64,6 @@ export async function signInWithPassword(
       details: refusal === null ? { method: "password", address: input.address } : { method: "password", address: input.address, reason: refusal },
       at: now,
     });
+    return refusal === null && user ? { ok: true, userId: user.id } : { ok: false, message: refusal ?? WRONG };
   });
-  return refusal === null && user ? { ok: true, userId: user.id } : { ok: false, message: refusal ?? WRONG };
 }
