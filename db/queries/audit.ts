@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { Executor } from "../connection";
-import { auditEvents } from "../schema";
+import { auditChecks, auditEvents } from "../schema";
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
@@ -95,3 +95,12 @@ export function iterateAuditChainRows(sqlite: Database.Database, afterId = 0): I
     .raw()
     .iterate(afterId) as IterableIterator<unknown[]>;
 }
+
+export type AuditCheckRow = typeof auditChecks.$inferSelect;
+
+export function insertAuditCheck(db: Executor, v: Omit<AuditCheckRow, "id">): void {
+  db.insert(auditChecks).values(v).run();
+}
+
+export const latestAuditCheck = (db: Executor): AuditCheckRow | undefined =>
+  db.select().from(auditChecks).orderBy(desc(auditChecks.id)).limit(1).get();

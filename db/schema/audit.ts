@@ -33,3 +33,16 @@ export const auditEvents = sqliteTable(
     index("audit_created").on(t.createdAt),
   ],
 );
+
+/** Results of full chain verifications run by the worker; the Audit badge builds on the latest. */
+export const auditChecks = sqliteTable("audit_checks", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  checked: integer("checked").notNull(),
+  lastId: integer("last_id").notNull(),
+  lastHash: text("last_hash").notNull(),
+  intact: integer("intact", { mode: "boolean" }).notNull(),
+  brokenId: integer("broken_id"),
+  reason: text("reason"),
+  millis: integer("millis").notNull(),
+});
