@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { DriverTarget } from "../types";
+import { createCommandDriver, renderCommand, runCommand } from "./driver";
+
+const target: DriverTarget = { serviceId: 1, serviceName: "api", environmentId: 2, environmentName: "production", environmentIndex: 1 };
+const dir = mkdtempSync(path.join(tmpdir(), "fd-cmd-"));
+const record = path.join(dir, "ops.log");
+
+describe("command driver (real shell commands)", () => {
+  const lines: string[] = [];
+  const driver = createCommandDriver(
+    {
+      commands: {
+        // Variables arrive shell-quoted, so templates use them bare (not inside "...").
+        deploy: `echo deploy {{service}} {{version}} in {{environment}} from {{stableVersion}} >> ${record}; echo deployed`,
+        setWeight: `echo weight {{weight}} >> ${record}`,
+        promote: `echo promote {{version}} >> ${record}`,
+        rollback: `echo rollback to {{stableVersion}} >> ${record}`,
+        status: `echo "weight=42"`,
+      },
+      timeoutSeconds: 5,
+    },
+    { onOutput: (l) => lines.push(l) },
+  );
+
+  it("runs each operation with its variables and streams output into the job log", async () => {
+    await driver.deploy(target, { opId: "o1", version: "2.0.0", stableVersion: "1.9.0" });
+    await driver.setWeight(target, { opId: "o2", weight: 25 });
+    await driver.promote(target, { opId: "o3", version: "2.0.0" });
+    await driver.rollback(target, { opId: "o4", version: "2.0.0", stableVersion: "1.9.0" });
+    expect(readFileSync(record, "utf8").trim().split("\n")).toEqual([
+      "deploy api 2.0.0 in production from 1.9.0",
+      "weight 25",
+      "promote 2.0.0",
+      "rollback to 1.9.0",
+    ]);
+    expect(lines).toContain("deployed");
+    expect((await driver.status(target)).weight).toBe(42);
+  });
+
+  it("a non-zero exit fails the step with the command's output", async () => {
+    const failing = createCommandDriver({ commands: { deploy: "echo 'image not found' >&2; exit 3", setWeight: "true", promote: "true", rollback: "true", status: "true" }, timeoutSeconds: 5 });
+    await expect(failing.deploy(target, { opId: "x", version: "1", stableVersion: null })).rejects.toThrow(/exited with 3[\s\S]*image not found/);
+  });
+
+  it("a hanging command is killed at its timeout, children included, and reported", async () => {
+    const started = Date.now();
+    const r = await runCommand("sleep 30 & sleep 30; echo never", 300);
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const hanging = createCommandDriver({ commands: { deploy: "sleep 30", setWeight: "true", promote: "true", rollback: "true", status: "true" }, timeoutSeconds: 1 });
+    await expect(hanging.deploy(target, { opId: "h", version: "1", stableVersion: null })).rejects.toThrow(/timed out after 1 s/);
+  });
+
+  it("variables are shell-quoted: a hostile version cannot run commands", () => {
+    expect(renderCommand("deploy {{version}}", { version: "1.0; rm -rf /" })).toBe("deploy '1.0; rm -rf /'");
+    expect(renderCommand("x {{version}}", { version: "it's" })).toBe(`x 'it'\\''s'`);
+    expect(() => renderCommand("x {{nope}}", { version: "1" })).toThrow(/Unknown variable/);
+  });
+});
