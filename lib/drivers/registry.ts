@@ -4,6 +4,7 @@ import { databasePath } from "@/db/connection";
 import { deployTargetSchema } from "@/lib/domain/deploy-target";
 import { createCommandDriver } from "./command/driver";
 import { createLocalDriver } from "./local/driver";
+import { createPm2Driver } from "./pm2/driver";
 import type { DeployDriver } from "./types";
 
 export interface ResolvedDriver {
@@ -12,6 +13,9 @@ export interface ResolvedDriver {
   smokePaths: string[];
   name: string;
 }
+
+// A PM2 driver holds a connection to its daemon: one per configuration, reused by every job.
+const pm2Drivers = new Map<string, ReturnType<typeof createPm2Driver>>();
 
 /** Chooses the driver for a service from its validated deploy-target config (DESIGN rule 10). */
 export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: string) => void } = {}): ResolvedDriver {
@@ -22,7 +26,11 @@ export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: st
       return { name: "local", driver: createLocalDriver(target, { dataDir: path.dirname(dbFile), dbFile }), smokePaths: [target.healthPath] };
     case "command":
       return { name: "command", driver: createCommandDriver(target, opts), smokePaths: [] };
-    case "pm2":
-      throw new Error("The pm2 driver is not available in this build yet; use the local or command driver.");
+    case "pm2": {
+      const key = `${dbFile}|${deployTargetJson}`;
+      let driver = pm2Drivers.get(key);
+      if (!driver) pm2Drivers.set(key, (driver = createPm2Driver(target, { pm2Home: path.join(path.dirname(dbFile), "pm2") })));
+      return { name: "pm2", driver, smokePaths: [target.healthPath] };
+    }
   }
 }
