@@ -83,3 +83,13 @@ export function upsertServiceEnvState(
     })
     .run();
 }
+
+/** The newest rollout of a service in an environment that completed (what put the current version there). */
+export const lastSucceededRollout = (db: Executor, serviceId: number, environmentId: number) =>
+  db
+    .select()
+    .from(rollouts)
+    .where(and(eq(rollouts.serviceId, serviceId), eq(rollouts.environmentId, environmentId), eq(rollouts.status, "succeeded")))
+    .orderBy(desc(rollouts.id))
+    .limit(1)
+    .get();

@@ -1,8 +1,9 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/define-action";
-import { controlRolloutInput, startRolloutInput } from "@/lib/domain/rollout/inputs";
+import { controlRolloutInput, executeRollbackInput, startRolloutInput } from "@/lib/domain/rollout/inputs";
 import { controlRollout } from "@/lib/services/rollouts/control-rollout";
+import { executeRollback } from "@/lib/services/rollouts/execute-rollback";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 
 export const startRolloutAction = defineAction({
@@ -26,4 +27,12 @@ export const controlRolloutAction = defineAction({
     return { id: r.id, status: r.status };
   },
   revalidate: ["/rollouts"],
+});
+
+export const executeRollbackAction = defineAction({
+  name: "rollback.execute",
+  permission: "rollout.abort",
+  input: executeRollbackInput,
+  run: ({ actor, input, requestId }) => ({ id: executeRollback(actor, input, requestId).id }),
+  revalidate: ["/rollouts", "/"],
 });

@@ -24,7 +24,15 @@ export default async function RolloutsPage() {
   const environments = listEnvironments(db);
   return (
     <>
-      <PageHeader title="Rollouts" description="Every deployment of a version into an environment, step by step." />
+      <PageHeader
+        title="Rollouts"
+        description="Every deployment of a version into an environment, step by step."
+        actions={
+          <Link href="/rollouts/rollback" className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm">
+            Roll back…
+          </Link>
+        }
+      />
       {can(actor.roles, "rollout.start") && services.length > 0 && (
         <Card title="Start a rollout" className="mb-6">
           <ActionForm action={startRolloutAction} submitLabel="Start rollout" pendingLabel="Starting…" successHref="/rollouts/{id}" aria-label="Start a rollout">

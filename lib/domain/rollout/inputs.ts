@@ -34,3 +34,12 @@ export const controlRolloutInput = z.object({
   command: z.enum(ROLLOUT_COMMANDS),
   reason: z.string().trim().max(500).optional(),
 });
+
+export const executeRollbackInput = z.object({
+  serviceId: id,
+  environmentId: id,
+  /** The target the person saw in the dry-run plan ("" when none). */
+  expectedTo: z.string().max(64),
+  reason: z.string().trim().min(3, "Say why you roll back (it goes into the audit trail).").max(500),
+  idempotencyKey: z.string().trim().min(8).max(100),
+});

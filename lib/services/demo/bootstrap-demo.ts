@@ -4,12 +4,11 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "no
 import path from "node:path";
 import type { Db } from "@/db/connection";
 import { findServiceByName, listEnvironments } from "@/db/queries/catalog";
-import { insertRollout, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
+import { liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
 import { deployTargetSchema } from "@/lib/domain/deploy-target";
-import { initialState } from "@/lib/domain/rollout/machine";
-import { planOf, strategySchema } from "@/lib/domain/rollout/strategy";
-import { applyRolloutEvent } from "@/lib/services/rollouts/apply-rollout-event";
+import { strategySchema } from "@/lib/domain/rollout/strategy";
+import { createRollout } from "@/lib/services/rollouts/create-rollout";
 
 const DEMO_SERVICE = "sample-api";
 const DEMO_VERSION = "1.0.0";
@@ -40,19 +39,11 @@ export function bootstrapDemo(db: Db, dataDir: string, now = Date.now()): void {
     writeTransaction(db, (tx) => {
       if (serviceEnvState(tx, service.id, env.id)?.currentVersion || liveRolloutFor(tx, service.id, env.id)) return;
       const strategy = strategySchema.parse({ kind: "canary", steps: [{ weight: 100, holdSeconds: 0 }] });
-      const rollout = insertRollout(tx, {
-        serviceId: service.id,
-        environmentId: env.id,
-        fromVersion: null,
-        toVersion: DEMO_VERSION,
-        strategy: JSON.stringify(strategy),
-        plan: JSON.stringify(planOf(strategy)),
-        ...initialState(),
-        idempotencyKey: `demo-bootstrap:${service.id}:${env.id}`,
-        createdAt: now,
-        updatedAt: now,
-      });
-      applyRolloutEvent(tx, rollout, { type: "start" }, { actor: { kind: "system", label: "system" }, environment: env.name, details: { demo: true } }, now);
+      createRollout(
+        tx,
+        { actor: { kind: "system", label: "system" }, serviceId: service.id, environment: env, fromVersion: null, toVersion: DEMO_VERSION, strategy, idempotencyKey: `demo-bootstrap:${service.id}:${env.id}`, details: { demo: true } },
+        now,
+      );
     });
     const routerPort = target.routerPort + 100 * index;
     const dir = path.join(dataDir, "local-driver", `${service.name}-${env.name}`);

@@ -14,6 +14,8 @@ const { updateService, findServiceByName, findEnvironmentByName } = await import
 const { findRollout, serviceEnvState } = await import("@/db/queries/rollouts");
 const { startRollout } = await import("./start-rollout");
 const { controlRollout } = await import("./control-rollout");
+const { planRollback } = await import("./plan-rollback");
+const { executeRollback } = await import("./execute-rollback");
 const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
@@ -119,4 +121,25 @@ describe("rollouts end to end (service -> job -> worker -> local driver -> route
     expect(() => startRollout(actor("dev@flightdeck.local"), { serviceId, environmentId: prod, version: "1.3.0", strategy: canary([[100, 0]]) as never, idempotencyKey: "dev-prod" })).toThrow(/staging only/);
     expect(verifyAuditChain(getSqlite()).intact).toBe(true);
   });
+
+  it("rollback is a dry-run plan first; applying it aborts a live rollout, then redeploys the previous version", async () => {
+    const oncall = actor("oncall@flightdeck.local");
+    const live = planRollback(getDb(), serviceId, stagingId);
+    expect(live).toMatchObject({ ok: true, kind: "abort_live", from: "1.3.0", to: "1.1.0" });
+    expect(() => executeRollback(actor("viewer@flightdeck.local"), { serviceId, environmentId: stagingId, expectedTo: "1.1.0", reason: "nope", idempotencyKey: "rb-viewer" })).toThrow(/permission/);
+    expect(() => executeRollback(oncall, { serviceId, environmentId: stagingId, expectedTo: "0.9.0", reason: "stale plan", idempotencyKey: "rb-stale" })).toThrow(/plan changed/);
+    const aborted = executeRollback(oncall, { serviceId, environmentId: stagingId, expectedTo: "1.1.0", reason: "errors", idempotencyKey: "rb-1" });
+    await until(() => (findRollout(getDb(), aborted.id)!.status === "rolled_back" ? true : undefined));
+
+    const redeploy = planRollback(getDb(), serviceId, stagingId);
+    expect(redeploy).toMatchObject({ ok: true, kind: "redeploy", from: "1.1.0", to: "1.0.0", source: "last known good before the current version" });
+    const r = executeRollback(oncall, { serviceId, environmentId: stagingId, expectedTo: "1.0.0", reason: "1.1.0 leaks memory", idempotencyKey: "rb-2" });
+    await until(() => (findRollout(getDb(), r.id)!.status === "succeeded" ? true : undefined));
+    expect(await split(10)).toEqual({ "1.0.0": 10 });
+
+    process.env.LAST_GOOD_COMMIT = "0.9.9";
+    expect(planRollback(getDb(), serviceId, stagingId)).toMatchObject({ ok: true, to: "0.9.9", source: "LAST_GOOD_COMMIT" });
+    delete process.env.LAST_GOOD_COMMIT;
+    expect(verifyAuditChain(getSqlite()).intact).toBe(true);
+  }, 40_000);
 });

@@ -2,15 +2,13 @@ import "server-only";
 import type { z } from "zod";
 import { getDb } from "@/db/client";
 import { findEnvironment, findService } from "@/db/queries/catalog";
-import { findRolloutByKey, insertRollout, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
+import { findRolloutByKey, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
-import { initialState } from "@/lib/domain/rollout/machine";
 import type { startRolloutInput } from "@/lib/domain/rollout/inputs";
-import { planOf } from "@/lib/domain/rollout/strategy";
 import { ConflictError, ForbiddenError, NotFoundError } from "@/lib/errors";
-import { applyRolloutEvent } from "./apply-rollout-event";
+import { createRollout } from "./create-rollout";
 
 /** Records the intent to roll out; the worker does the work (DESIGN §1). Idempotent per key. */
 export function startRollout(actor: Actor, input: z.output<typeof startRolloutInput>, requestId?: string, now = Date.now()) {
@@ -29,21 +27,21 @@ export function startRollout(actor: Actor, input: z.output<typeof startRolloutIn
     if (live) throw new ConflictError(`Rollout #${live.id} of ${service.name} is still ${live.status} in ${environment.name}; finish or abort it first.`);
     const current = serviceEnvState(tx, service.id, environment.id)?.currentVersion ?? null;
     if (current === input.version) throw new ConflictError(`${service.name} ${input.version} already runs in ${environment.name}.`, { version: ["This version already runs here."] });
-    const state = initialState();
-    const rollout = insertRollout(tx, {
-      serviceId: service.id,
-      environmentId: environment.id,
-      fromVersion: current,
-      toVersion: input.version,
-      strategy: JSON.stringify(input.strategy),
-      plan: JSON.stringify(planOf(input.strategy)),
-      ...state,
-      idempotencyKey: input.idempotencyKey,
-      createdBy: actor.id,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const started = applyRolloutEvent(tx, rollout, { type: "start" }, { actor, environment: environment.name, requestId, details: { service: service.name, from: current, strategy: input.strategy } }, now);
+    const started = createRollout(
+      tx,
+      {
+        actor,
+        serviceId: service.id,
+        environment,
+        fromVersion: current,
+        toVersion: input.version,
+        strategy: input.strategy,
+        idempotencyKey: input.idempotencyKey,
+        requestId,
+        details: { service: service.name, from: current, strategy: input.strategy },
+      },
+      now,
+    );
     return { rollout: started, created: true };
   });
 }

@@ -1,0 +1,42 @@
+import "server-only";
+import type { Tx } from "@/db/connection";
+import { insertRollout } from "@/db/queries/rollouts";
+import type { AnyActor } from "@/lib/domain/actor";
+import { initialState } from "@/lib/domain/rollout/machine";
+import { type Strategy, planOf } from "@/lib/domain/rollout/strategy";
+import { applyRolloutEvent } from "./apply-rollout-event";
+
+/**
+ * Inserts a rollout and starts it inside the caller's transaction (state, first job and audit
+ * commit together). Callers check permission and preconditions first.
+ */
+export function createRollout(
+  tx: Tx,
+  v: {
+    actor: AnyActor;
+    serviceId: number;
+    environment: { id: number; name: string };
+    fromVersion: string | null;
+    toVersion: string;
+    strategy: Strategy;
+    idempotencyKey: string;
+    requestId?: string;
+    details?: Record<string, unknown>;
+  },
+  now: number,
+) {
+  const rollout = insertRollout(tx, {
+    serviceId: v.serviceId,
+    environmentId: v.environment.id,
+    fromVersion: v.fromVersion,
+    toVersion: v.toVersion,
+    strategy: JSON.stringify(v.strategy),
+    plan: JSON.stringify(planOf(v.strategy)),
+    ...initialState(),
+    idempotencyKey: v.idempotencyKey,
+    createdBy: v.actor.kind === "user" ? v.actor.id : null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return applyRolloutEvent(tx, rollout, { type: "start" }, { actor: v.actor, environment: v.environment.name, requestId: v.requestId, details: v.details }, now);
+}
