@@ -25,9 +25,9 @@ export interface RolloutView {
   now: number;
 }
 
-export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number): RolloutView {
-  const plan = JSON.parse(r.plan) as PlanStep[];
-  const state: RolloutState = {
+/** The machine state stored in a rollout row. */
+export function stateOf(r: RolloutRow): RolloutState {
+  return {
     status: r.status as RolloutStatus,
     stepIndex: r.stepIndex,
     phase: r.phase,
@@ -37,6 +37,11 @@ export function rolloutView(r: RolloutRow, names: { service: string; environment
     reason: r.reason,
     failedDuring: r.failedDuring,
   };
+}
+
+export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number): RolloutView {
+  const plan = JSON.parse(r.plan) as PlanStep[];
+  const state = stateOf(r);
   const step = plan[r.stepIndex];
   return {
     id: r.id,

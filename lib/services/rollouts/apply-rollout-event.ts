@@ -5,9 +5,10 @@ import { type RolloutRow, appendRolloutLog, updateRolloutState, upsertServiceEnv
 import { recordAudit } from "@/lib/audit/record";
 import type { AnyActor } from "@/lib/domain/actor";
 import type { AuditAction } from "@/lib/domain/audit-actions";
-import { FINAL_STATUSES, type RolloutEvent, type RolloutState, type RolloutStatus, transition } from "@/lib/domain/rollout/machine";
+import { FINAL_STATUSES, type RolloutEvent, transition } from "@/lib/domain/rollout/machine";
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
 import { ConflictError, PreconditionError } from "@/lib/errors";
+import { stateOf } from "@/lib/rollout-view";
 
 export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback" } as const;
 
@@ -24,19 +25,6 @@ const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   rollback_succeeded: "rollout.rolled_back",
   rollback_failed: "rollout.rollback_failed",
 };
-
-export function stateOf(r: RolloutRow): RolloutState {
-  return {
-    status: r.status as RolloutStatus,
-    stepIndex: r.stepIndex,
-    phase: r.phase,
-    weight: r.weight,
-    holdEndsAt: r.holdEndsAt,
-    holdRemainingMs: r.holdRemainingMs,
-    reason: r.reason,
-    failedDuring: r.failedDuring,
-  };
-}
 
 export const planOfRow = (r: RolloutRow) => JSON.parse(r.plan) as PlanStep[];
 
