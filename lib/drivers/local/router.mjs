@@ -40,13 +40,13 @@ function pickCanary() {
   return Math.floor(((n + 1) * w) / 100) > Math.floor((n * w) / 100);
 }
 
-const buckets = new Map(); // key `${second}|${variant}|${version}` -> {latencies: number[], errors: number}
+const buckets = new Map(); // key: second * 2 + (canary ? 1 : 0) -> {second, variant, version, latencies, errors}
 
 function record(variant, version, ms, status) {
   const second = Math.floor(Date.now() / 1000);
-  const key = `${second}|${variant}|${version}`;
+  const key = second * 2 + (variant === "canary" ? 1 : 0);
   let b = buckets.get(key);
-  if (!b) buckets.set(key, (b = { second, variant, version, latencies: [], errors: 0 }));
+  if (!b || b.version !== version) buckets.set(key, (b = { second, variant, version, latencies: [], errors: 0 }));
   b.latencies.push(ms);
   if (status >= 500) b.errors++;
 }
@@ -74,7 +74,9 @@ const server = http.createServer((req, res) => {
     if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
     res.end('{"error":"upstream unavailable"}');
   });
-  req.pipe(upstream);
+  // Bodiless requests end at once; others stream their body through.
+  if (req.method === "GET" || req.method === "HEAD") upstream.end();
+  else req.pipe(upstream);
 });
 server.keepAliveTimeout = 65_000;
 

@@ -1,0 +1,15 @@
+// `npm run bench [-- --quick]`: every benchmark in turn, each appending its figures to bench-results.jsonl.
+import { spawnSync } from "node:child_process";
+import { bin, root } from "./lib.mjs";
+
+const args = process.argv.slice(2);
+const parts = [
+  ["scripts/bench.ts"], // audit: append rate, chain verification, Audit page queries
+  ["--conditions=react-server", "scripts/bench-deploy.ts"], // deploy engine: step transitions, router vs direct vs nginx
+];
+let failed = 0;
+for (const part of parts) {
+  const r = spawnSync(bin("tsx"), [...part, ...args], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

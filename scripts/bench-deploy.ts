@@ -1,0 +1,197 @@
+// Deploy-engine benchmarks (npm run bench, second part): step transition latency, router overhead
+// against calling the version directly, and router throughput against nginx with the same split.
+// Prints a table and appends JSON lines {"metric","value","unit","target","better"} to bench-results.jsonl.
+// Runs with `tsx --conditions=react-server` (it drives the real worker and services).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const quick = process.argv.includes("--quick");
+const RESULTS = path.resolve("bench-results.jsonl");
+const dir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-deploy-"));
+process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
+process.env.FLIGHTDECK_DEMO = "1";
+const procs: ChildProcess[] = [];
+const rows: string[] = [];
+
+function report(metric: string, value: number, unit: string, target: number | null, better: "lower" | "higher") {
+  const fig = { metric: quick ? `quick.${metric}` : metric, value: Number(value.toFixed(3)), unit, target, better };
+  appendFileSync(RESULTS, `${JSON.stringify(fig)}\n`);
+  const ok = target === null ? "info" : (better === "lower" ? value <= target : value >= target) ? "ok" : "MISSED";
+  rows.push(`${metric.padEnd(44)} ${value.toFixed(2).padStart(12)} ${unit.padEnd(10)} ${target === null ? "-".padStart(10) : `${better === "lower" ? "<=" : ">="} ${target}`.padStart(10)}  ${ok}`);
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+};
+
+function start(script: string, env: Record<string, string>) {
+  const p = spawn(process.execPath, [path.resolve("lib/drivers/local", script)], { env: { ...process.env, ...env }, stdio: "ignore" });
+  procs.push(p);
+  return p;
+}
+
+async function waitHttp(url: string) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+/** Closed-loop load: `connections` concurrent keep-alive clients for `seconds`; latency per request. */
+async function load(port: number, connections: number, seconds: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const t = performance.now();
+      const req = http.get({ host: "127.0.0.1", port, path: "/api/bench", agent }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if ((res.statusCode ?? 500) >= 500) errors++;
+          latencies.push(performance.now() - t);
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) await one();
+    }),
+  );
+  agent.destroy();
+  return { rps: latencies.length / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+}
+
+async function routerOverhead() {
+  const base = 46_000 + Math.floor(Math.random() * 300) * 6;
+  const [STABLE, CANARY, ROUTER, ADMIN, NGINX] = [base, base + 1, base + 2, base + 3, base + 4];
+  start("sample-service.mjs", { PORT: String(STABLE), VERSION: "1.0.0", SAMPLE_LATENCY_MS: "0" });
+  start("sample-service.mjs", { PORT: String(CANARY), VERSION: "1.1.0", SAMPLE_LATENCY_MS: "0" });
+  const { openDatabase } = await import("@/db/connection");
+  openDatabase(path.join(dir, "router.db")).sqlite.close();
+  start("router.mjs", { ROUTER_PORT: String(ROUTER), ROUTER_ADMIN_PORT: String(ADMIN), ROUTER_STATE: path.join(dir, "router.json"), FLIGHTDECK_DB: path.join(dir, "router.db"), ROUTER_SERVICE_ID: "1", ROUTER_ENVIRONMENT_ID: "1" });
+  await Promise.all([STABLE, CANARY].map((p) => waitHttp(`http://127.0.0.1:${p}/health`)));
+  await waitHttp(`http://127.0.0.1:${ADMIN}/state`);
+  await fetch(`http://127.0.0.1:${ADMIN}/apply`, { method: "POST", body: JSON.stringify({ opId: "bench", stable: { version: "1.0.0", port: STABLE }, canary: { version: "1.1.0", port: CANARY }, weight: 10 }) });
+  const seconds = quick ? 2 : 6;
+
+  // Added latency: one connection, so queueing does not hide the hop.
+  const direct1 = await load(STABLE, 1, seconds);
+  const routed1 = await load(ROUTER, 1, seconds);
+  report("router.added_latency.p50", routed1.p50 - direct1.p50, "ms", 1, "lower");
+  const direct = await load(STABLE, 50, seconds);
+  const routed = await load(ROUTER, 50, seconds);
+  report("router.direct.rps_50conn", direct.rps, "req/s", null, "higher");
+  report("router.routed.rps_50conn", routed.rps, "req/s", null, "higher");
+  report("router.throughput_vs_direct", (100 * routed.rps) / direct.rps, "%", 60, "higher");
+  report("router.routed.errors", routed.errors, "requests", 0, "lower");
+
+  // nginx with the same 90/10 split (split_clients), measured in the same run.
+  if (spawnSync("sh", ["-c", "command -v nginx"]).status !== 0) {
+    rows.push("nginx: not installed (apt-get install nginx-light) - comparison skipped");
+    return;
+  }
+  const conf = path.join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log; daemon off;
+events { worker_connections 1024; }
+http { access_log off;
+  upstream stable { server 127.0.0.1:${STABLE}; keepalive 64; }
+  upstream canary { server 127.0.0.1:${CANARY}; keepalive 64; }
+  split_clients "$request_id" $pool { 10% canary; * stable; }
+  server { listen 127.0.0.1:${NGINX}; location / { proxy_pass http://$pool; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
+  );
+  const nginx = spawn("nginx", ["-c", conf, "-p", dir], { stdio: "ignore" });
+  procs.push(nginx);
+  await waitHttp(`http://127.0.0.1:${NGINX}/health`);
+  const viaNginx = await load(NGINX, 50, seconds);
+  report("nginx.rps_50conn", viaNginx.rps, "req/s", null, "higher");
+  report("router.throughput_vs_nginx", (100 * routed.rps) / viaNginx.rps, "%", null, "higher");
+  rows.push(`(nginx: 1 worker process; router: 1 Node process; client and servers share this machine's cores)`);
+}
+
+async function stepTransitions() {
+  const { getDb } = await import("@/db/client");
+  const { seedDemo } = await import("@/db/seed");
+  const { findServiceByName, findEnvironmentByName, updateService } = await import("@/db/queries/catalog");
+  const { findRollout } = await import("@/db/queries/rollouts");
+  const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
+  const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
+  const { startWorker } = await import("@/lib/jobs/worker");
+  const db = getDb();
+  await seedDemo(db);
+  const routerPort = 48_000 + Math.floor(Math.random() * 40) * 200;
+  const svc = findServiceByName(db, "sample-api")!;
+  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
+  const env = findEnvironmentByName(db, "staging")!;
+  const u = findUserByEmail(db, "captain@flightdeck.local")!;
+  const captain = { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(db, u.id) as never[] };
+  const runner = startWorker(db, { owner: "bench" });
+  const until = async (id: number, status: string) => {
+    while (findRollout(db, id)!.status !== status) await new Promise((r) => setTimeout(r, 20));
+  };
+  const first = startRollout(captain, { serviceId: svc.id, environmentId: env.id, version: "1.0.0", strategy: { kind: "canary", steps: [{ weight: 100, holdSeconds: 0 }] }, idempotencyKey: "bench-1" });
+  await until(first.rollout.id, "succeeded");
+  const holdSeconds = 0.5;
+  const weights = Array.from({ length: quick ? 8 : 22 }, (_, i) => i + 1).map((i, _x, all) => Math.round((i * 99) / all.length));
+  const strategy = { kind: "canary" as const, steps: [...weights.map((weight) => ({ weight, holdSeconds })), { weight: 100, holdSeconds: 0 }] };
+  const r = startRollout(captain, { serviceId: svc.id, environmentId: env.id, version: "1.1.0", strategy, idempotencyKey: "bench-2" });
+  await until(r.rollout.id, "succeeded");
+  await runner.stop();
+  // Hold end = when the previous shift succeeded + its hold; applied = when the router recorded the new weight.
+  const sqlite = (await import("@/db/client")).getSqlite();
+  const events = sqlite
+    .prepare("SELECT action, details FROM audit_events WHERE action IN ('rollout.step_succeeded', 'rollout.succeeded') AND subject_id = ? ORDER BY id")
+    .all(String(r.rollout.id))
+    .map((row) => JSON.parse((row as { details: string }).details) as { event: { at: number }; stepIndex: number; weight: number });
+  const state = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "router-state.json"), "utf8")) as { ops: { opId: string; at: number }[] };
+  const applied = new Map(state.ops.filter((o) => o.opId.startsWith(`rollout:${r.rollout.id}:step:`)).map((o) => [Number(o.opId.split(":")[3]), o.at]));
+  // Shift k succeeded at event.at and stays on k while it holds; its hold ends at event.at + hold,
+  // and the router records step k+1's weight when the worker has applied it.
+  const deltas: number[] = [];
+  for (const e of events) {
+    const isHoldingShift = e.weight > 0 && e.weight < 100 && e.stepIndex >= 1 && e.stepIndex <= weights.length - 1;
+    const at = applied.get(e.stepIndex + 1);
+    if (isHoldingShift && at !== undefined) deltas.push(at - (e.event.at + holdSeconds * 1000));
+  }
+  report("rollout.step_transition.p50", pct(deltas, 50), "ms", null, "lower");
+  report("rollout.step_transition.p95", pct(deltas, 95), "ms", 250, "lower");
+  rows.push(`(step transitions measured: ${deltas.length})`);
+  const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
+  for (const p of [sup.router, sup.stable, sup.canary]) {
+    try {
+      if (p) process.kill(p.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+}
+
+try {
+  console.log(`Flightdeck deploy-engine benchmark (${quick ? "quick" : "full"}), temp dir ${dir}`);
+  await stepTransitions();
+  await routerOverhead();
+} finally {
+  for (const p of procs) p.kill("SIGKILL");
+  console.log(`\n${"metric".padEnd(44)} ${"value".padStart(12)} ${"unit".padEnd(10)} ${"target".padStart(10)}  result`);
+  for (const row of rows) console.log(row);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
