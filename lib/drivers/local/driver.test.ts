@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/connection";
 import type { DriverTarget } from "../types";
 import { createLocalDriver } from "./driver";
+import { versionsSeen } from "@/tests/support/traffic";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "fd-local-"));
 const dbFile = path.join(dataDir, "fd.db");
@@ -25,16 +26,7 @@ afterAll(() => {
   }
 });
 
-async function versionsOf(n: number) {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${routerPort}/api/x`);
-    await res.arrayBuffer();
-    const v = res.headers.get("x-version") ?? String(res.status);
-    seen[v] = (seen[v] ?? 0) + 1;
-  }
-  return seen;
-}
+const versionsOf = (n: number) => versionsSeen(routerPort, n);
 
 describe("local driver (real processes)", () => {
   const driver = createLocalDriver(config, { dataDir, dbFile });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/connection";
+import { versionsSeen } from "@/tests/support/traffic";
 
 // Real processes on loopback: two sample-service versions behind the router.
 const dir = mkdtempSync(path.join(tmpdir(), "fd-router-"));
@@ -60,16 +61,7 @@ afterAll(() => {
   for (const p of procs) p.kill("SIGKILL");
 });
 
-async function versionsOf(n: number): Promise<Record<string, number>> {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${ROUTER}/api/x`);
-    const v = res.headers.get("x-version") ?? "none";
-    seen[v] = (seen[v] ?? 0) + 1;
-    await res.arrayBuffer();
-  }
-  return seen;
-}
+const versionsOf = (n: number) => versionsSeen(ROUTER, n);
 
 describe("local router", () => {
   it("splits real traffic exactly by weight and measures it per variant in SQLite", async () => {

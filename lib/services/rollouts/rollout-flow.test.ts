@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { versionsSeen } from "@/tests/support/traffic";
 
 // A fresh database for this file; the db module reads FLIGHTDECK_DB when first used.
 const dir = mkdtempSync(path.join(tmpdir(), "fd-flow-"));
@@ -38,16 +39,7 @@ async function until<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
   }
 }
 
-async function split(n: number) {
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${routerPort}/api/x`);
-    await res.arrayBuffer();
-    const v = res.headers.get("x-version") ?? String(res.status);
-    seen[v] = (seen[v] ?? 0) + 1;
-  }
-  return seen;
-}
+const split = (n: number) => versionsSeen(routerPort, n);
 
 let serviceId = 0;
 let stagingId = 0;
