@@ -8,7 +8,8 @@ import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { AppError } from "@/lib/errors";
-import { ROLLOUT_JOB, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import { ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import { enqueueJob } from "@/db/queries/jobs";
 import type { JobContext, JobHandler } from "../runner";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
@@ -90,6 +91,23 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       const r = findRollout(db, rolloutId);
       if (!r || r.status !== "running" || r.phase !== "hold") return;
       settle(ctx, r.id, targetOf(db, r).environment, { type: "hold_elapsed", at: now() }, now);
+    },
+
+    /** During a hold: a version whose process died or stopped answering fails the step, with the reason. */
+    async [ROLLOUT_JOB.watch](ctx) {
+      const { rolloutId, rowVersion, n } = JSON.parse(ctx.job.payload) as { rolloutId: number; rowVersion: number; n: number };
+      const r = findRollout(db, rolloutId);
+      if (!r || r.rowVersion !== rowVersion || r.status !== "running" || r.phase !== "hold") return; // the hold is over
+      const { target, deployTarget, environment } = targetOf(db, r);
+      const status = await driverFor(deployTarget).driver.status(target);
+      const dead = status.versions.find((v) => !v.healthy);
+      if (dead) {
+        settle(ctx, r.id, environment, { type: "step_failed", error: `${dead.role} version ${dead.version} is down: ${dead.detail}` }, now);
+        return;
+      }
+      ctx.commit((tx) =>
+        enqueueJob(tx, { kind: ROLLOUT_JOB.watch, payload: { rolloutId, rowVersion, n: n + 1 }, runAt: now() + WATCH_EVERY_MS, idempotencyKey: `rollout:${rolloutId}:v${rowVersion}:wake_at:watch:${n + 1}`, now: now() }),
+      );
     },
 
     /** Canary weight to 0 and remove it (I4's gradual path; K1 per strategy through the driver). */

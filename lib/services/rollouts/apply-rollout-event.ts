@@ -10,7 +10,10 @@ import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/r
 import { ConflictError, PreconditionError } from "@/lib/errors";
 import { stateOf } from "@/lib/rollout-view";
 
-export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback" } as const;
+export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch" } as const;
+
+/** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
+export const WATCH_EVERY_MS = 2000;
 
 const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   start: "rollout.start",
@@ -54,6 +57,7 @@ export function applyRolloutEvent(
       enqueueJob(tx, { kind: ROLLOUT_JOB.step, payload: { rolloutId: rollout.id, stepIndex: effect.stepIndex, rowVersion: updated.rowVersion }, runAt: now, idempotencyKey: key, now });
     } else if (effect.type === "wake_at") {
       enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId: rollout.id }, runAt: effect.at, idempotencyKey: key, now });
+      enqueueJob(tx, { kind: ROLLOUT_JOB.watch, payload: { rolloutId: rollout.id, rowVersion: updated.rowVersion, n: 1 }, runAt: now + WATCH_EVERY_MS, idempotencyKey: `${key}:watch:1`, now });
     } else {
       enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId: rollout.id, reason: effect.reason }, runAt: now, idempotencyKey: key, now });
     }

@@ -134,4 +134,20 @@ describe("rollouts end to end (service -> job -> worker -> local driver -> route
     delete process.env.LAST_GOOD_COMMIT;
     expect(verifyAuditChain(getSqlite()).intact).toBe(true);
   }, 40_000);
+
+  it("a canary process that dies during a hold is detected and reported; abort restores traffic", async () => {
+    const cap = actor("captain@flightdeck.local");
+    const id = startRollout(cap, { serviceId, environmentId: stagingId, version: "1.4.0", strategy: canary([[30, 120], [100, 0]]) as never, idempotencyKey: "dies" }).rollout.id;
+    await until(() => (findRollout(getDb(), id)!.phase === "hold" ? true : undefined));
+    const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as { canary: { pid: number } };
+    process.kill(sup.canary.pid, "SIGKILL");
+    const failed = await until(() => {
+      const r = findRollout(getDb(), id)!;
+      return r.status === "failed" ? r : undefined;
+    }, 10_000);
+    expect(failed.reason).toMatch(/canary version 1\.4\.0 is down: process \d+ is not running/);
+    controlRollout(cap, { rolloutId: id, command: "abort", reason: "canary died" });
+    await until(() => (findRollout(getDb(), id)!.status === "rolled_back" ? true : undefined));
+    expect(await split(10)).toEqual({ "1.0.0": 10 });
+  }, 30_000);
 });
