@@ -5,18 +5,38 @@ import { auditChecks, auditEvents } from "../schema";
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
-/** Last event of the chain (id and hash), or undefined for an empty log. */
+type Client = Database.Database;
+
+/** The better-sqlite3 connection behind a drizzle db or transaction (the same one inside a transaction). */
+function clientOf(ex: Executor): Client {
+  return (ex as unknown as { session: { client: Client } }).session.client;
+}
+
+// Appending is the hottest write path: two statements prepared once per connection, not rebuilt per event.
+const appendStatements = new WeakMap<Client, { last: Database.Statement; insert: Database.Statement }>();
+function statementsOf(ex: Executor) {
+  const client = clientOf(ex);
+  let s = appendStatements.get(client);
+  if (!s) {
+    s = {
+      last: client.prepare("SELECT id, hash, created_at AS createdAt FROM audit_events ORDER BY id DESC LIMIT 1"),
+      insert: client.prepare(
+        `INSERT INTO audit_events (id, created_at, actor_id, actor_label, roles, action, subject_type, subject_id, environment, details, request_id, prev_hash, hash)
+         VALUES (@id, @createdAt, @actorId, @actorLabel, @roles, @action, @subjectType, @subjectId, @environment, @details, @requestId, @prevHash, @hash)`,
+      ),
+    };
+    appendStatements.set(client, s);
+  }
+  return s;
+}
+
+/** Last event of the chain (id, hash, time), or undefined for an empty log. */
 export function lastAuditLink(tx: Executor): { id: number; hash: string; createdAt: number } | undefined {
-  return tx
-    .select({ id: auditEvents.id, hash: auditEvents.hash, createdAt: auditEvents.createdAt })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
+  return statementsOf(tx).last.get() as { id: number; hash: string; createdAt: number } | undefined;
 }
 
 export function insertAuditEvent(tx: Executor, row: AuditEventRow): void {
-  tx.insert(auditEvents).values(row).run();
+  statementsOf(tx).insert.run(row);
 }
 
 export interface AuditFilter {
