@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Executor } from "../connection";
 import { jobs } from "../schema";
 
@@ -93,4 +93,12 @@ export function findJob(db: Executor, id: number): JobRow | undefined {
 export function nextDueAt(db: Executor): number | null {
   const row = db.get<{ at: number | null }>(sql`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`);
   return row?.at ?? null;
+}
+
+/** Housekeeping for recurring jobs: finished rows of `kind` older than `before` are removed. */
+export function purgeFinishedJobs(db: Executor, kind: string, before: number): number {
+  return db
+    .delete(jobs)
+    .where(and(eq(jobs.kind, kind), eq(jobs.status, "succeeded"), lt(jobs.finishedAt, before)))
+    .run().changes;
 }

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   "rollout.succeeded",
   "rollout.rolled_back",
   "rollout.rollback_failed",
+  "driver.reconcile",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

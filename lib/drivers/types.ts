@@ -40,6 +40,11 @@ export interface DeployDriver {
   rollback(target: DriverTarget, op: { opId: string; version: string; stableVersion: string | null }): Promise<void>;
   /** What runs now and how healthy it is. */
   status(target: DriverTarget): Promise<DriverStatus>;
+  /**
+   * Repairs the data plane after crashes: restarts a dead router or stable version, adopts what
+   * runs. A dead canary is left alone (the rollout's watch fails the step instead). Returns what it did.
+   */
+  reconcile?(target: DriverTarget): Promise<string[]>;
   /** Base URL that reaches one variant directly (for smoke checks). */
   variantUrl(target: DriverTarget, variant: "stable" | "canary"): Promise<string | null>;
 }

@@ -2,6 +2,7 @@ import "server-only";
 import { hostname } from "node:os";
 import type { Db } from "@/db/connection";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
+import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
 
@@ -9,7 +10,9 @@ import { createJobRunner } from "./runner";
 export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) => void } = {}) {
   const owner = opts.owner ?? `worker-${hostname()}-${process.pid}`;
   scheduleAuditVerify(db, Date.now());
-  const runner = createJobRunner({ db, owner, handlers: { ...rolloutHandlers(db), ...auditHandlers(db, opts.log) }, log: opts.log });
+  scheduleReconcile(db, Date.now());
+  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log) };
+  const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;
 }

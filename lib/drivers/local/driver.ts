@@ -108,15 +108,35 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
     return next;
   }
 
+  /** Who answers on a port: a process left behind by a crash between spawn and save is found here. */
+  async function occupant(port: number): Promise<{ version?: string; pid?: number } | null> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${config.healthPath}`, { signal: AbortSignal.timeout(1000) });
+      return (await res.json()) as { version?: string; pid?: number };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Starts `version` on `port`, adopting an identical orphan and stopping a different one. */
+  async function startOn(t: DriverTarget, version: string, port: number): Promise<VersionProcess> {
+    const found = await occupant(port);
+    if (found?.version === version && found.pid && alive(found.pid)) return { version, port, pid: found.pid };
+    if (found?.pid && alive(found.pid)) {
+      process.kill(found.pid, "SIGTERM");
+      await waitFor(async () => (await occupant(port)) === null, `port ${port} to free up`, 5000);
+    }
+    const pid = spawnDetached(t, entryScript(), { PORT: String(port), VERSION: version }, `version-${version}`);
+    await waitFor(() => httpOk(`http://127.0.0.1:${port}${config.healthPath}`), `version ${version}`);
+    return { version, port, pid };
+  }
+
   async function ensureVersion(t: DriverTarget, version: string, avoidPort: number | null, existing: VersionProcess | null): Promise<VersionProcess> {
     if (existing && existing.version === version && alive(existing.pid) && (await httpOk(`http://127.0.0.1:${existing.port}${config.healthPath}`))) {
       return existing; // adopt: already running
     }
-    const port = slotPorts(t).find((p) => p !== avoidPort)!;
     if (existing && alive(existing.pid)) process.kill(existing.pid, "SIGTERM");
-    const pid = spawnDetached(t, entryScript(), { PORT: String(port), VERSION: version }, `version-${version}`);
-    await waitFor(() => httpOk(`http://127.0.0.1:${port}${config.healthPath}`), `version ${version}`);
-    return { version, port, pid };
+    return startOn(t, version, slotPorts(t).find((p) => p !== avoidPort)!);
   }
 
   async function routerApply(s: Supervision, body: Record<string, unknown>): Promise<void> {
@@ -197,6 +217,24 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
         }),
       );
       return { weight, versions };
+    },
+
+    async reconcile(t) {
+      const before = load(t);
+      if (!before.router && !before.stable) return [];
+      const repairs: string[] = [];
+      const routerWasUp = before.router !== null && alive(before.router.pid);
+      let s = await ensureRouter(t);
+      if (!routerWasUp) repairs.push(`router restarted on port ${s.router!.port}; split restored from its state file`);
+      const stable = s.stable;
+      if (stable && !(alive(stable.pid) && (await httpOk(`http://127.0.0.1:${stable.port}${config.healthPath}`)))) {
+        // Same port: the router's split stays valid without a new operation.
+        const restarted = await startOn(t, stable.version, stable.port);
+        s = { ...s, stable: restarted };
+        save(t, s);
+        repairs.push(`stable ${stable.version} was down (pid ${stable.pid}); now pid ${restarted.pid} on port ${stable.port}`);
+      }
+      return repairs;
     },
 
     variantUrl(t, variant) {

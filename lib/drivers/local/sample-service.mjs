@@ -53,7 +53,7 @@ const server = http.createServer((req, res) => {
   const url = req.url ?? "/";
   if (url === "/health") {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ status: "ok", version, build: buildHash }));
+    res.end(JSON.stringify({ status: "ok", version, build: buildHash, pid: process.pid }));
     return;
   }
   if (url === "/metrics") {

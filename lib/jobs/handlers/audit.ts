@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/connection";
-import { enqueueJob } from "@/db/queries/jobs";
+import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { runFullAuditCheck } from "@/lib/services/audit/chain-status";
 import type { JobHandler } from "../runner";
 
@@ -14,6 +14,7 @@ export function scheduleAuditVerify(db: Db, now: number, nextSlot = false): void
     (tx) => enqueueJob(tx, { kind: AUDIT_VERIFY_JOB, payload: {}, runAt: nextSlot ? slot * EVERY_MS : now, idempotencyKey: `audit.verify:${slot}`, now }),
     { behavior: "immediate" },
   );
+  if (nextSlot) purgeFinishedJobs(db, AUDIT_VERIFY_JOB, now - 24 * 3600_000);
 }
 
 /** Full chain verification every 10 minutes, stored for the Audit badge (REQUIREMENTS M2). */

@@ -29,10 +29,10 @@ function actor(email: string) {
   return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[] };
 }
 
-async function until<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
+async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error("timed out");
     await new Promise((r) => setTimeout(r, 50));
@@ -149,5 +149,23 @@ describe("rollouts end to end (service -> job -> worker -> local driver -> route
     controlRollout(cap, { rolloutId: id, command: "abort", reason: "canary died" });
     await until(() => (findRollout(getDb(), id)!.status === "rolled_back" ? true : undefined));
     expect(await split(10)).toEqual({ "1.0.0": 10 });
+  }, 30_000);
+
+  it("the worker repairs the data plane: a killed router and stable version come back with the split, audited", async () => {
+    const supFile = path.join(dir, "local-driver", "sample-api-staging", "supervision.json");
+    const sup = JSON.parse(readFileSync(supFile, "utf8")) as { router: { pid: number }; stable: { pid: number } };
+    process.kill(sup.router.pid, "SIGKILL");
+    process.kill(sup.stable.pid, "SIGKILL");
+    const seen = await until(async () => {
+      try {
+        const s = await split(5);
+        return s["1.0.0"] === 5 ? s : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 20_000);
+    expect(seen).toEqual({ "1.0.0": 5 });
+    const events = getSqlite().prepare("SELECT details FROM audit_events WHERE action = 'driver.reconcile'").all() as { details: string }[];
+    expect(events.map((e) => e.details).join(" ")).toMatch(/router restarted[\s\S]*stable 1\.0\.0 was down|stable 1\.0\.0 was down[\s\S]*router restarted/);
   }, 30_000);
 });
