@@ -5,6 +5,7 @@ import { getDb } from "@/db/client";
 import { listAuditEvents } from "@/db/queries/audit";
 import { listEnvironments, listServiceEnvironmentState, listServices } from "@/db/queries/catalog";
 import { listReleases } from "@/db/queries/releases";
+import { listRollouts } from "@/db/queries/rollouts";
 import { requireActor } from "@/lib/auth/session";
 
 export default async function OverviewPage() {
@@ -14,6 +15,7 @@ export default async function OverviewPage() {
   const services = listServices(db);
   const state = listServiceEnvironmentState(db);
   const active = listReleases(db, 50).filter((r) => !["completed", "aborted", "rolled_back"].includes(r.status));
+  const liveRollouts = listRollouts(db, { live: true, limit: 20 });
   const recent = listAuditEvents(db, {}, { limit: 10 }).events;
   return (
     <>
@@ -50,6 +52,22 @@ export default async function OverviewPage() {
                 ))}
               </tbody>
             </table>
+          )}
+        </Card>
+        <Card title="Rollouts in flight">
+          {liveRollouts.length === 0 ? (
+            <EmptyState>No rollout is running.</EmptyState>
+          ) : (
+            <ul className="space-y-1 text-sm" aria-label="Live rollouts">
+              {liveRollouts.map(({ rollout: r, service, environment }) => (
+                <li key={r.id}>
+                  <Link href={`/rollouts/${r.id}`} className="text-sky-700 underline">
+                    #{r.id}
+                  </Link>{" "}
+                  {service} <span className="font-mono">{r.toVersion}</span> in {environment}: {r.status.replace(/_/g, " ")}, {r.weight}%
+                </li>
+              ))}
+            </ul>
           )}
         </Card>
         <Card title="Releases in flight">
