@@ -2,10 +2,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { defineConfig, devices } from "@playwright/test";
 
-// Real Chromium against a real `next start` on a fresh database (scripts/e2e-server.mjs).
+// Real Chromium against a real `next start` and the real worker on a fresh database (scripts/e2e-server.mjs).
 // No internet here: never `playwright install`; Debian's chromium (or $FLIGHTDECK_CHROMIUM) is used.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
+// The demo service's routers (staging; production +100): scripts/e2e-server.mjs and e2e/support/data-plane.ts.
+const routerPort = process.env.E2E_ROUTER_PORT ?? "4700";
 // scripts/ensure-browser.mjs is plain JS without types: load it by URL and type what is used.
 const ensureBrowser = pathToFileURL(path.join(import.meta.dirname, "scripts", "ensure-browser.mjs")).href;
 const { findBrowser } = (await import(ensureBrowser)) as { findBrowser: (o?: { install?: boolean }) => Promise<string | undefined> };
@@ -45,7 +47,7 @@ export default defineConfig({
   webServer: {
     command: "node scripts/e2e-server.mjs",
     url: `http://127.0.0.1:${port}/api/health`,
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_ROUTER_PORT: routerPort },
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "ignore",

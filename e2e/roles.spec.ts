@@ -6,6 +6,7 @@ import { ROLE_ACCOUNTS, storageStatePath } from "./support/accounts";
 const EVERYONE_PAGES = [
   { nav: "Overview", path: "/", heading: "Overview" },
   { nav: "Releases", path: "/releases", heading: "Releases" },
+  { nav: "Rollouts", path: "/rollouts", heading: "Rollouts" },
   { nav: "Approvals", path: "/approvals", heading: "Approvals inbox" },
   { nav: "Audit", path: "/audit", heading: "Audit timeline" },
 ] as const;
@@ -20,10 +21,13 @@ for (const acct of ROLE_ACCOUNTS) {
     await page.goto("/");
     await expect(dash.roles).toHaveText(acct.label);
     for (const p of EVERYONE_PAGES) await expect(dash.navLink(p.nav)).toBeVisible();
+    // The shared areas come first, in this order, then Settings for admins.
+    const navOrder = await dash.nav.getByRole("link").allInnerTexts();
+    expect(navOrder.map((t) => t.trim())).toEqual([...EVERYONE_PAGES.map((p) => p.nav), ...(isAdmin ? ["Settings"] : [])]);
     if (isAdmin) await expect(dash.navLink("Settings")).toBeVisible();
     else await expect(dash.navLink("Settings")).toHaveCount(0);
 
-    // Every role may open the four shared areas, through the navigation like a person would.
+    // Every role may open the five shared areas, through the navigation like a person would.
     for (const p of EVERYONE_PAGES) {
       await dash.navLink(p.nav).click();
       await expect(page).toHaveURL((url) => url.pathname === p.path);

@@ -1,40 +1,239 @@
 // Server for the Playwright suite (started by playwright.config.ts `webServer`): a fresh SQLite
-// database with demo data at data/e2e/flightdeck-e2e.db, then `next start` on $E2E_PORT (3100).
+// database with demo data at data/e2e/flightdeck-e2e.db, then `next start` on $E2E_PORT (3100)
+// and the worker, started like `npm start` does. In demo mode the worker deploys the sample
+// service 1.0.0 in staging and production through the local driver and starts demo traffic:
+// routers, versions and traffic generators are detached processes (data/e2e/local-driver/*),
+// so this script stops them itself on shutdown, and kills leftovers of a previous run at start.
+// Router ports: $E2E_ROUTER_PORT (4700) for staging, +100 for production; +1 control, +10/+11 versions.
 // Needs an existing production build (`next build`); it never builds, so a run stays predictable.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { bin, buildIsStale, root } from "./lib.mjs";
 
 const port = process.env.E2E_PORT ?? "3100";
-const dbFile = path.join(root, "data", "e2e", "flightdeck-e2e.db");
+const routerPort = Number(process.env.E2E_ROUTER_PORT ?? 4700);
+const dataDir = path.join(root, "data", "e2e");
+const dbFile = path.join(dataDir, "flightdeck-e2e.db");
+const driverDir = path.join(dataDir, "local-driver");
+const DATA_PLANE_SCRIPTS = ["router.mjs", "sample-service.mjs", "traffic.mjs"].map((s) => path.join(root, "lib", "drivers", "local", s));
+
+const log = (msg) => console.error(`e2e-server: ${msg}`);
 
 if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
-  console.error("e2e-server: no production build; run `./node_modules/.bin/next build` first.");
+  log("no production build; run `./node_modules/.bin/next build` first.");
   process.exit(1);
 }
-if (buildIsStale()) console.error("e2e-server: warning: sources changed after the last `next build`; testing the older build.");
+if (buildIsStale()) log("warning: sources changed after the last `next build`; testing the older build.");
 
-mkdirSync(path.dirname(dbFile), { recursive: true });
-for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(dbFile + suffix, { force: true });
+// ---- processes of the e2e data plane --------------------------------------------------------
+
+function readProc(pid, file) {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0");
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` runs one of the local driver's scripts (a pid file may name a reused pid). */
+function isDataPlane(pid) {
+  const argv = readProc(pid, "cmdline");
+  return argv !== null && argv.some((a) => DATA_PLANE_SCRIPTS.includes(path.resolve(root, a)));
+}
+
+/** Pids named by the driver's files: supervision.json (router, stable, canary) and traffic.pid. */
+function pidsFromFiles() {
+  const pids = new Set();
+  if (!existsSync(driverDir)) return pids;
+  for (const entry of readdirSync(driverDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(driverDir, entry.name);
+    try {
+      const s = JSON.parse(readFileSync(path.join(dir, "supervision.json"), "utf8"));
+      for (const p of [s.router, s.stable, s.canary]) if (Number.isInteger(p?.pid)) pids.add(p.pid);
+    } catch {
+      // no (or a half-written) supervision file
+    }
+    try {
+      const pid = Number(readFileSync(path.join(dir, "traffic.pid"), "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0) pids.add(pid);
+    } catch {
+      // no traffic generator here
+    }
+  }
+  return pids;
+}
+
+/**
+ * Safety net for what the files do not name (a version started but not yet recorded, a canary
+ * replaced): data-plane processes whose environment points at the e2e database.
+ */
+function pidsFromProc() {
+  const pids = new Set();
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid || !isDataPlane(pid)) continue;
+    if (readProc(pid, "environ")?.includes(`FLIGHTDECK_DB=${dbFile}`)) pids.add(pid);
+  }
+  return pids;
+}
+
+function dataPlanePids() {
+  return [...new Set([...pidsFromFiles(), ...pidsFromProc()])].filter((pid) => alive(pid) && isDataPlane(pid));
+}
+
+function signal(pids, sig) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Every process below `pid` (tsx runs the worker in a child node process). */
+function descendants(pid) {
+  const children = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readProc(name, "stat")?.[0];
+    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) : NaN;
+    if (Number.isInteger(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  const out = [];
+  const walk = (p) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
+  walk(pid);
+  return out;
+}
+
+/** SIGTERM, up to `graceMs` to exit, then SIGKILL. Returns how many were stopped. */
+async function stopDataPlane(graceMs = 1500) {
+  const pids = dataPlanePids();
+  if (pids.length === 0) return 0;
+  signal(pids, "SIGTERM");
+  const end = Date.now() + graceMs;
+  while (Date.now() < end && pids.some(alive)) await sleep(50);
+  signal(pids.filter(alive), "SIGKILL");
+  return pids.length;
+}
+
+/** Last resort when the process exits: no waiting possible, so SIGKILL whatever is left. */
+function killDataPlaneNow() {
+  signal(dataPlanePids(), "SIGKILL");
+}
+
+function portFree(p) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port: p });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+}
+
+// ---- fresh state -----------------------------------------------------------------------------
+
+const leftovers = await stopDataPlane();
+if (leftovers > 0) log(`stopped ${leftovers} data-plane process(es) left by a previous run`);
+rmSync(dataDir, { recursive: true, force: true });
+mkdirSync(dataDir, { recursive: true });
+
+const ports = [0, 100].flatMap((o) => [0, 1, 10, 11].map((d) => routerPort + o + d));
+const busy = [];
+for (const p of ports) if (!(await portFree(p))) busy.push(p);
+if (busy.length > 0) {
+  log(`router port(s) ${busy.join(", ")} are in use; stop what listens there or set E2E_ROUTER_PORT.`);
+  process.exit(1);
+}
 
 const env = {
   ...process.env,
   PORT: port,
   FLIGHTDECK_DB: dbFile,
   FLIGHTDECK_DEMO: "1",
+  FLIGHTDECK_DEMO_ROUTER_PORT: String(routerPort),
   NEXTAUTH_URL: `http://localhost:${port}`,
   // Test-only secret: the database is thrown away after every run.
   NEXTAUTH_SECRET: "flightdeck-e2e-only-secret-not-for-production",
   NEXT_TELEMETRY_DISABLED: "1",
 };
 
-const migrate = spawnSync(bin("tsx"), ["scripts/migrate.ts"], { cwd: root, env, stdio: "inherit" });
+const migrate = spawnSync(bin("tsx"), ["scripts/migrate.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
 if (migrate.status !== 0) {
-  console.error(`e2e-server: migrate failed (exit ${migrate.status ?? migrate.signal})`);
+  log(`migrate failed (exit ${migrate.status ?? migrate.signal})`);
   process.exit(migrate.status ?? 1);
 }
 
-const web = spawn(bin("next"), ["start", "-p", port], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => web.kill(sig));
-web.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+// ---- web + worker ----------------------------------------------------------------------------
+// Both stay in this process group: Playwright signals the whole group, and its SIGKILL fallback
+// reaches them too (tsx's child included). Their stdout goes to data/e2e/{web,worker}.log.
+
+let stopping = false;
+const web = spawn(bin("next"), ["start", "-p", port], { cwd: root, env, stdio: ["ignore", openSync(path.join(dataDir, "web.log"), "a"), "inherit"] });
+let worker;
+function startWorker() {
+  worker = spawn(bin("tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", openSync(path.join(dataDir, "worker.log"), "a"), "inherit"],
+  });
+  worker.on("exit", (code, sig) => {
+    if (stopping) return;
+    log(`worker exited (${sig ?? code}); restarting in 1 s`);
+    setTimeout(() => stopping || startWorker(), 1000);
+  });
+}
+startWorker();
+writeFileSync(path.join(dataDir, "e2e-server.pid"), String(process.pid));
+
+const exited = (child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", resolve)));
+
+/** Worker first (so it cannot restart what is being stopped), then the data plane, then web. */
+async function shutdown(sig, code) {
+  if (stopping) return;
+  stopping = true;
+  web.kill(sig);
+  worker.kill(sig);
+  await Promise.race([exited(worker), sleep(2000)]);
+  if (worker.exitCode === null && worker.signalCode === null) {
+    log("worker did not stop within 2 s; killing it");
+    signal(descendants(worker.pid), "SIGKILL");
+    worker.kill("SIGKILL");
+  }
+  await stopDataPlane(1000);
+  await Promise.race([exited(web), sleep(1000)]);
+  if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
+  process.exit(code);
+}
+
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => void shutdown(sig, 0));
+process.on("exit", () => {
+  // Whatever path led here (including an early exit), leave nothing of the data plane running.
+  for (const child of [web, worker]) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    signal(descendants(child.pid), "SIGKILL");
+    child.kill("SIGKILL");
+  }
+  killDataPlaneNow();
+});
+web.on("exit", (code, sig) => {
+  if (stopping) return;
+  log(`web server exited (${sig ?? code})`);
+  void shutdown("SIGTERM", code ?? 1);
+});

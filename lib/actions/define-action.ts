@@ -47,8 +47,11 @@ export function defineAction<S extends z.ZodType, T>(def: {
       if (!parsed.success) {
         const fieldErrors: Record<string, string[]> = {};
         for (const issue of parsed.error.issues) {
-          const key = issue.path.join(".") || "_form";
-          (fieldErrors[key] ??= []).push(issue.message);
+          // Errors inside a structured field (e.g. strategy.steps.1.weight) belong to that form
+          // field, with the inner path kept in the message so the person knows where to look.
+          const [field, ...inner] = issue.path.map(String);
+          const message = inner.length ? `${inner.join(".")}: ${issue.message}` : issue.message;
+          (fieldErrors[field ?? "_form"] ??= []).push(message);
         }
         return { ok: false, code: "INVALID", message: "Please correct the highlighted fields.", fieldErrors };
       }

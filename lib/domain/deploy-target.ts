@@ -69,4 +69,12 @@ export const deployTargetJsonSchema = z.string().transform((text, ctx): DeployTa
   return parsed.data;
 });
 
+/**
+ * Router port of the local driver for one environment: fixed by the environment's id, so adding,
+ * renaming or reordering environments never moves another environment's traffic.
+ */
+export function localRouterPort(basePort: number, environmentId: number): number {
+  return basePort + 100 * (environmentId - 1);
+}
+
 export const DEFAULT_LOCAL_TARGET = { driver: "local", entry: "sample-service", routerPort: 4000, healthPath: "/health" } satisfies DeployTarget;

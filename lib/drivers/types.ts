@@ -4,8 +4,6 @@ export interface DriverTarget {
   serviceName: string;
   environmentId: number;
   environmentName: string;
-  /** Position of the environment (decides local ports: one router per environment). */
-  environmentIndex: number;
 }
 
 export interface VersionStatus {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { DriverTarget } from "../types";
 import { createCommandDriver, renderCommand, runCommand } from "./driver";
 
-const target: DriverTarget = { serviceId: 1, serviceName: "api", environmentId: 2, environmentName: "production", environmentIndex: 1 };
+const target: DriverTarget = { serviceId: 1, serviceName: "api", environmentId: 2, environmentName: "production" };
 const dir = mkdtempSync(path.join(tmpdir(), "fd-cmd-"));
 const record = path.join(dir, "ops.log");
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,18 +10,23 @@ import { versionsSeen } from "@/tests/support/traffic";
 const dataDir = mkdtempSync(path.join(tmpdir(), "fd-local-"));
 const dbFile = path.join(dataDir, "fd.db");
 openDatabase(dbFile).sqlite.close();
-const routerPort = 42_000 + Math.floor(Math.random() * 40) * 200;
+// Port blocks per test file are disjoint (files run in parallel): 30000-31999 here.
+const routerPort = 30_000 + Math.floor(Math.random() * 10) * 200;
 const config = { entry: "sample-service", routerPort, healthPath: "/health" };
-const target: DriverTarget = { serviceId: 1, serviceName: "sample-api", environmentId: 1, environmentName: "staging", environmentIndex: 0 };
+const target: DriverTarget = { serviceId: 1, serviceName: "sample-api", environmentId: 1, environmentName: "staging" };
 const supervisionFile = path.join(dataDir, "local-driver", "sample-api-staging", "supervision.json");
 
 afterAll(() => {
-  const s = JSON.parse(readFileSync(supervisionFile, "utf8")) as Record<string, { pid: number } | null>;
-  for (const p of [s.router, s.stable, s.canary]) {
-    try {
-      if (p) process.kill(p.pid, "SIGKILL");
-    } catch {
-      // already gone
+  for (const env of ["staging", "production"]) {
+    const file = path.join(dataDir, "local-driver", `sample-api-${env}`, "supervision.json");
+    if (!existsSync(file)) continue;
+    const s = JSON.parse(readFileSync(file, "utf8")) as Record<string, { pid: number } | null>;
+    for (const p of [s.router, s.stable, s.canary]) {
+      try {
+        if (p) process.kill(p.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
 });
@@ -67,6 +72,14 @@ describe("local driver (real processes)", () => {
     expect(status.versions.map((v) => [v.role, v.version])).toEqual([["stable", "1.2.0"]]);
     // Promote again (a replayed step) changes nothing.
     await driver.promote(target, { opId: "r3:promote", version: "1.2.0" });
+    expect(await versionsOf(10)).toEqual({ "1.2.0": 10 });
+  }, 30_000);
+
+  it("never takes over a router that serves another Flightdeck database, service or environment", async () => {
+    const otherDir = mkdtempSync(path.join(tmpdir(), "fd-local-other-"));
+    const intruder = createLocalDriver(config, { dataDir: otherDir, dbFile: path.join(otherDir, "other.db") });
+    await expect(intruder.deploy(target, { opId: "x", version: "6.6.6", stableVersion: null })).rejects.toThrow(/already used by another router/);
+    await expect(driver.deploy({ ...target, environmentId: 2, environmentName: "production" }, { opId: "y", version: "6.6.6", stableVersion: null })).resolves.toBeUndefined();
     expect(await versionsOf(10)).toEqual({ "1.2.0": 10 });
   }, 30_000);
 });

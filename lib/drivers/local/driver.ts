@@ -2,6 +2,7 @@ import "server-only";
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import { localRouterPort } from "@/lib/domain/deploy-target";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
 
 export interface LocalTargetConfig {
@@ -60,7 +61,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
  */
 export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: string; dbFile: string }): DeployDriver {
   const dirOf = (t: DriverTarget) => path.join(opts.dataDir, "local-driver", `${t.serviceName}-${t.environmentName}`);
-  const routerPort = (t: DriverTarget) => config.routerPort + 100 * t.environmentIndex;
+  const routerPort = (t: DriverTarget) => localRouterPort(config.routerPort, t.environmentId);
   const slotPorts = (t: DriverTarget) => [routerPort(t) + 10, routerPort(t) + 11] as const;
 
   function load(t: DriverTarget): Supervision {
@@ -84,12 +85,39 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
 
   const entryScript = () => (config.entry === "sample-service" ? path.join(SCRIPTS, "sample-service.mjs") : path.resolve(config.entry));
 
+  /** Which router answers on a control port (null: none). */
+  async function routerAt(adminPort: number): Promise<{ pid: number; serviceId: number; environmentId: number; dbFile: string | null } | null> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/state`, { signal: AbortSignal.timeout(1000) });
+      return (await res.json()) as { pid: number; serviceId: number; environmentId: number; dbFile: string | null };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Only our own router is ever used: one serving another service, environment or database is refused. */
+  function assertOurs(t: DriverTarget, r: { serviceId: number; environmentId: number; dbFile: string | null }, port: number) {
+    if (r.serviceId !== t.serviceId || r.environmentId !== t.environmentId || r.dbFile !== opts.dbFile) {
+      throw new Error(
+        `Port ${port} is already used by another router (service #${r.serviceId}, environment #${r.environmentId}, database ${r.dbFile ?? "none"}); change routerPort of ${t.serviceName}.`,
+      );
+    }
+  }
+
   async function ensureRouter(t: DriverTarget): Promise<Supervision> {
     const s = load(t);
     const port = routerPort(t);
     const adminPort = port + 1;
-    if (s.router && alive(s.router.pid) && (await httpOk(`http://127.0.0.1:${s.router.adminPort}/state`))) return s;
-    const pid = spawnDetached(
+    const running = await routerAt(adminPort);
+    if (running) {
+      assertOurs(t, running, port);
+      if (s.router?.pid === running.pid) return s;
+      // Ours but not on record (crash between spawn and save): adopt it.
+      const adopted = { ...s, router: { pid: running.pid, port, adminPort } };
+      save(t, adopted);
+      return adopted;
+    }
+    spawnDetached(
       t,
       path.join(SCRIPTS, "router.mjs"),
       {
@@ -102,8 +130,10 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
       },
       "router",
     );
-    await waitFor(() => httpOk(`http://127.0.0.1:${adminPort}/state`), "router");
-    const next = { ...s, router: { pid, port, adminPort } };
+    await waitFor(async () => (await routerAt(adminPort)) !== null, "router");
+    const started = (await routerAt(adminPort))!;
+    assertOurs(t, started, port);
+    const next = { ...s, router: { pid: started.pid, port, adminPort } };
     save(t, next);
     return next;
   }

@@ -143,7 +143,7 @@ const admin = http.createServer(async (req, res) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   };
-  if (req.method === "GET" && req.url === "/state") return send(200, { ...state, pid: process.pid, served });
+  if (req.method === "GET" && req.url === "/state") return send(200, { ...state, pid: process.pid, served, serviceId, environmentId, dbFile: process.env.FLIGHTDECK_DB ?? null });
   if (req.method === "POST" && req.url === "/apply") {
     let op;
     try {

@@ -12,7 +12,7 @@ const driver = createPm2Driver(
   { script: path.resolve("lib/drivers/local/sample-service.mjs"), mainPort: base, canaryPort: base + 1, healthPath: "/health" },
   { pm2Home },
 );
-const target: DriverTarget = { serviceId: 1, serviceName: "mission-control", environmentId: 2, environmentName: "production", environmentIndex: 1 };
+const target: DriverTarget = { serviceId: 1, serviceName: "mission-control", environmentId: 2, environmentName: "production" };
 const versionAt = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { version: string }).version;
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/connection";
-import { findEnvironment, findService, listEnvironments, listServiceEnvironmentState } from "@/db/queries/catalog";
+import { findEnvironment, findService, listServiceEnvironmentState } from "@/db/queries/catalog";
 import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { recordAudit } from "@/lib/audit/record";
 import { driverFor } from "@/lib/drivers/registry";
@@ -24,7 +24,6 @@ export function scheduleReconcile(db: Db, now: number, next = false): void {
 export function reconcileHandlers(db: Db, log: (msg: string) => void = () => undefined): Record<string, JobHandler> {
   return {
     async [RECONCILE_JOB](ctx) {
-      const environments = listEnvironments(db);
       for (const row of listServiceEnvironmentState(db)) {
         if (!row.currentVersion) continue;
         const service = findService(db, row.serviceId);
@@ -37,7 +36,6 @@ export function reconcileHandlers(db: Db, log: (msg: string) => void = () => und
           serviceName: service.name,
           environmentId: environment.id,
           environmentName: environment.name,
-          environmentIndex: environments.findIndex((e) => e.id === environment.id),
         };
         let repairs: string[];
         try {

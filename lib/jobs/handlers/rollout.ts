@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/connection";
-import { findEnvironment, findService, listEnvironments } from "@/db/queries/catalog";
+import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
 import type { SystemActor } from "@/lib/domain/actor";
 import type { RolloutEvent } from "@/lib/domain/rollout/machine";
@@ -18,9 +18,8 @@ const SMOKE_TIMEOUT_MS = 3000;
 function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
   const service = findService(db, r.serviceId)!;
   const environment = findEnvironment(db, r.environmentId)!;
-  const environmentIndex = listEnvironments(db).findIndex((e) => e.id === environment.id);
   return {
-    target: { serviceId: service.id, serviceName: service.name, environmentId: environment.id, environmentName: environment.name, environmentIndex },
+    target: { serviceId: service.id, serviceName: service.name, environmentId: environment.id, environmentName: environment.name },
     deployTarget: service.deployTarget,
     environment: environment.name,
   };

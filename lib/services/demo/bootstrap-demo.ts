@@ -6,7 +6,7 @@ import type { Db } from "@/db/connection";
 import { findServiceByName, listEnvironments } from "@/db/queries/catalog";
 import { liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
-import { deployTargetSchema } from "@/lib/domain/deploy-target";
+import { deployTargetSchema, localRouterPort } from "@/lib/domain/deploy-target";
 import { strategySchema } from "@/lib/domain/rollout/strategy";
 import { createRollout } from "@/lib/services/rollouts/create-rollout";
 
@@ -35,7 +35,7 @@ export function bootstrapDemo(db: Db, dataDir: string, now = Date.now()): void {
   if (!parsed.success || parsed.data.driver !== "local") return;
   const target = parsed.data;
   const environments = listEnvironments(db);
-  environments.forEach((env, index) => {
+  for (const env of environments) {
     writeTransaction(db, (tx) => {
       if (serviceEnvState(tx, service.id, env.id)?.currentVersion || liveRolloutFor(tx, service.id, env.id)) return;
       const strategy = strategySchema.parse({ kind: "canary", steps: [{ weight: 100, holdSeconds: 0 }] });
@@ -45,11 +45,11 @@ export function bootstrapDemo(db: Db, dataDir: string, now = Date.now()): void {
         now,
       );
     });
-    const routerPort = target.routerPort + 100 * index;
+    const routerPort = localRouterPort(target.routerPort, env.id);
     const dir = path.join(dataDir, "local-driver", `${service.name}-${env.name}`);
     mkdirSync(dir, { recursive: true });
     const pidFile = path.join(dir, "traffic.pid");
-    if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, "utf8")))) return;
+    if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, "utf8")))) continue;
     const log = openSync(path.join(dir, "traffic.log"), "a");
     const child = spawn(process.execPath, [path.resolve(process.cwd(), "lib/drivers/local/traffic.mjs")], {
       detached: true,
@@ -58,5 +58,5 @@ export function bootstrapDemo(db: Db, dataDir: string, now = Date.now()): void {
     });
     child.unref();
     writeFileSync(pidFile, String(child.pid));
-  });
+  }
 }

@@ -21,7 +21,8 @@ const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 
-const routerPort = 43_000 + Math.floor(Math.random() * 40) * 200;
+// Port blocks per test file are disjoint (files run in parallel): 32000-33999 here.
+const routerPort = 32_000 + Math.floor(Math.random() * 10) * 200;
 let runner: ReturnType<typeof startWorker>;
 
 function actor(email: string) {
