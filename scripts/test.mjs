@@ -1,5 +1,5 @@
-// `npm test`: lint, typecheck, unit + integration tests (vitest), production build, then the
-// Playwright e2e suite in Chromium against `next start`. Every step runs even when an earlier one
+// `npm test`: lint, typecheck, unit + integration tests (vitest), production build, the quick
+// crash test, then the Playwright e2e suite in Chromium against `next start`. Every step runs even when an earlier one
 // fails (except e2e, which needs the build); the last line is `N passed, N failed` for CI.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -49,6 +49,8 @@ check("typecheck", bin("tsc"), ["--noEmit"]);
 }
 
 const built = check("build", bin("next"), ["build"]);
+// Kills web + worker at random moments during canaries and checks nothing was lost or done twice.
+check("crash test (quick)", bin("tsx"), ["--conditions=react-server", "scripts/crash-test.ts", "--quick"]);
 
 {
   const label = "e2e (Playwright, Chromium)";

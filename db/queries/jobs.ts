@@ -102,3 +102,18 @@ export function purgeFinishedJobs(db: Executor, kind: string, before: number): n
     .where(and(eq(jobs.kind, kind), eq(jobs.status, "succeeded"), lt(jobs.finishedAt, before)))
     .run().changes;
 }
+
+/** Owners currently holding leases on running jobs. */
+export function leaseOwners(db: Executor): string[] {
+  return db
+    .selectDistinct({ owner: jobs.leaseOwner })
+    .from(jobs)
+    .where(eq(jobs.status, "running"))
+    .all()
+    .flatMap((r) => (r.owner ? [r.owner] : []));
+}
+
+/** Ends the leases of a worker known to be dead, so its jobs are claimable now, not at expiry. */
+export function expireLeasesOf(db: Executor, owner: string): number {
+  return db.update(jobs).set({ leaseExpiresAt: 0 }).where(and(eq(jobs.status, "running"), eq(jobs.leaseOwner, owner))).run().changes;
+}

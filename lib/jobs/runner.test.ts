@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/connection";
 import { claimNextJob, enqueueJob, findJob, finishJob, renewLease } from "@/db/queries/jobs";
 import { writeTransaction } from "@/db/transaction";
+import { hostname } from "node:os";
 import { type JobHandler, createJobRunner } from "./runner";
+import { releaseDeadLocalLeases } from "./worker";
 
 const opened: { close(): void }[] = [];
 afterEach(() => {
@@ -165,5 +167,19 @@ describe("job runner", () => {
     await runner.stop();
     expect(calls).toBe(3);
     expect(sqlite.prepare("SELECT attempts, last_error FROM jobs").get()).toEqual({ attempts: 3, last_error: "driver exploded" });
+  });
+});
+
+describe("worker restart", () => {
+  it("jobs of a dead worker on this host are claimable at once; a live worker's lease is kept", () => {
+    const { db } = tempDb();
+    for (let i = 0; i < 2; i++) writeTransaction(db, (tx) => enqueueJob(tx, { kind: "k", payload: {}, runAt: 0, now: 0 }));
+    const now = Date.now();
+    const dead = claimNextJob(db, `worker-${hostname()}-999999999`, now, 5000)!;
+    claimNextJob(db, `worker-${hostname()}-${process.pid}`, now, 5000);
+    expect(claimNextJob(db, "new", now + 1, 5000)).toBeUndefined();
+    expect(releaseDeadLocalLeases(db)).toEqual([`worker-${hostname()}-999999999`]);
+    expect(claimNextJob(db, "new", now + 1, 5000)).toMatchObject({ id: dead.id, leaseOwner: "new" });
+    expect(claimNextJob(db, "new", now + 2, 5000)).toBeUndefined();
   });
 });

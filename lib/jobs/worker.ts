@@ -1,14 +1,37 @@
 import "server-only";
 import { hostname } from "node:os";
 import type { Db } from "@/db/connection";
+import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A restarted worker need not wait out the lease of the worker it replaces: leases held by a
+ * worker of this host whose process is gone are ended at once (other hosts still expire normally).
+ */
+export function releaseDeadLocalLeases(db: Db): string[] {
+  const prefix = `worker-${hostname()}-`;
+  const dead = leaseOwners(db).filter((o) => o.startsWith(prefix) && /^\d+$/.test(o.slice(prefix.length)) && !pidAlive(Number(o.slice(prefix.length))));
+  for (const owner of dead) expireLeasesOf(db, owner);
+  return dead;
+}
+
 /** The worker: every side effect of Flightdeck runs here, driven by jobs in SQLite (DESIGN §1). */
 export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) => void } = {}) {
   const owner = opts.owner ?? `worker-${hostname()}-${process.pid}`;
+  const released = releaseDeadLocalLeases(db);
+  if (released.length) opts.log?.(`took over the jobs of dead worker(s) ${released.join(", ")}`);
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
   const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log) };

@@ -76,4 +76,12 @@ server.keepAliveTimeout = 65_000;
 server.listen(port, "127.0.0.1", () => {
   console.log(`sample-service ${version} listening on 127.0.0.1:${port} (latency ~${latencyMs} ms, error rate ${errorRate})`);
 });
-for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => server.close(() => process.exit(0)));
+// Graceful stop: finish in-flight requests, drop idle keep-alive connections (the router keeps
+// some open, which would otherwise hold the process for a minute), and give up after 3 s.
+for (const sig of ["SIGTERM", "SIGINT"]) {
+  process.on(sig, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 3000).unref();
+  });
+}
