@@ -166,7 +166,12 @@ describe("rollouts end to end (service -> job -> worker -> local driver -> route
       }
     }, 20_000);
     expect(seen).toEqual({ "1.0.0": 5 });
-    const events = getSqlite().prepare("SELECT details FROM audit_events WHERE action = 'driver.reconcile'").all() as { details: string }[];
+    // The repair is audited right after it completes (traffic may be back a moment earlier).
+    const events = await until(() => {
+      const rows = getSqlite().prepare("SELECT details FROM audit_events WHERE action = 'driver.reconcile'").all() as { details: string }[];
+      const text = rows.map((r) => r.details).join(" ");
+      return text.includes("router restarted") && text.includes("stable 1.0.0 was down") ? rows : undefined;
+    }, 10_000);
     expect(events.map((e) => e.details).join(" ")).toMatch(/router restarted[\s\S]*stable 1\.0\.0 was down|stable 1\.0\.0 was down[\s\S]*router restarted/);
   }, 30_000);
 });
