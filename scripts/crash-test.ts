@@ -18,7 +18,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "n
 import { hostname, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { type CheckResult, type RouterState, type TrackedRollout, checkVersionStarts, runChecks } from "./crash/checks";
-import { Restartable, findFreeBase, killAll, percentile, processesOf, seededRandom, sleep } from "./crash/procs";
+import { Restartable, findFreeBase, killAll, percentile, processesOf, releasePorts, seededRandom, sleep } from "./crash/procs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -54,7 +54,8 @@ function say(line: string): void {
 // ---- a fresh Flightdeck ----------------------------------------------------------------------
 const dir = mkdtempSync(path.join(tmpdir(), "fd-crash-"));
 const dbFile = path.join(dir, "flightdeck.db");
-const base = await findFreeBase(seededRandom(seed ^ 0x5eed), 2);
+// Not from the seed: a replayed run must not pick the same ports as one still running.
+const base = await findFreeBase(Math.random, 2);
 const webPort = base + 50;
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -108,6 +109,7 @@ function cleanup(): void {
   killAll(pids);
   worker.close();
   web?.close();
+  releasePorts(base);
 }
 let cleanedUp = false;
 function cleanupOnce(): void {
@@ -188,15 +190,21 @@ async function main(): Promise<void> {
     }
   }
 
-  async function routerState(e: (typeof environments)[number]): Promise<RouterState> {
-    const res = await fetch(`http://127.0.0.1:${e.adminPort}/state`, { signal: AbortSignal.timeout(2000) });
-    return (await res.json()) as RouterState;
+  async function routerState(e: (typeof environments)[number], timeoutMs = 5000): Promise<RouterState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${e.adminPort}/state`, { signal: AbortSignal.timeout(timeoutMs) });
+        return (await res.json()) as RouterState;
+      } catch (err) {
+        if (attempt >= 3) throw new Error(`router of ${e.name} did not answer /state: ${String(err)}`);
+      }
+    }
   }
 
   async function versionsSeen(port: number, n: number): Promise<Record<string, number>> {
     const seen: Record<string, number> = {};
     for (let i = 0; i < n; i++) {
-      const res = await fetch(`http://127.0.0.1:${port}/api/crash-check`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://127.0.0.1:${port}/api/crash-check`, { signal: AbortSignal.timeout(5000) });
       await res.arrayBuffer();
       const v = res.headers.get("x-version") ?? `HTTP ${res.status}`;
       seen[v] = (seen[v] ?? 0) + 1;
@@ -449,7 +457,16 @@ async function main(): Promise<void> {
         await sleep(2);
         continue;
       }
-      const applied = async () => (await routerState(e)).ops.some((o) => o.opId === opId);
+      // Short and forgiving: while the test holds the write lock, the router may itself be waiting
+      // for it (its metrics flush is synchronous), so a slow answer just means "not yet".
+      const applied = async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${e.adminPort}/state`, { signal: AbortSignal.timeout(200) });
+          return ((await res.json()) as RouterState).ops.some((o) => o.opId === opId);
+        } catch {
+          return false;
+        }
+      };
       const running = () => (jobStmt.get(held.id) as { status: string }).status === "running" && findRollout(db, r.id)!.rowVersion === p.rowVersion;
       // A deploy commits nothing between starting the version and applying its op: wait for the op.
       // Shifts and promotes commit a smoke-test line 2-3 ms before it: first freeze the worker at
@@ -483,8 +500,10 @@ async function main(): Promise<void> {
         unlock(); // it recorded the outcome first: try the next step
         continue;
       }
-      let isApplied = await applied();
-      const opEnd = Date.now() + 300;
+      // A deploy's op is known to be applied; a shift's is on its way. Wait at most 150 ms: the lock
+      // must stay short (it also holds up the router's metrics flush, see above).
+      let isApplied = kind === "deploy" || (await applied());
+      const opEnd = Date.now() + 150;
       while (!isApplied && Date.now() < opEnd) {
         await sleep(3);
         isApplied = await applied();
@@ -616,8 +635,13 @@ async function main(): Promise<void> {
       const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", `sample-api-${e.name}`, "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
       for (const p of Object.values(sup)) if (p) supervised.add(String(p.pid));
     }
-    const versions = processesOf(dbFile).filter((p) => p.cmd.includes("sample-service.mjs"));
-    for (const p of versions) if (!supervised.has(String(p.pid))) problems.push(`version ${p.env.VERSION} (pid ${p.pid}, port ${p.env.PORT}) is still running although the driver stopped it`);
+    // A stopped version may take a few seconds to finish its last requests: allow 5 s.
+    let versions = processesOf(dbFile).filter((p) => p.cmd.includes("sample-service.mjs"));
+    for (const end = Date.now() + 5000; versions.some((p) => !supervised.has(String(p.pid))) && Date.now() < end; ) {
+      await sleep(200);
+      versions = processesOf(dbFile).filter((p) => p.cmd.includes("sample-service.mjs"));
+    }
+    for (const p of versions) if (!supervised.has(String(p.pid))) problems.push(`version ${p.env.VERSION} (pid ${p.pid}, port ${p.env.PORT}) is still running 5 s after the driver stopped it`);
     processResults.push({ name: "stopped versions are gone", ok: problems.length === 0, detail: problems.length ? problems : [`${versions.length} version processes run, each the stable or canary of its environment`] });
   }
   const chainReport = verifyAuditChain(sqlite);

@@ -1,8 +1,10 @@
 // Process helpers of the crash test: the Flightdeck processes it kills and restarts, free ports,
 // and a sweep that ends every process started for one test database (and nothing else).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync, readdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, readFileSync, readdirSync, unlinkSync, writeFileSync, type WriteStream } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export interface Incarnation {
   generation: number;
@@ -129,17 +131,43 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+const claimFile = (base: number) => path.join(tmpdir(), `flightdeck-crash-ports-${base}.lock`);
+
+/** Claims a port block for this process (exclusive create); a claim whose owner died is taken over. */
+function claim(base: number): boolean {
+  const file = claimFile(base);
+  try {
+    writeFileSync(file, String(process.pid), { flag: "wx" });
+    return true;
+  } catch {
+    const owner = Number(readFileSync(file, "utf8"));
+    if (owner && alive(owner)) return false;
+    writeFileSync(file, String(process.pid));
+    return true;
+  }
+}
+
+/** Gives the block back (only if this process still holds it). */
+export function releasePorts(base: number): void {
+  try {
+    if (Number(readFileSync(claimFile(base), "utf8")) === process.pid) unlinkSync(claimFile(base));
+  } catch {
+    // never claimed
+  }
+}
+
 /**
- * A base port whose whole block is free: the local driver uses base + 100 * environmentIndex
+ * A base port whose whole block is free and claimed by this run (so that crash tests running at
+ * the same time never share routers): the local driver uses base + 100 * (environment id - 1)
  * (+1 admin, +10/+11 versions); the web server gets base + 50.
  */
 export async function findFreeBase(random: () => number, environments: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 41_000 + Math.floor(random() * 90) * 200;
+    const base = 20_000 + Math.floor(random() * 200) * 200;
     const ports = [base + 50];
     for (let e = 0; e < environments; e++) ports.push(...[0, 1, 10, 11].map((d) => base + 100 * e + d));
     const free = await Promise.all(ports.map(portFree));
-    if (free.every(Boolean)) return base;
+    if (free.every(Boolean) && claim(base)) return base;
   }
   throw new Error("no free port block found");
 }

@@ -110,7 +110,9 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
     const adminPort = port + 1;
     const running = await routerAt(adminPort);
     if (running) {
-      assertOurs(t, running, port);
+      // Routers started before they reported their identity are ours when our record names their pid.
+      const legacy = (running as { serviceId?: number }).serviceId === undefined && s.router?.pid === running.pid;
+      if (!legacy) assertOurs(t, running, port);
       if (s.router?.pid === running.pid) return s;
       // Ours but not on record (crash between spawn and save): adopt it.
       const adopted = { ...s, router: { pid: running.pid, port, adminPort } };
@@ -197,7 +199,7 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
       }
       const canary = await ensureVersion(t, op.version, s.stable.port, s.canary);
       save(t, { ...s, canary });
-      await routerApply(s, { opId: op.opId, canary: { version: canary.version, port: canary.port } });
+      await routerApply(s, { opId: op.opId, canary: { version: canary.version, port: canary.port }, weight: 0 });
     },
 
     async setWeight(t, op) {

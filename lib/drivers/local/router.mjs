@@ -30,7 +30,24 @@ function saveState() {
 }
 
 // ---- traffic -------------------------------------------------------------------------------
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// One connection pool per version target, retired when the target leaves the split, so a stopped
+// version still holding keep-alive connections never answers for its port's next owner.
+const agents = new Map();
+function agentFor(target) {
+  const key = `${target.version}@${target.port}`;
+  let a = agents.get(key);
+  if (!a) agents.set(key, (a = new http.Agent({ keepAlive: true, maxSockets: 256 })));
+  return a;
+}
+function retireUnusedAgents() {
+  const live = new Set([state.stable, state.canary].filter(Boolean).map((t) => `${t.version}@${t.port}`));
+  for (const [key, a] of agents) {
+    if (live.has(key)) continue;
+    agents.delete(key);
+    a.keepAlive = false; // busy sockets close when their response ends
+    for (const list of Object.values(a.freeSockets)) for (const socket of list) socket.destroy();
+  }
+}
 let served = 0;
 
 /** Smooth deterministic split: exactly `weight` of every 100 consecutive requests go to the canary. */
@@ -62,7 +79,7 @@ const server = http.createServer((req, res) => {
   }
   const started = performance.now();
   const upstream = http.request(
-    { host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+    { host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: req.headers, agent: agentFor(target) },
     (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -84,7 +101,9 @@ server.keepAliveTimeout = 65_000;
 const db = process.env.FLIGHTDECK_DB ? new Database(process.env.FLIGHTDECK_DB) : null;
 if (db) {
   db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 5000");
+  // Never wait for the write lock: a blocked flush would stall all traffic. Unwritten rows stay
+  // in `pending` and go out with the next flush.
+  db.pragma("busy_timeout = 0");
 }
 const insert = db?.prepare(
   `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms)
@@ -164,6 +183,7 @@ const admin = http.createServer(async (req, res) => {
     next.ops = [...state.ops, { opId: op.opId, at: Date.now(), weight: next.weight }].slice(-10_000);
     state = next;
     saveState();
+    retireUnusedAgents();
     return send(200, { applied: true, duplicate: false, weight: state.weight });
   }
   send(404, { error: "not found" });
