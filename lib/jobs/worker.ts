@@ -2,19 +2,12 @@ import "server-only";
 import { hostname } from "node:os";
 import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
+import { processAlive } from "@/lib/drivers/process";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A restarted worker need not wait out the lease of the worker it replaces: leases held by a
@@ -22,7 +15,7 @@ function pidAlive(pid: number): boolean {
  */
 export function releaseDeadLocalLeases(db: Db): string[] {
   const prefix = `worker-${hostname()}-`;
-  const dead = leaseOwners(db).filter((o) => o.startsWith(prefix) && /^\d+$/.test(o.slice(prefix.length)) && !pidAlive(Number(o.slice(prefix.length))));
+  const dead = leaseOwners(db).filter((o) => o.startsWith(prefix) && /^\d+$/.test(o.slice(prefix.length)) && !processAlive(Number(o.slice(prefix.length))));
   for (const owner of dead) expireLeasesOf(db, owner);
   return dead;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type RolloutEvent, type RolloutState, initialState, transition } from "@/lib/domain/rollout/machine";
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
+import { AUDIT_OF } from "@/lib/services/rollouts/apply-rollout-event";
 
 export interface CheckResult {
   name: string;
@@ -51,20 +52,6 @@ interface AuditRowRaw {
   created_at: number;
 }
 
-/** The audit action the product records for each machine event (apply-rollout-event.ts). */
-const AUDIT_OF: Record<RolloutEvent["type"], string> = {
-  start: "rollout.start",
-  pause: "rollout.pause",
-  resume: "rollout.resume",
-  promote_now: "rollout.promote",
-  abort: "rollout.abort",
-  retry: "rollout.retry",
-  step_succeeded: "rollout.step_succeeded",
-  step_failed: "rollout.step_failed",
-  hold_elapsed: "rollout.hold_elapsed",
-  rollback_succeeded: "rollout.rolled_back",
-  rollback_failed: "rollout.rollback_failed",
-};
 
 const OP_ID = /^rollout:(\d+):(?:step:(\d+)|rollback):v(\d+)(:stable)?$/;
 

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { localRouterPort } from "@/lib/domain/deploy-target";
+import { processAlive } from "../process";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
 
 export interface LocalTargetConfig {
@@ -25,15 +26,6 @@ interface Supervision {
 
 const SCRIPTS = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "lib/drivers/local");
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
@@ -153,8 +145,8 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
   /** Starts `version` on `port`, adopting an identical orphan and stopping a different one. */
   async function startOn(t: DriverTarget, version: string, port: number): Promise<VersionProcess> {
     const found = await occupant(port);
-    if (found?.version === version && found.pid && alive(found.pid)) return { version, port, pid: found.pid };
-    if (found?.pid && alive(found.pid)) {
+    if (found?.version === version && found.pid && processAlive(found.pid)) return { version, port, pid: found.pid };
+    if (found?.pid && processAlive(found.pid)) {
       process.kill(found.pid, "SIGTERM");
       await waitFor(async () => (await occupant(port)) === null, `port ${port} to free up`, 5000);
     }
@@ -164,10 +156,10 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
   }
 
   async function ensureVersion(t: DriverTarget, version: string, avoidPort: number | null, existing: VersionProcess | null): Promise<VersionProcess> {
-    if (existing && existing.version === version && alive(existing.pid) && (await httpOk(`http://127.0.0.1:${existing.port}${config.healthPath}`))) {
+    if (existing && existing.version === version && processAlive(existing.pid) && (await httpOk(`http://127.0.0.1:${existing.port}${config.healthPath}`))) {
       return existing; // adopt: already running
     }
-    if (existing && alive(existing.pid)) process.kill(existing.pid, "SIGTERM");
+    if (existing && processAlive(existing.pid)) process.kill(existing.pid, "SIGTERM");
     return startOn(t, version, slotPorts(t).find((p) => p !== avoidPort)!);
   }
 
@@ -177,7 +169,7 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
   }
 
   function stop(p: VersionProcess | null) {
-    if (p && alive(p.pid)) process.kill(p.pid, "SIGTERM");
+    if (p && processAlive(p.pid)) process.kill(p.pid, "SIGTERM");
   }
 
   return {
@@ -227,7 +219,7 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
     async status(t): Promise<DriverStatus> {
       const s = load(t);
       let weight = 0;
-      if (s.router && alive(s.router.pid)) {
+      if (s.router && processAlive(s.router.pid)) {
         try {
           const res = await fetch(`http://127.0.0.1:${s.router.adminPort}/state`, { signal: AbortSignal.timeout(1000) });
           weight = ((await res.json()) as { weight: number }).weight;
@@ -241,7 +233,7 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
           if (!p) return [];
           return [
             (async () => {
-              const up = alive(p.pid);
+              const up = processAlive(p.pid);
               const healthy = up && (await httpOk(`http://127.0.0.1:${p.port}${config.healthPath}`));
               return { version: p.version, role, healthy, detail: !up ? `process ${p.pid} is not running` : healthy ? `pid ${p.pid}, port ${p.port}` : `health check failed on port ${p.port}` };
             })(),
@@ -255,11 +247,11 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
       const before = load(t);
       if (!before.router && !before.stable) return [];
       const repairs: string[] = [];
-      const routerWasUp = before.router !== null && alive(before.router.pid);
+      const routerWasUp = before.router !== null && processAlive(before.router.pid);
       let s = await ensureRouter(t);
       if (!routerWasUp) repairs.push(`router restarted on port ${s.router!.port}; split restored from its state file`);
       const stable = s.stable;
-      if (stable && !(alive(stable.pid) && (await httpOk(`http://127.0.0.1:${stable.port}${config.healthPath}`)))) {
+      if (stable && !(processAlive(stable.pid) && (await httpOk(`http://127.0.0.1:${stable.port}${config.healthPath}`)))) {
         // Same port: the router's split stays valid without a new operation.
         const restarted = await startOn(t, stable.version, stable.port);
         s = { ...s, stable: restarted };

@@ -7,6 +7,7 @@ import { findServiceByName, listEnvironments } from "@/db/queries/catalog";
 import { liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
 import { deployTargetSchema, localRouterPort } from "@/lib/domain/deploy-target";
+import { processAlive } from "@/lib/drivers/process";
 import { strategySchema } from "@/lib/domain/rollout/strategy";
 import { createRollout } from "@/lib/services/rollouts/create-rollout";
 
@@ -14,14 +15,6 @@ const DEMO_SERVICE = "sample-api";
 const DEMO_VERSION = "1.0.0";
 const DEMO_RPS = "20";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Demo mode (REQUIREMENTS H1): the sample service runs 1.0.0 in every environment and a traffic
@@ -49,7 +42,7 @@ export function bootstrapDemo(db: Db, dataDir: string, now = Date.now()): void {
     const dir = path.join(dataDir, "local-driver", `${service.name}-${env.name}`);
     mkdirSync(dir, { recursive: true });
     const pidFile = path.join(dir, "traffic.pid");
-    if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, "utf8")))) continue;
+    if (existsSync(pidFile) && processAlive(Number(readFileSync(pidFile, "utf8")))) continue;
     const log = openSync(path.join(dir, "traffic.log"), "a");
     const child = spawn(process.execPath, [path.resolve(process.cwd(), "lib/drivers/local/traffic.mjs")], {
       detached: true,

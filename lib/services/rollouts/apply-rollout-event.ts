@@ -15,7 +15,8 @@ export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollbac
 /** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
 export const WATCH_EVERY_MS = 2000;
 
-const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
+/** The audit action recorded for each machine event (the crash test replays history with it). */
+export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   start: "rollout.start",
   pause: "rollout.pause",
   resume: "rollout.resume",
