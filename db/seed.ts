@@ -1,6 +1,7 @@
 import type { Db } from "./connection";
 import { hasUsers, grantRole, insertUser } from "./queries/users";
 import { insertEnvironment, insertService } from "./queries/catalog";
+import { readGate, updateGate } from "./queries/governance";
 import { writeTransaction } from "./transaction";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
@@ -72,6 +73,10 @@ export async function seedDemo(db: Db): Promise<boolean> {
       details: { name: service.name, deployTarget },
       at: now,
     });
+    // The demo starts in monitor mode so a first canary runs at once; the gate records what enforce would block.
+    const gate = readGate(tx);
+    updateGate(tx, gate.rowVersion, { mode: "monitor", threatLevel: "none", lockdownReason: null, updatedBy: null, updatedAt: now });
+    recordAudit(tx, { actor: system, action: "gate.mode_set", subjectType: "security_gate", subjectId: 1, details: { before: { mode: gate.mode }, after: { mode: "monitor" }, demo: true }, at: now });
     recordAudit(tx, { actor: system, action: "system.seed", details: { accounts: DEMO_ACCOUNTS.length }, at: now });
   });
   return true;

@@ -17,6 +17,8 @@ const envSchema = z.object({
   OIDC_NAME: z.string().min(1).default("Single sign-on"),
   SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   SIGNIN_WINDOW_MINUTES: z.coerce.number().min(1).default(15),
+  /** How long a granted approval (and an open approval request) stays valid (D4). */
+  APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -43,4 +45,9 @@ export function demoMode(): boolean {
 export function oidcConfigured(): boolean {
   const e = env();
   return Boolean(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET);
+}
+
+/** Approval lifetime in ms (APPROVAL_TTL_HOURS). */
+export function approvalTtlMs(): number {
+  return env().APPROVAL_TTL_HOURS * 3600_000;
 }

@@ -50,6 +50,17 @@ export class InvalidError extends AppError {
   constructor(message: string, fieldErrors?: Record<string, string[]>) {
     super("INVALID", message, fieldErrors);
   }
+
+  /** Zod issues as form field errors: a nested path goes to its top field, the rest kept in the message. */
+  static fromIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): InvalidError {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const issue of issues) {
+      const [field, ...inner] = issue.path.map(String);
+      const message = inner.length ? `${inner.join(".")}: ${issue.message}` : issue.message;
+      (fieldErrors[field ?? "_form"] ??= []).push(message);
+    }
+    return new InvalidError("Please correct the highlighted fields.", fieldErrors);
+  }
 }
 export class PreconditionError extends AppError {
   constructor(message: string) {

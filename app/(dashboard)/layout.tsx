@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { GateBanner } from "@/components/layout/gate-banner";
 import { NavLinks } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { requireActor } from "@/lib/auth/session";
@@ -13,6 +14,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     { href: "/releases", label: "Releases" },
     { href: "/rollouts", label: "Rollouts" },
     { href: "/approvals", label: "Approvals" },
+    { href: "/security", label: "Security" },
     { href: "/audit", label: "Audit" },
     ...(can(actor.roles, "user.read") ? [{ href: "/settings", label: "Settings" }] : []),
   ];
@@ -38,8 +40,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </div>
       </header>
-      {/* Banner area: demo mode now; the security gate's mode and threat level join it (REQUIREMENTS E1). */}
       <div role="region" aria-label="Status banners">
+        <GateBanner />
         {demoMode() && (
           <div className="bg-amber-50 px-4 py-1 text-center text-xs text-amber-900">Demo mode: demo accounts and sample data are active.</div>
         )}

@@ -1,6 +1,9 @@
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Executor } from "../connection";
-import { approvals, releases, services } from "../schema";
+import { approvals, metricSamples, releases, rollouts, services } from "../schema";
+
+export type ReleaseRow = typeof releases.$inferSelect;
+export type ApprovalRow = typeof approvals.$inferSelect;
 
 export function listReleases(db: Executor, limit = 100) {
   return db
@@ -21,12 +24,13 @@ export function listReleases(db: Executor, limit = 100) {
 }
 
 /** Pending approvals that one of these roles can give, oldest first (the approver inbox, D5). */
-export function pendingApprovalsForRoles(db: Executor, roles: readonly string[]) {
+export function pendingApprovalsForRoles(db: Executor, roles: readonly string[], now = Date.now()) {
   if (roles.length === 0) return [];
   return db
     .select({
       id: approvals.id,
       role: approvals.role,
+      kind: approvals.kind,
       requestedAt: approvals.requestedAt,
       ageMs: sql<number>`cast(unixepoch('subsec') * 1000 - ${approvals.requestedAt} as integer)`,
       releaseId: releases.id,
@@ -37,8 +41,65 @@ export function pendingApprovalsForRoles(db: Executor, roles: readonly string[])
     .from(approvals)
     .innerJoin(releases, eq(releases.id, approvals.releaseId))
     .innerJoin(services, eq(services.id, releases.serviceId))
-    .where(and(eq(approvals.status, "pending"), inArray(approvals.role, [...roles])))
+    .where(and(eq(approvals.status, "pending"), inArray(approvals.role, [...roles]), or(isNull(approvals.expiresAt), gt(approvals.expiresAt, now))))
     .orderBy(asc(approvals.requestedAt))
     .limit(200)
     .all();
+}
+
+export const findRelease = (db: Executor, id: number) => db.select().from(releases).where(eq(releases.id, id)).get();
+
+export const insertRelease = (db: Executor, v: typeof releases.$inferInsert): ReleaseRow => db.insert(releases).values(v).returning().get();
+
+/** Optimistic update (DESIGN rule 7): undefined when the release changed meanwhile. */
+export function updateRelease(db: Executor, id: number, rowVersion: number, v: Partial<Omit<ReleaseRow, "id" | "rowVersion">>) {
+  return db
+    .update(releases)
+    .set({ ...v, rowVersion: rowVersion + 1 })
+    .where(and(eq(releases.id, id), eq(releases.rowVersion, rowVersion)))
+    .returning()
+    .get();
+}
+
+export const approvalsOf = (db: Executor, releaseId: number) =>
+  db.select().from(approvals).where(eq(approvals.releaseId, releaseId)).orderBy(asc(approvals.id)).all();
+
+export const findApproval = (db: Executor, id: number) => db.select().from(approvals).where(eq(approvals.id, id)).get();
+
+export const insertApproval = (db: Executor, v: typeof approvals.$inferInsert): ApprovalRow => db.insert(approvals).values(v).returning().get();
+
+/** Records a decision on a still-pending approval; false when someone decided it first. */
+export function decideApproval(db: Executor, id: number, v: Pick<ApprovalRow, "status" | "approverId" | "comment" | "fingerprint" | "decidedAt" | "expiresAt">) {
+  return db
+    .update(approvals)
+    .set(v)
+    .where(and(eq(approvals.id, id), eq(approvals.status, "pending")))
+    .run().changes > 0;
+}
+
+/** Voids every open or granted approval of a release (it changed, D4); returns how many. */
+export function voidApprovals(db: Executor, releaseId: number) {
+  return db
+    .update(approvals)
+    .set({ status: "void" })
+    .where(and(eq(approvals.releaseId, releaseId), inArray(approvals.status, ["pending", "approved"])))
+    .run().changes;
+}
+
+/** Rollouts started for a release, newest first. */
+export const rolloutsOfRelease = (db: Executor, releaseId: number) =>
+  db.select().from(rollouts).where(eq(rollouts.releaseId, releaseId)).orderBy(desc(rollouts.id)).all();
+
+/** Traffic a version served in an environment (from the router's per-second samples): totals and the mean per-second p95. */
+export function versionTraffic(db: Executor, serviceId: number, environmentId: number, version: string) {
+  return db
+    .select({
+      requests: sql<number>`coalesce(sum(${metricSamples.requests}), 0)`,
+      errors: sql<number>`coalesce(sum(${metricSamples.errors5xx}), 0)`,
+      p95: sql<number | null>`sum(${metricSamples.p95Ms} * ${metricSamples.requests}) / nullif(sum(${metricSamples.requests}), 0)`,
+      seconds: sql<number>`count(*)`,
+    })
+    .from(metricSamples)
+    .where(and(eq(metricSamples.serviceId, serviceId), eq(metricSamples.environmentId, environmentId), eq(metricSamples.version, version)))
+    .get()!;
 }

@@ -79,6 +79,17 @@ export const releases = sqliteTable(
     /** JSON strategy config; validated by the deploy engine. */
     strategy: text("strategy").notNull(),
     hotfix: integer("hotfix", { mode: "boolean" }).notNull().default(false),
+    /** A hotfix for a SEV-1 incident: the only kind that may pass a freeze (F1). */
+    sev1: integer("sev1", { mode: "boolean" }).notNull().default(false),
+    /** Minimum staging soak (B3: 24 h recommended, 15 min for hotfixes). */
+    soakMinutes: integer("soak_minutes").notNull().default(1440),
+    /** Monitoring window after the production rollout (15 min / 1 h / 24 h). */
+    monitoringMinutes: integer("monitoring_minutes").notNull().default(60),
+    /** JSON: component names rolled out by this release (G5), e.g. ["api", "web", "worker"]. */
+    components: text("components").notNull().default('["main"]'),
+    phaseEnteredAt: integer("phase_entered_at").notNull().default(0),
+    postmortemDueAt: integer("postmortem_due_at"),
+    mergeBackReminder: text("merge_back_reminder"),
     status: text("status", { enum: RELEASE_STATUSES }).notNull().default("draft"),
     createdBy: integer("created_by")
       .notNull()
@@ -123,6 +134,8 @@ export const approvals = sqliteTable(
       .references(() => releases.id),
     /** Role the approval is required from (sentinel, service_owner, feature_owner). */
     role: text("role").notNull(),
+    /** production, hotfix (governance board), smoke or migration sign-off (D1-D3). */
+    kind: text("kind", { enum: ["production", "hotfix", "smoke", "migration"] }).notNull().default("production"),
     status: text("status", { enum: ["pending", "approved", "rejected", "expired", "void"] }).notNull(),
     approverId: integer("approver_id").references(() => users.id),
     comment: text("comment"),

@@ -6,7 +6,7 @@ import { currentActorState } from "@/lib/auth/session";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { Permission } from "@/lib/domain/permissions";
-import { AppError, ForbiddenError } from "@/lib/errors";
+import { AppError, ForbiddenError, InvalidError } from "@/lib/errors";
 import { recordDenial } from "@/lib/services/authz/record-denial";
 import { formDataToObject } from "./form-data";
 import type { ActionResult } from "./result";
@@ -45,15 +45,9 @@ export function defineAction<S extends z.ZodType, T>(def: {
       assertCan(actor, def.permission);
       const parsed = def.input.safeParse(raw instanceof FormData ? formDataToObject(raw) : raw);
       if (!parsed.success) {
-        const fieldErrors: Record<string, string[]> = {};
-        for (const issue of parsed.error.issues) {
-          // Errors inside a structured field (e.g. strategy.steps.1.weight) belong to that form
-          // field, with the inner path kept in the message so the person knows where to look.
-          const [field, ...inner] = issue.path.map(String);
-          const message = inner.length ? `${inner.join(".")}: ${issue.message}` : issue.message;
-          (fieldErrors[field ?? "_form"] ??= []).push(message);
-        }
-        return { ok: false, code: "INVALID", message: "Please correct the highlighted fields.", fieldErrors };
+        // Errors inside a structured field (e.g. strategy.steps.1.weight) belong to that form field.
+        const { message, fieldErrors } = InvalidError.fromIssues(parsed.error.issues);
+        return { ok: false, code: "INVALID", message, fieldErrors };
       }
       const data = await def.run({ actor, input: parsed.data, requestId });
       for (const path of def.revalidate ?? []) revalidatePath(path);

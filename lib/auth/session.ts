@@ -14,7 +14,9 @@ export const currentActorState = cache(async (): Promise<ActorState> => {
   const session = await getServerSession(authOptions());
   const id = Number(session?.userId);
   if (!Number.isInteger(id) || id <= 0) return { status: "none" };
-  return loadActor(id);
+  const state = loadActor(id);
+  if (state.status === "ok") state.actor.signedInAt = Number(session?.authTime) || 0;
+  return state;
 });
 
 export async function currentActor(): Promise<Actor | null> {

@@ -2,6 +2,8 @@ import type { Role } from "./roles";
 
 /** A signed-in person as loaded from the database for one request. */
 export interface Actor {
+  /** When this session signed in (ms); approvals need a recent one (D4 re-authentication). */
+  signedInAt?: number;
   kind: "user";
   id: number;
   email: string;

@@ -24,6 +24,18 @@ export const PERMISSIONS = {
   "rollout.start": ["release_captain", "developer"],
   "rollout.control": ["release_captain"],
   "rollout.abort": ["release_captain", "oncall"],
+  /** Drive a release through its phases; developers only in staging (lib/domain/release/lifecycle.ts). */
+  "release.advance": ["release_captain", "developer"],
+  /** Sign a pre-flight item; the item names the role that must sign it. */
+  "preflight.attest": ["release_captain", "oncall", "feature_owner", "sentinel", "service_owner"],
+  "approval.decide": ["sentinel", "service_owner", "feature_owner"],
+  "security.read": EVERYONE,
+  /** Mode and threat level (runbook 003: Security Team only). */
+  "security.manage": ["security"],
+  /** Who may create which override is runbook 003's table (lib/domain/policy/overrides.ts). */
+  "override.create": ["security", "eng_lead", "oncall"],
+  "override.revoke": ["security", "eng_lead", "oncall"],
+  "window.manage": ["admin", "sentinel", "security"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

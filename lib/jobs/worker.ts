@@ -4,6 +4,7 @@ import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { processAlive } from "@/lib/drivers/process";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
+import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
@@ -27,7 +28,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   if (released.length) opts.log?.(`took over the jobs of dead worker(s) ${released.join(", ")}`);
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
-  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log) };
+  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db) };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;

@@ -27,6 +27,17 @@ const EXPECTED: Record<Permission, string> = {
   "rollout.control": "Y . . . . . . . . .",
   // On-call rolls back (A1: "watches, rolls back").
   "rollout.abort": "Y . . Y . . . . . .",
+  // Captains drive releases; developers only in staging (checked by the lifecycle rules).
+  "release.advance": "Y . . . . . . Y . .",
+  "preflight.attest": "Y Y Y Y . . Y . . .",
+  "approval.decide": ". Y Y . . . Y . . .",
+  "security.read": "Y Y Y Y Y Y Y Y Y Y",
+  // Runbook 003: only the Security Team sets mode and threat level.
+  "security.manage": ". . . . Y . . . . .",
+  // Runbook 003's override table (which actions, which environments: lib/domain/policy/overrides.ts).
+  "override.create": ". . . Y Y Y . . . .",
+  "override.revoke": ". . . Y Y Y . . . .",
+  "window.manage": ". Y . . Y . . . . Y",
 };
 
 function allowed(permission: Permission, role: Role): boolean {

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { pendingApprovalsForRoles } from "@/db/queries/releases";
@@ -22,6 +23,7 @@ export default async function ApprovalsPage() {
             <tr>
               <th className="p-2">Release</th>
               <th className="p-2">As</th>
+              <th className="p-2">Kind</th>
               <th className="p-2">Waiting</th>
             </tr>
           </thead>
@@ -29,10 +31,13 @@ export default async function ApprovalsPage() {
             {pending.map((a) => (
               <tr key={a.id} className="border-t border-slate-200">
                 <td className="p-2">
-                  {a.service} <span className="font-mono">{a.version}</span>
+                  <Link href={`/approvals/${a.id}`} className="underline">
+                    {a.service} <span className="font-mono">{a.version}</span>
+                  </Link>
                   {a.hotfix && <span className="ml-2 rounded bg-red-100 px-1 text-xs text-red-900">hotfix</span>}
                 </td>
                 <td className="p-2">{ROLE_LABELS[a.role as Role] ?? a.role}</td>
+                <td className="p-2">{a.kind}</td>
                 <td className="p-2">{formatDuration(a.ageMs)}</td>
               </tr>
             ))}

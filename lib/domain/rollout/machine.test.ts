@@ -94,6 +94,12 @@ describe("rollout machine: allowed transitions", () => {
     expect(t).toMatchObject({ ok: true, next: { status: "rolling_back" }, effects: [{ type: "rollback" }] });
   });
 
+  it("a step refused by policy fails and waits, even for blue-green (no rollback by itself)", () => {
+    const t = transition(plan, state({ status: "running", stepIndex: 2, weight: 10 }), { type: "step_blocked", reason: "Action blocked by security gate: lockdown" }, { rollbackOnFailure: true });
+    expect(t).toMatchObject({ ok: true, next: { status: "failed", failedDuring: "step", reason: "Action blocked by security gate: lockdown", weight: 10 }, effects: [] });
+    if (t.ok) expect(transition(plan, t.next, { type: "retry" })).toMatchObject({ ok: true, effects: [{ type: "execute_step", stepIndex: 2 }] });
+  });
+
   it("rollback success ends at weight 0; rollback failure can be retried as a rollback", () => {
     expect(run(state({ status: "rolling_back", weight: 50 }), { type: "rollback_succeeded" })).toMatchObject({ status: "rolled_back", weight: 0 });
     const failed = run(state({ status: "rolling_back", weight: 50, reason: "x" }), { type: "rollback_failed", error: "router down" });
@@ -119,6 +125,8 @@ describe("rollout machine: refused transitions leave the state alone", () => {
     ["step outcome during a hold", { status: "running", phase: "hold", holdEndsAt: 5 }, { type: "step_succeeded", at: 1 }],
     ["hold elapsed when paused", { status: "paused", phase: "hold", holdRemainingMs: 5 }, { type: "hold_elapsed", at: 1 }],
     ["rollback outcome without rollback", { status: "running" }, { type: "rollback_succeeded" }],
+    ["step blocked during a hold", { status: "running", phase: "hold", holdEndsAt: 5 }, { type: "step_blocked", reason: "x" }],
+    ["step blocked after the end", { status: "succeeded" }, { type: "step_blocked", reason: "x" }],
   ];
   it.each(refused)("%s", (_name, s, e) => {
     const t = transition(plan, state(s), e);

@@ -28,6 +28,8 @@ export type RolloutEvent =
   | { type: "start" }
   | { type: "step_succeeded"; at: number; weight?: number }
   | { type: "step_failed"; error: string }
+  /** Policy refused the step at execution time (an override expired, lockdown): fail it, never roll back by itself. */
+  | { type: "step_blocked"; reason: string }
   | { type: "hold_elapsed"; at: number }
   | { type: "pause"; at: number }
   | { type: "resume"; at: number }
@@ -120,6 +122,10 @@ export function transition(
       if (s.status !== "running" && s.status !== "paused") return refuse(`No step is running (rollout is ${s.status}).`);
       if (opts.rollbackOnFailure) return rollBack(s, `Step ${s.stepIndex + 1} failed: ${e.error}`);
       return { ok: true, next: { ...s, status: "failed", reason: e.error, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
+
+    case "step_blocked":
+      if ((s.status !== "running" && s.status !== "paused") || s.phase !== "start") return refuse(`No step is waiting to run (rollout is ${s.status}).`);
+      return { ok: true, next: { ...s, status: "failed", reason: e.reason, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
 
     case "pause":
       if (s.status !== "running") return refuse(`Only a running rollout can be paused (this one is ${s.status}).`);

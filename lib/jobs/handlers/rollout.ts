@@ -10,6 +10,8 @@ import type { DriverTarget } from "@/lib/drivers/types";
 import { AppError } from "@/lib/errors";
 import { ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { enqueueJob } from "@/db/queries/jobs";
+import { findRelease } from "@/db/queries/releases";
+import { auditDecision, policyDecision } from "@/lib/services/policy/check-policy";
 import type { JobContext, JobHandler } from "../runner";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
@@ -38,6 +40,20 @@ function settle(ctx: JobContext, rolloutId: number, environment: string, event: 
   });
 }
 
+/** Asks the security gate for this step; a block fails the step with the gate's reasons (audited). */
+function blockedByPolicy(ctx: JobContext, r: RolloutRow, now: () => number): boolean {
+  return ctx.commit((tx) => {
+    const environment = findEnvironment(tx, r.environmentId)!;
+    const release = r.releaseId ? findRelease(tx, r.releaseId) : undefined;
+    const subject = { actor: WORKER, environment, release, subjectType: "rollout", subjectId: r.id, now: now() };
+    const d = policyDecision(tx, "deploy.step", subject);
+    auditDecision(tx, "deploy.step", d, subject);
+    if (d.allowed) return false;
+    applyRolloutEvent(tx, findRollout(tx, r.id)!, { type: "step_blocked", reason: d.reasons.join(" ") }, { actor: WORKER, environment: environment.name }, now());
+    return true;
+  });
+}
+
 export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   const log = (ctx: JobContext, rolloutId: number, message: string, level: "info" | "warn" | "error" = "info") =>
     ctx.commit((tx) => appendRolloutLog(tx, { rolloutId, at: now(), level, message }));
@@ -50,6 +66,8 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       if (!r || !["running", "paused"].includes(r.status) || r.stepIndex !== stepIndex || r.phase !== "start") return; // superseded
       const step = planOfRow(r)[stepIndex]!;
       const { target, deployTarget, environment } = targetOf(db, r);
+      // E3: the gate is asked again at execution time; an override that expired meanwhile stops new steps.
+      if (blockedByPolicy(ctx, r, now)) return;
       const { driver, smokePaths, name } = driverFor(deployTarget, { onOutput: (line) => log(ctx, r.id, `[${name}] ${line}`) });
       const opId = `rollout:${r.id}:step:${stepIndex}:v${rowVersion}`;
       const smoke = async (variant: "stable" | "canary") => {

@@ -9,6 +9,7 @@ import { FINAL_STATUSES, type RolloutEvent, transition } from "@/lib/domain/roll
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
 import { ConflictError, PreconditionError } from "@/lib/errors";
 import { stateOf } from "@/lib/rollout-view";
+import { followRollout } from "@/lib/services/releases/follow-rollout";
 
 export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch" } as const;
 
@@ -25,6 +26,7 @@ export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   retry: "rollout.retry",
   step_succeeded: "rollout.step_succeeded",
   step_failed: "rollout.step_failed",
+  step_blocked: "rollout.step_blocked",
   hold_elapsed: "rollout.hold_elapsed",
   rollback_succeeded: "rollout.rolled_back",
   rollback_failed: "rollout.rollback_failed",
@@ -72,7 +74,7 @@ export function applyRolloutEvent(
 
   const step = plan[t.next.stepIndex];
   const summary = `${event.type.replace(/_/g, " ")} -> ${t.next.status}${step ? `, step ${t.next.stepIndex + 1}/${plan.length} (${step.kind}${step.kind === "shift" ? ` ${step.weight}%` : ""})` : ""}, weight ${t.next.weight}%${t.next.reason ? `: ${t.next.reason}` : ""}`;
-  appendRolloutLog(tx, { rolloutId: rollout.id, at: now, level: t.next.status === "failed" || event.type === "step_failed" ? "error" : "info", message: summary });
+  appendRolloutLog(tx, { rolloutId: rollout.id, at: now, level: t.next.status === "failed" || event.type === "step_failed" || event.type === "step_blocked" ? "error" : "info", message: summary });
   recordAudit(tx, {
     actor: who.actor,
     action: t.next.status === "succeeded" ? "rollout.succeeded" : AUDIT_OF[event.type],
@@ -83,5 +85,6 @@ export function applyRolloutEvent(
     requestId: who.requestId,
     at: now,
   });
+  if (t.next.status === "succeeded" || t.next.status === "rolled_back") followRollout(tx, updated, t.next.status, who.actor, now);
   return updated;
 }

@@ -20,6 +20,8 @@ export function createRollout(
     toVersion: string;
     strategy: Strategy;
     idempotencyKey: string;
+    /** The release this rollout belongs to (its phase follows the rollout's end). */
+    releaseId?: number;
     requestId?: string;
     details?: Record<string, unknown>;
   },
@@ -28,6 +30,7 @@ export function createRollout(
   const rollout = insertRollout(tx, {
     serviceId: v.serviceId,
     environmentId: v.environment.id,
+    releaseId: v.releaseId ?? null,
     fromVersion: v.fromVersion,
     toVersion: v.toVersion,
     strategy: JSON.stringify(v.strategy),

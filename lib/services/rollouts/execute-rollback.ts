@@ -2,11 +2,12 @@ import "server-only";
 import { getDb } from "@/db/client";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { findRollout, findRolloutByKey } from "@/db/queries/rollouts";
-import { writeTransaction } from "@/db/transaction";
+import { refusableTransaction } from "@/lib/audit/refusal";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { strategySchema } from "@/lib/domain/rollout/strategy";
 import { ConflictError, PreconditionError } from "@/lib/errors";
+import { assertPolicy } from "@/lib/services/policy/check-policy";
 import { applyRolloutEvent } from "./apply-rollout-event";
 import { createRollout } from "./create-rollout";
 import { planRollback } from "./plan-rollback";
@@ -23,13 +24,14 @@ export function executeRollback(
   now = Date.now(),
 ) {
   assertCan(actor, "rollout.abort");
-  return writeTransaction(getDb(), (tx) => {
+  return refusableTransaction(getDb(), (tx) => {
     const existing = findRolloutByKey(tx, input.idempotencyKey);
     if (existing) return existing;
     const plan = planRollback(tx, input.serviceId, input.environmentId);
     if (!plan.ok) throw new PreconditionError(plan.reason);
     if ((plan.to ?? "") !== input.expectedTo) throw new ConflictError(`The rollback plan changed (it now leads to ${plan.to ?? "nothing"}). Review it again.`);
     const environment = findEnvironment(tx, input.environmentId)!;
+    assertPolicy(tx, "deploy.rollback", { actor, environment, subjectType: "service", subjectId: input.serviceId, requestId, now });
     const details = { rollback: true, reason: input.reason, from: plan.from, to: plan.to, source: plan.source };
     if (plan.kind === "abort_live") {
       return applyRolloutEvent(tx, findRollout(tx, plan.rolloutId)!, { type: "abort", reason: `Rollback: ${input.reason}` }, { actor, environment: environment.name, requestId, details }, now);

@@ -3,17 +3,21 @@ import type { z } from "zod";
 import { getDb } from "@/db/client";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { findRolloutByKey, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
-import { writeTransaction } from "@/db/transaction";
+import { refusableTransaction } from "@/lib/audit/refusal";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { startRolloutInput } from "@/lib/domain/rollout/inputs";
 import { ConflictError, ForbiddenError, NotFoundError } from "@/lib/errors";
+import { assertPolicy } from "@/lib/services/policy/check-policy";
 import { createRollout } from "./create-rollout";
 
-/** Records the intent to roll out; the worker does the work (DESIGN §1). Idempotent per key. */
+/**
+ * Records the intent to roll out; the worker does the work (DESIGN §1). Idempotent per key.
+ * The security gate decides first (E2): a block leaves only its audit event.
+ */
 export function startRollout(actor: Actor, input: z.output<typeof startRolloutInput>, requestId?: string, now = Date.now()) {
   assertCan(actor, "rollout.start");
-  return writeTransaction(getDb(), (tx) => {
+  return refusableTransaction(getDb(), (tx) => {
     const existing = findRolloutByKey(tx, input.idempotencyKey);
     if (existing) return { rollout: existing, created: false };
     const service = findService(tx, input.serviceId);
@@ -23,6 +27,7 @@ export function startRollout(actor: Actor, input: z.output<typeof startRolloutIn
     if (environment.production && !actor.roles.includes("release_captain")) {
       throw new ForbiddenError("Developers deploy to staging only; production rollouts need a release captain.", "rollout.start");
     }
+    assertPolicy(tx, "deploy.canary.start", { actor, environment, subjectType: "service", subjectId: service.id, requestId, now });
     const live = liveRolloutFor(tx, service.id, environment.id);
     if (live) throw new ConflictError(`Rollout #${live.id} of ${service.name} is still ${live.status} in ${environment.name}; finish or abort it first.`);
     const current = serviceEnvState(tx, service.id, environment.id)?.currentVersion ?? null;

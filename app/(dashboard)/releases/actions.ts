@@ -1,0 +1,52 @@
+"use server";
+
+import { defineAction } from "@/lib/actions/define-action";
+import { attestInput, createReleaseInput, releaseCommandInput, runPreflightInput, updateReleaseInput } from "@/lib/domain/release/inputs";
+import { attestPreflight } from "@/lib/services/releases/attest-preflight";
+import { createRelease } from "@/lib/services/releases/create-release";
+import { driveRelease } from "@/lib/services/releases/drive-release";
+import { runPreflight } from "@/lib/services/releases/run-preflight";
+import { updateRelease } from "@/lib/services/releases/update-release";
+
+export const createReleaseAction = defineAction({
+  name: "release.create",
+  permission: "release.create",
+  input: createReleaseInput,
+  run: ({ actor, input, requestId }) => ({ id: createRelease(actor, input, requestId).id }),
+  revalidate: ["/releases"],
+});
+
+export const updateReleaseAction = defineAction({
+  name: "release.update",
+  permission: "release.create",
+  input: updateReleaseInput,
+  run: ({ actor, input, requestId }) => ({ id: updateRelease(actor, input, requestId).id }),
+  revalidate: ["/releases", "/approvals"],
+});
+
+export const driveReleaseAction = defineAction({
+  name: "release.advance",
+  permission: "release.advance",
+  input: releaseCommandInput,
+  run: ({ actor, input, requestId }) => {
+    const r = driveRelease(actor, input, requestId);
+    return { id: r.release.id, phase: r.release.status, rolloutId: r.rolloutId ?? null };
+  },
+  revalidate: ["/releases", "/approvals", "/rollouts", "/"],
+});
+
+export const runPreflightAction = defineAction({
+  name: "preflight.check",
+  permission: "release.advance",
+  input: runPreflightInput,
+  run: ({ actor, input, requestId }) => runPreflight(actor, input, requestId),
+  revalidate: ["/releases"],
+});
+
+export const attestPreflightAction = defineAction({
+  name: "preflight.attest",
+  permission: "preflight.attest",
+  input: attestInput,
+  run: ({ actor, input, requestId }) => attestPreflight(actor, input, requestId),
+  revalidate: ["/releases"],
+});

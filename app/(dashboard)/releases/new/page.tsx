@@ -1,0 +1,55 @@
+import type { Metadata } from "next";
+import { ActionForm, Checkbox, Field } from "@/components/ui/action-form";
+import { Forbidden } from "@/components/ui/forbidden";
+import { Card, PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { listServices } from "@/db/queries/catalog";
+import { authorizePage } from "@/lib/auth/session";
+import { SOAK_MINUTES } from "@/lib/domain/release/lifecycle";
+import { createReleaseAction } from "../actions";
+
+export const metadata: Metadata = { title: "New release" };
+
+/** Short holds so a demo release moves while you watch; production releases use runbook 002's 30 min. */
+const DEMO_STRATEGY = { kind: "canary", steps: [{ weight: 10, holdSeconds: 5 }, { weight: 50, holdSeconds: 5 }, { weight: 100, holdSeconds: 0 }] };
+
+export default async function NewReleasePage() {
+  const { allowed } = await authorizePage("release.create", "/releases/new");
+  if (!allowed) return <Forbidden what="create releases" />;
+  const services = listServices(getDb());
+  return (
+    <>
+      <PageHeader title="New release" description="A release starts in pre-flight; its checklist, staging deploy, soak, approvals and production rollout follow." />
+      <Card>
+        <ActionForm action={createReleaseAction} submitLabel="Create release" pendingLabel="Creating…" successHref="/releases/{id}" aria-label="New release">
+          <div className="grid gap-3 sm:grid-cols-3">
+            <Field name="serviceId" label="Service" options={services.map((s) => ({ value: String(s.id), label: s.name }))} />
+            <Field name="version" label="Version" hint='e.g. 1.1.0 ("-bad" versions of the sample service fail 20%).' />
+            <Field name="commitSha" label="Commit" hint="7 to 40 hex characters." />
+          </div>
+          <Field name="changeLog" label="Change-log entry" multiline rows={3} />
+          <Field name="rollbackPlan" label="Rollback plan" multiline rows={2} defaultValue="Abort the canary: traffic returns to the stable version; redeploy the last known good version if promoted." />
+          <Field name="migrations" label="Migrations (JSON)" multiline rows={2} defaultValue="[]" hint='e.g. [{"id":"2026-add-col","kind":"expand"},{"id":"2026-drop-col","kind":"contract"}]' />
+          <Field name="strategy" label="Strategy (JSON)" multiline rows={2} defaultValue={JSON.stringify(DEMO_STRATEGY)} />
+          <div className="grid gap-3 sm:grid-cols-3">
+            <Field name="soakMinutes" label="Staging soak (minutes)" type="number" hint={`Recommended: ${SOAK_MINUTES.normal} (24 h); ${SOAK_MINUTES.hotfix} for hotfixes. Empty = recommended.`} />
+            <Field
+              name="monitoringMinutes"
+              label="Monitoring window"
+              defaultValue="60"
+              options={[
+                { value: "15", label: "15 min (active monitoring)" },
+                { value: "60", label: "1 h (on-call on standby)" },
+                { value: "1440", label: "24 h (enhanced monitoring)" },
+              ]}
+            />
+          </div>
+          <div className="flex gap-6">
+            <Checkbox name="hotfix" label="Emergency hotfix (two Governance Sentinels approve)" />
+            <Checkbox name="sev1" label="Fixes a SEV-1 incident (may pass a freeze)" />
+          </div>
+        </ActionForm>
+      </Card>
+    </>
+  );
+}
