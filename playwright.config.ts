@@ -40,7 +40,15 @@ export default defineConfig({
     {
       name: "chromium",
       testMatch: /\.spec\.ts$/,
+      testIgnore: /governance\.spec\.ts$/,
       dependencies: ["setup"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // Changes the global security gate and calendar (enforce, lockdown, freezes): runs alone, after the rest.
+    {
+      name: "governance",
+      testMatch: /governance\.spec\.ts$/,
+      dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },
   ],

@@ -1,11 +1,11 @@
 import { expect, test as setup } from "@playwright/test";
 import { SignInPage } from "./pages/sign-in-page";
-import { DEMO_PASSWORD, ROLE_ACCOUNTS, storageStatePath } from "./support/accounts";
+import { ALL_ACCOUNTS, DEMO_PASSWORD, storageStatePath } from "./support/accounts";
 
 // One real sign-in per role through the form; the specs reuse the saved cookies.
 setup.describe.configure({ mode: "parallel" });
 
-for (const acct of ROLE_ACCOUNTS) {
+for (const acct of ALL_ACCOUNTS) {
   setup(`sign in as ${acct.email}`, async ({ page }) => {
     const signIn = new SignInPage(page);
     await signIn.goto();

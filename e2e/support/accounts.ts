@@ -17,11 +17,19 @@ export const ROLE_ACCOUNTS = [
   { key: "admin", email: "admin@flightdeck.local", role: "admin", label: "Administrator" },
 ] as const;
 
-export type RoleAccount = (typeof ROLE_ACCOUNTS)[number];
+/** Accounts beyond one per role: a second sentinel (hotfix board) and a captain who is also a sentinel (A4). */
+export const EXTRA_ACCOUNTS = [
+  { key: "sentinel2", email: "sentinel2@flightdeck.local", role: "sentinel", label: "Governance Sentinel" },
+  { key: "captainSentinel", email: "captain-sentinel@flightdeck.local", role: "release_captain", label: "Release captain, Governance Sentinel" },
+] as const;
+
+export const ALL_ACCOUNTS = [...ROLE_ACCOUNTS, ...EXTRA_ACCOUNTS];
+
+export type RoleAccount = (typeof ALL_ACCOUNTS)[number];
 export type AccountKey = RoleAccount["key"];
 
 export function account(key: AccountKey): RoleAccount {
-  const found = ROLE_ACCOUNTS.find((a) => a.key === key);
+  const found = ALL_ACCOUNTS.find((a) => a.key === key);
   if (!found) throw new Error(`unknown account ${key}`);
   return found;
 }

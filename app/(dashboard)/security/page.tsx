@@ -35,7 +35,7 @@ export default async function SecurityPage() {
             <dd>{gate.updatedAt ? formatTime(gate.updatedAt) : "never"}</dd>
           </dl>
           {can(actor.roles, "security.manage") && (
-            <ActionForm action={setGateAction} submitLabel="Update gate" pendingLabel="Updating…" aria-label="Set security gate" className="mt-4 space-y-2">
+            <ActionForm action={setGateAction} submitLabel="Update gate" pendingLabel="Updating…" successMessage="Gate updated." aria-label="Set security gate" className="mt-4 space-y-2">
               <input type="hidden" name="rowVersion" value={gate.rowVersion} />
               <div className="grid gap-2 sm:grid-cols-2">
                 <Field name="mode" label="Mode" defaultValue={gate.mode} options={SECURITY_MODES.map((m) => ({ value: m, label: m }))} />
@@ -71,7 +71,7 @@ export default async function SecurityPage() {
             </ul>
           )}
           {can(actor.roles, "override.create") && (
-            <ActionForm action={createOverrideAction} submitLabel="Create override" pendingLabel="Creating…" resetOnSuccess aria-label="Create override" className="mt-4 space-y-2">
+            <ActionForm action={createOverrideAction} submitLabel="Create override" pendingLabel="Creating…" successMessage="Override created." resetOnSuccess aria-label="Create override" className="mt-4 space-y-2">
               <div className="grid gap-2 sm:grid-cols-3">
                 <Field name="action" label="Action" options={OVERRIDABLE_ACTIONS.map((a) => ({ value: a, label: `${a} (${ACTION_LABELS[a]})` }))} />
                 <Field name="environment" label="Environment" defaultValue="production" options={environments.map((e) => ({ value: e.name, label: e.name }))} />
@@ -136,7 +136,7 @@ export default async function SecurityPage() {
             </tbody>
           </table>
           {can(actor.roles, "window.manage") && (
-            <ActionForm action={createWindowAction} submitLabel="Add window" pendingLabel="Adding…" resetOnSuccess aria-label="Add window" className="mt-4 space-y-2">
+            <ActionForm action={createWindowAction} submitLabel="Add window" pendingLabel="Adding…" successMessage="Window added." resetOnSuccess aria-label="Add window" className="mt-4 space-y-2">
               <div className="grid gap-2 sm:grid-cols-5">
                 <Field name="kind" label="Kind" options={[{ value: "freeze", label: "Freeze" }, { value: "maintenance", label: "Maintenance" }]} />
                 <Field name="name" label="Name" />

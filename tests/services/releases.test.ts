@@ -1,0 +1,375 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type Database from "better-sqlite3";
+import type { Db } from "@/db/connection";
+import { findEnvironmentByName } from "@/db/queries/catalog";
+import { preflightOf, setPreflightResult } from "@/db/queries/governance";
+import { approvalsOf, findRelease, rolloutsOfRelease, updateRelease as updateReleaseRow } from "@/db/queries/releases";
+import { verifyAuditChain } from "@/lib/audit/verify";
+import { preflightHandlers } from "@/lib/jobs/handlers/preflight";
+import { attestInput, createReleaseInput, releaseCommandInput, updateReleaseInput } from "@/lib/domain/release/inputs";
+import { PREFLIGHT_CHECKLIST } from "@/lib/domain/release/preflight";
+import { ConflictError, ForbiddenError, InvalidError, PreconditionError } from "@/lib/errors";
+import { attestPreflight } from "@/lib/services/releases/attest-preflight";
+import { createRelease } from "@/lib/services/releases/create-release";
+import { driveRelease } from "@/lib/services/releases/drive-release";
+import { PREFLIGHT_JOB, runPreflight } from "@/lib/services/releases/run-preflight";
+import { updateRelease } from "@/lib/services/releases/update-release";
+import { actorFor, auditEvents, buildSeededTemplate, closeCurrentDb, expectRefusedWithoutWrites, lastAuditId, makeTempDir, useFreshDb } from "../support/db";
+import {
+  DEMO,
+  HOUR,
+  NOW,
+  STRATEGY,
+  addApproval,
+  expectAuditedRefusal,
+  jobContext,
+  newRelease,
+  passPreflight,
+  putInPhase,
+  releaseForm,
+  signedIn,
+} from "../support/governance";
+
+const tmp = makeTempDir();
+let template = "";
+let db: Db;
+let sqlite: Database.Database;
+
+beforeAll(async () => {
+  template = await buildSeededTemplate(tmp.dir);
+});
+afterAll(() => tmp.cleanup());
+beforeEach(() => {
+  ({ db, sqlite } = useFreshDb(tmp.dir, template));
+});
+afterEach(() => {
+  // Every test leaves an intact hash chain behind, refusals included.
+  expect(verifyAuditChain(sqlite).intact).toBe(true);
+  closeCurrentDb();
+});
+
+const who = (name: string) => actorFor(db, DEMO(name));
+const command = (releaseId: number, cmd: string, extra: Record<string, unknown> = {}) => releaseCommandInput.parse({ releaseId, command: cmd, ...extra });
+const item = (releaseId: number, key: string) => preflightOf(db, releaseId).find((i) => i.key === key)!;
+const attest = (itemId: number, evidence: string, backupAt?: string) => attestInput.parse({ itemId, evidence, ...(backupAt ? { backupAt } : {}) });
+const editForm = (releaseId: number, over: Record<string, unknown> = {}) =>
+  updateReleaseInput.parse({ ...releaseForm(db), releaseId, rowVersion: findRelease(db, releaseId)!.rowVersion, ...over });
+
+describe("createRelease (B2, C1)", () => {
+  it("creates a release in pre-flight with the 10-item checklist, audited", () => {
+    const before = lastAuditId(sqlite);
+    const r = createRelease(who("captain"), createReleaseInput.parse(releaseForm(db)), "req-create", NOW);
+    expect(findRelease(db, r.id)).toMatchObject({
+      version: "2.0.0",
+      commitSha: "abcdef1234", // stored lower-case
+      status: "preflight",
+      hotfix: false,
+      sev1: false,
+      soakMinutes: 1440,
+      monitoringMinutes: 15,
+      phaseEnteredAt: NOW,
+      createdBy: who("captain").id,
+      rowVersion: 1,
+    });
+    const items = preflightOf(db, r.id);
+    expect(items).toHaveLength(10);
+    expect(items.map((i) => [i.key, i.check, i.role, i.status])).toEqual(PREFLIGHT_CHECKLIST.map((c) => [c.key, c.check, c.role ?? null, "pending"]));
+    expect(auditEvents(sqlite, before)).toEqual([
+      expect.objectContaining({
+        action: "release.create",
+        actorLabel: DEMO("captain"),
+        subjectType: "release",
+        subjectId: String(r.id),
+        requestId: "req-create",
+        details: { service: "sample-api", version: "2.0.0", commit: "abcdef1234", hotfix: false, sev1: false, strategy: STRATEGY, migrations: [] },
+      }),
+    ]);
+  });
+
+  it("a hotfix gets the 15-minute soak; a developer may create releases", () => {
+    const r = newRelease(db, { hotfix: "on", sev1: "on" }, who("dev"));
+    expect(r).toMatchObject({ hotfix: true, sev1: true, soakMinutes: 15, createdBy: who("dev").id });
+  });
+
+  it.each(["viewer", "sentinel", "owner", "security", "oncall"])("%s may not create releases (nothing written)", async (name) => {
+    const err = await expectRefusedWithoutWrites(sqlite, () => createRelease(who(name), createReleaseInput.parse(releaseForm(db))), ForbiddenError);
+    expect(err).toMatchObject({ code: "FORBIDDEN", permission: "release.create" });
+  });
+
+  it("bad input is rejected with field errors", () => {
+    const parsed = createReleaseInput.safeParse(
+      releaseForm(db, {
+        version: "-bad version",
+        commitSha: "xyz",
+        changeLog: "short",
+        rollbackPlan: "",
+        migrations: [{ id: "m1", kind: "drop" }],
+        strategy: { kind: "teleport" },
+        monitoringMinutes: 30,
+        sev1: "on",
+      }),
+    );
+    expect(parsed.success).toBe(false);
+    const { fieldErrors } = InvalidError.fromIssues(parsed.error!.issues);
+    expect(fieldErrors).toMatchObject({
+      version: ["Use letters, digits, dots, dashes, plus and underscores."],
+      commitSha: ["A commit is 7 to 40 hexadecimal characters."],
+      changeLog: ["Describe the change (at least 10 characters)."],
+      rollbackPlan: ["Document the rollback plan (at least 10 characters)."],
+      migrations: ['0.kind: Migration kind is "expand" or "contract".'],
+      monitoringMinutes: ["Choose 15 min, 1 h or 24 h."],
+    });
+    expect(fieldErrors!.strategy?.[0]).toMatch(/kind: Choose a strategy/);
+    // SEV-1 is a refinement over the whole form: checked once the fields themselves are valid.
+    const sev1 = createReleaseInput.safeParse(releaseForm(db, { sev1: "on" }));
+    expect(InvalidError.fromIssues(sev1.error!.issues).fieldErrors).toEqual({ sev1: ["Only a hotfix can be marked SEV-1."] });
+    expect(createReleaseInput.safeParse(releaseForm(db, { migrations: "not json" })).error!.issues[0]).toMatchObject({ path: ["migrations"], message: "Must be valid JSON." });
+  });
+});
+
+describe("pre-flight: attestations and automated checks (C1)", () => {
+  it("the named role signs an item with its evidence, audited", () => {
+    const r = newRelease(db);
+    const before = lastAuditId(sqlite);
+    const oncall = who("oncall");
+    expect(attestPreflight(oncall, attest(item(r.id, "oncall_notified").id, "Paged #oncall, ticket OPS-12"), "req-att", NOW)).toEqual({ id: item(r.id, "oncall_notified").id, passed: true });
+    expect(item(r.id, "oncall_notified")).toMatchObject({ status: "passed", evidence: "Paged #oncall, ticket OPS-12", decidedBy: oncall.id, decidedAt: NOW });
+    expect(auditEvents(sqlite, before)).toEqual([
+      expect.objectContaining({
+        action: "preflight.attest",
+        actorId: oncall.id,
+        roles: ["oncall"],
+        subjectType: "release",
+        subjectId: String(r.id),
+        requestId: "req-att",
+        details: { item: "oncall_notified", status: "passed", evidence: "Paged #oncall, ticket OPS-12" },
+      }),
+    ]);
+  });
+
+  it.each([
+    ["oncall", "quality_gates", "This item must be signed by a Release captain."],
+    ["captain", "backup_verified", "This item must be signed by a On-call SRE."],
+    ["sentinel", "migrations_confirmed", "This item must be signed by a Feature owner."],
+  ])("%s may not sign %s (nothing written)", async (name, key, message) => {
+    const r = newRelease(db);
+    const err = await expectRefusedWithoutWrites(sqlite, () => attestPreflight(who(name), attest(item(r.id, key).id, "looks fine to me"), undefined, NOW), ForbiddenError, message);
+    expect(err).toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it.each(["viewer", "dev", "security"])("%s holds no attest permission", async (name) => {
+    const r = newRelease(db);
+    const err = await expectRefusedWithoutWrites(sqlite, () => attestPreflight(who(name), attest(item(r.id, "quality_gates").id, "CI green")), ForbiddenError);
+    expect(err).toMatchObject({ permission: "preflight.attest" });
+  });
+
+  it("a backup older than 24 h fails the item (audited); a fresh one passes", () => {
+    const r = newRelease(db);
+    const id = item(r.id, "backup_verified").id;
+    const before = lastAuditId(sqlite);
+    const stale = new Date(NOW - 30 * HOUR).toISOString().slice(0, 16); // datetime-local form value, UTC
+    expect(attestPreflight(who("oncall"), attest(id, "pg_dump verified", stale), undefined, NOW)).toMatchObject({ passed: false });
+    expect(item(r.id, "backup_verified")).toMatchObject({ status: "failed", evidence: `backup 30 h ago is older than 24 h (${new Date(NOW - 30 * HOUR).toISOString()}): pg_dump verified` });
+    expect(auditEvents(sqlite, before)[0]).toMatchObject({ action: "preflight.attest", details: { item: "backup_verified", status: "failed" } });
+
+    attestPreflight(who("oncall"), attest(id, "new dump verified", new Date(NOW - 2 * HOUR).toISOString()), undefined, NOW);
+    expect(item(r.id, "backup_verified")).toMatchObject({ status: "passed", evidence: `backup 2 h ago (${new Date(NOW - 2 * HOUR).toISOString()}): new dump verified` });
+  });
+
+  it("the backup item needs the backup time; automated items cannot be attested; after pre-flight nothing can", async () => {
+    const r = newRelease(db);
+    const err = await expectRefusedWithoutWrites(sqlite, () => attestPreflight(who("oncall"), attest(item(r.id, "backup_verified").id, "trust me"), undefined, NOW), InvalidError);
+    expect(err).toMatchObject({ fieldErrors: { backupAt: ["Enter when the backup was taken (UTC)."] } });
+    await expectRefusedWithoutWrites(sqlite, () => attestPreflight(who("captain"), attest(item(r.id, "change_log").id, "I wrote it")), PreconditionError, "checked automatically");
+    putInPhase(db, r.id, "staging_soak");
+    await expectRefusedWithoutWrites(sqlite, () => attestPreflight(who("captain"), attest(item(r.id, "quality_gates").id, "CI green")), PreconditionError, "Pre-flight is over");
+  });
+
+  it("runPreflight queues the worker job; the real handler checks the facts and probes health", async () => {
+    const r = newRelease(db);
+    const before = lastAuditId(sqlite);
+    runPreflight(who("captain"), { releaseId: r.id }, "req-run", NOW);
+    expect(preflightOf(db, r.id).filter((i) => i.check !== "attestation").map((i) => [i.key, i.status])).toEqual([
+      ["change_log", "running"],
+      ["rollback_plan", "running"],
+      ["environment_health", "running"],
+    ]);
+    const job = sqlite.prepare("SELECT * FROM jobs WHERE kind = ?").get(PREFLIGHT_JOB) as { id: number; payload: string };
+    expect(JSON.parse(job.payload)).toEqual({ releaseId: r.id });
+    expect(auditEvents(sqlite, before)).toEqual([
+      expect.objectContaining({ action: "preflight.check", requestId: "req-run", details: { requested: ["change_log", "rollback_plan", "environment_health"] } }),
+    ]);
+
+    const { findJob } = await import("@/db/queries/jobs");
+    await preflightHandlers(db, () => NOW)[PREFLIGHT_JOB]!(jobContext(db, findJob(db, job.id)!));
+    expect(item(r.id, "change_log")).toMatchObject({ status: "passed", evidence: "39 characters" });
+    expect(item(r.id, "rollback_plan")).toMatchObject({ status: "passed" });
+    // Nothing runs yet (no process started by this test), so the health probe cannot pass.
+    expect(item(r.id, "environment_health")).toMatchObject({ status: "failed", evidence: "No environment of sample-api has a reachable version to probe." });
+    expect(auditEvents(sqlite, before).at(-1)).toMatchObject({ action: "preflight.check", actorLabel: "worker", actorId: null });
+    await expectRefusedWithoutWrites(sqlite, () => runPreflight(who("viewer"), { releaseId: r.id }), ForbiddenError);
+  });
+});
+
+describe("driveRelease: phase rules and who drives (B3)", () => {
+  it("deploy_staging before pre-flight is complete -> PRECONDITION_FAILED, only release.refused written", async () => {
+    const r = newRelease(db);
+    attestPreflight(who("captain"), attest(item(r.id, "quality_gates").id, "CI green on abcdef1"), undefined, NOW);
+    const { error, event } = await expectAuditedRefusal(sqlite, () => driveRelease(who("captain"), command(r.id, "deploy_staging"), "req-ds", NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "Pre-flight is not complete: Change-log entry prepared with the deployment plan, Rollback plan documented,",
+    });
+    expect(error.message).not.toContain("All quality gates passed");
+    expect(event).toMatchObject({ actorLabel: DEMO("captain"), subjectType: "release", subjectId: String(r.id), requestId: "req-ds", details: { command: "deploy_staging", phase: "preflight", reason: error.message } });
+  });
+
+  it("with every item passed, deploy_staging starts a staging rollout of the release (a developer may)", () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    const before = lastAuditId(sqlite);
+    const out = driveRelease(who("dev"), command(r.id, "deploy_staging"), "req-dev", NOW);
+    expect(out.release).toMatchObject({ status: "staging_deploy", phaseEnteredAt: NOW, rowVersion: 2 });
+    const [rollout, ...others] = rolloutsOfRelease(db, r.id);
+    expect(others).toEqual([]);
+    expect(rollout).toMatchObject({ id: out.rolloutId, releaseId: r.id, environmentId: findEnvironmentByName(db, "staging")!.id, toVersion: "2.0.0", status: "running", createdBy: who("dev").id });
+    const actions = auditEvents(sqlite, before).map((e) => e.action);
+    expect(actions).toEqual(["rollout.start", "release.advance"]);
+    expect(auditEvents(sqlite, before).at(-1)).toMatchObject({ details: { command: "deploy_staging", from: "preflight", to: "staging_deploy", rolloutId: out.rolloutId } });
+  });
+
+  it("a second deploy_staging (double click, same idempotency key) starts no second rollout", async () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    const key = `release:${r.id}:deploy_staging:double-click`;
+    driveRelease(who("dev"), command(r.id, "deploy_staging", { idempotencyKey: key }), undefined, NOW);
+    await expectAuditedRefusal(sqlite, () => driveRelease(who("dev"), command(r.id, "deploy_staging", { idempotencyKey: key }), undefined, NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "A rollout of this release is still running.",
+    });
+    expect(rolloutsOfRelease(db, r.id)).toHaveLength(1);
+  });
+
+  it("a developer may not start production (FORBIDDEN before anything is read or written)", async () => {
+    const r = newRelease(db);
+    putInPhase(db, r.id, "production_approval");
+    for (const cmd of ["start_production", "request_approval", "complete"]) {
+      const err = await expectRefusedWithoutWrites(sqlite, () => driveRelease(who("dev"), command(r.id, cmd), undefined, NOW), ForbiddenError, "production steps need a release captain");
+      expect(err).toMatchObject({ code: "FORBIDDEN", permission: "release.advance" });
+    }
+  });
+
+  it.each(["viewer", "sentinel", "owner", "security"])("%s may not drive releases", async (name) => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    await expectRefusedWithoutWrites(sqlite, () => driveRelease(who(name), command(r.id, "deploy_staging"), undefined, NOW), ForbiddenError, "(release.advance)");
+  });
+
+  it("commands out of phase are refused with the phase named, audited", async () => {
+    const r = newRelease(db);
+    const { event } = await expectAuditedRefusal(sqlite, () => driveRelease(who("captain"), command(r.id, "start_production"), undefined, NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "This release is in Pre-flight; that needs Production approval.",
+    });
+    expect(event.details).toMatchObject({ command: "start_production", phase: "preflight" });
+    putInPhase(db, r.id, "monitoring", NOW - 5 * 60_000);
+    await expectAuditedRefusal(sqlite, () => driveRelease(who("captain"), command(r.id, "complete"), undefined, NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "The monitoring window has 10 min left.",
+    });
+    expect(driveRelease(who("captain"), command(r.id, "complete"), undefined, NOW + 10 * 60_000).release.status).toBe("completed");
+    await expectAuditedRefusal(sqlite, () => driveRelease(who("captain"), command(r.id, "abort"), undefined, NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "A release that is completed cannot be aborted.",
+    });
+  });
+
+  it("abort ends a live release and its staging rollout, audited", () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    const { rolloutId } = driveRelease(who("captain"), command(r.id, "deploy_staging"), undefined, NOW);
+    const before = lastAuditId(sqlite);
+    const out = driveRelease(who("captain"), command(r.id, "abort", { reason: "wrong build" }), "req-abort", NOW + 60_000);
+    expect(out.release.status).toBe("aborted");
+    const rollout = rolloutsOfRelease(db, r.id)[0]!;
+    expect(rollout).toMatchObject({ id: rolloutId, status: "rolling_back" });
+    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["rollout.abort", "release.abort"]);
+    expect(auditEvents(sqlite, before).at(-1)).toMatchObject({ requestId: "req-abort", details: { command: "abort", from: "staging_deploy", to: "aborted", reason: "wrong build" } });
+  });
+});
+
+describe("updateRelease (D4: a change voids approvals)", () => {
+  it("an edit voids every open or granted approval (approval.void) and keeps the phase", () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    putInPhase(db, r.id, "production_approval");
+    addApproval(db, r.id, "feature_owner", "smoke", { approver: who("feature") });
+    addApproval(db, r.id, "sentinel", "production", { approver: who("sentinel") });
+    addApproval(db, r.id, "service_owner", "production");
+    const rejected = addApproval(db, r.id, "sentinel", "production");
+    sqlite.prepare("UPDATE approvals SET status = 'rejected' WHERE id = ?").run(rejected.id);
+    const before = lastAuditId(sqlite);
+
+    const after = updateRelease(who("captain"), editForm(r.id, { changeLog: "Adds the payments endpoint, retries and a fix." }), "req-edit", NOW);
+    expect(after).toMatchObject({ status: "production_approval", changeLog: "Adds the payments endpoint, retries and a fix.", rowVersion: 3 });
+    expect(approvalsOf(db, r.id).map((a) => a.status)).toEqual(["void", "void", "void", "rejected"]);
+    expect(preflightOf(db, r.id).every((i) => i.status === "passed")).toBe(true);
+    expect(auditEvents(sqlite, before)).toEqual([
+      expect.objectContaining({ action: "release.update", requestId: "req-edit", details: expect.objectContaining({ backToPreflight: false }) as unknown }),
+      expect.objectContaining({ action: "approval.void", subjectId: String(r.id), details: { voided: 3, reason: "The release changed after approval was requested." } }),
+    ]);
+  });
+
+  it("a new version sends the release back to pre-flight with its checklist reset", () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    putInPhase(db, r.id, "staging_soak");
+    addApproval(db, r.id, "feature_owner", "smoke", { approver: who("feature") });
+    const before = lastAuditId(sqlite);
+    const after = updateRelease(who("dev"), editForm(r.id, { version: "2.0.1" }), undefined, NOW);
+    expect(after).toMatchObject({ version: "2.0.1", status: "preflight", phaseEnteredAt: NOW });
+    expect(preflightOf(db, r.id).map((i) => [i.status, i.evidence, i.decidedBy])).toEqual(Array.from({ length: 10 }, () => ["pending", null, null]));
+    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update", "approval.void"]);
+    expect(auditEvents(sqlite, before)[0]!.details).toEqual({
+      before: { version: "2.0.0", commit: "abcdef1234", phase: "staging_soak" },
+      after: { version: "2.0.1", commit: "abcdef1234", phase: "preflight" },
+      backToPreflight: true,
+    });
+  });
+
+  it("no approvals to void -> no approval.void event", () => {
+    const r = newRelease(db);
+    const before = lastAuditId(sqlite);
+    updateRelease(who("captain"), editForm(r.id, { rollbackPlan: "Redeploy 1.9.0 and flush the cache." }), undefined, NOW);
+    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update"]);
+  });
+
+  it("refusals: stale rowVersion (CONFLICT), past production (PRECONDITION), viewer (FORBIDDEN); nothing written", async () => {
+    const r = newRelease(db);
+    const stale = editForm(r.id);
+    updateRelease(who("captain"), editForm(r.id, { changeLog: "First editor's change log." }), undefined, NOW);
+    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), stale, undefined, NOW), ConflictError, "Someone changed this release");
+    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("viewer"), editForm(r.id)), ForbiddenError);
+    const row = findRelease(db, r.id)!;
+    updateReleaseRow(db, r.id, row.rowVersion, { status: "production_rollout" });
+    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), editForm(r.id)), PreconditionError, "A release in production rollout can no longer be edited.");
+  });
+
+  it("an item reset after the edit is really pending: deploy_staging is refused again", async () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    updateRelease(who("captain"), editForm(r.id, { commitSha: "1234567abc" }), undefined, NOW);
+    await expectAuditedRefusal(sqlite, () => driveRelease(signedIn(db, "captain"), command(r.id, "deploy_staging"), undefined, NOW), {
+      code: "PRECONDITION_FAILED",
+      action: "release.refused",
+      message: "Pre-flight is not complete",
+    });
+    // Set up directly, as the worker would after probing: the item state alone decides.
+    for (const i of preflightOf(db, r.id)) setPreflightResult(db, i.id, { status: "passed", evidence: "ok", decidedBy: null, decidedAt: NOW });
+    expect(driveRelease(who("captain"), command(r.id, "deploy_staging"), undefined, NOW).release.status).toBe("staging_deploy");
+  });
+});
