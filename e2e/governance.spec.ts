@@ -120,6 +120,11 @@ test("two releases through approvals, separation of duties, enforce overrides, a
   await cs.goto(a);
   await cs.command("Start production rollout");
   await cs.expectPhase("Monitoring window", 60_000);
+  // Runbook 001's deploy-log record of the production rollout names its approvals and commit.
+  const production = cs.page.getByRole("region", { name: "Rollouts" }).getByRole("listitem").filter({ hasText: "production" }).getByRole("link");
+  const rolloutId = Number((await production.getAttribute("href"))!.split("/").pop());
+  const record = (await (await cs.page.request.get(`/api/rollouts/${rolloutId}/deploy-log`)).json()) as Record<string, unknown>;
+  expect(record).toMatchObject({ environment: "production", version: "2.0.0", commit: "abcdef1234", approvals: ["SENTINEL", "SERVICE-OWNER"], status: "success", operator: "captain-sentinel@flightdeck.local" });
 
   // Lockdown: starting another canary is refused with the gate's reason.
   await expect((await security.setGate("lockdown", "none", "E2E incident drill")).getByRole("status")).toHaveText("Gate updated.");

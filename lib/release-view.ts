@@ -5,6 +5,7 @@ import { migrationRunsOf, preflightOf } from "@/db/queries/governance";
 import { approvalsOf, findRelease, rolloutsOfRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
 import type { Actor } from "@/lib/domain/actor";
+import { type MigrationSpec, deploymentsOf } from "@/lib/domain/release/deployments";
 import type { GatedAction } from "@/lib/domain/policy/gate";
 import type { Decision } from "@/lib/domain/policy/decide";
 import { releaseApproval } from "@/lib/services/approvals/release-approval";
@@ -30,8 +31,9 @@ export function loadReleaseView(db: Executor, id: number, viewer: Actor, now = D
     preflight: preflightOf(db, id).map((i) => ({ ...i, decidedByEmail: emailOf(db, i.decidedBy) })),
     approvals,
     approval: releaseApproval(db, release, now),
-    rollouts: rolloutsOfRelease(db, id).map((r) => ({ id: r.id, environmentId: r.environmentId, environment: r.environmentId === envs.production.id ? envs.production.name : envs.staging.name, status: r.status, weight: r.weight, toVersion: r.toVersion })),
-    migrations: JSON.parse(release.migrations) as { id: string; kind: "expand" | "contract"; description: string }[],
+    rollouts: rolloutsOfRelease(db, id).map((r) => ({ id: r.id, service: findService(db, r.serviceId)?.name ?? "?", environmentId: r.environmentId, environment: r.environmentId === envs.production.id ? envs.production.name : envs.staging.name, status: r.status, weight: r.weight, toVersion: r.toVersion })),
+    migrations: JSON.parse(release.migrations) as MigrationSpec[],
+    deployments: deploymentsOf(release).map((d) => ({ ...d, service: findService(db, d.serviceId)?.name ?? `service #${d.serviceId}` })),
     migrationRuns: migrationRunsOf(db, id),
     gateForStaging: preview("deploy.canary.start", false),
     gateForProduction: preview("deploy.canary.start", true),

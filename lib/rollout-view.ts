@@ -1,6 +1,7 @@
 import type { Executor } from "@/db/connection";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, findRollout, rolloutLogSince } from "@/db/queries/rollouts";
+import { approvalsOf, findRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
 import { type DeployLogRecord, deployLogRecord } from "@/lib/domain/rollout/deploy-log";
 import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
@@ -74,18 +75,27 @@ export function loadDeployLog(db: Executor, id: number): DeployLogRecord | undef
   const r = findRollout(db, id);
   if (!r) return undefined;
   const operator = r.createdBy ? (findUserById(db, r.createdBy)?.email ?? `user #${r.createdBy}`) : "system";
+  const release = r.releaseId ? findRelease(db, r.releaseId) : undefined;
+  const environment = findEnvironment(db, r.environmentId);
+  // Runbook 001 names approvals by role ("SENTINEL", "SERVICE-OWNER"); smoke sign-offs are not deploy approvals.
+  const approvals =
+    release && environment?.production
+      ? approvalsOf(db, release.id)
+          .filter((a) => a.status === "approved" && a.kind !== "smoke")
+          .map((a) => a.role.toUpperCase().replace(/_/g, "-"))
+      : [];
   return deployLogRecord({
     rolloutId: r.id,
     finishedAt: r.finishedAt,
     updatedAt: r.updatedAt,
-    environment: findEnvironment(db, r.environmentId)?.name ?? "?",
+    environment: environment?.name ?? "?",
     service: findService(db, r.serviceId)?.name ?? "?",
     version: r.toVersion,
     previousVersion: r.fromVersion,
-    commit: null,
+    commit: release?.commitSha ?? null,
     operator,
     strategy: JSON.parse(r.strategy) as Strategy,
-    approvals: [],
+    approvals,
     status: r.status,
     smokeLines: rolloutLogSince(db, r.id, 0, 10_000)
       .filter((l) => l.message.startsWith("smoke "))

@@ -74,10 +74,11 @@ ALTER TABLE `approvals` ADD `kind` text DEFAULT 'production' NOT NULL;--> statem
 ALTER TABLE `releases` ADD `sev1` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `soak_minutes` integer DEFAULT 1440 NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `monitoring_minutes` integer DEFAULT 60 NOT NULL;--> statement-breakpoint
-ALTER TABLE `releases` ADD `components` text DEFAULT '["main"]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `releases` ADD `deployment_plan` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `phase_entered_at` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `postmortem_due_at` integer;--> statement-breakpoint
 ALTER TABLE `releases` ADD `merge_back_reminder` text;--> statement-breakpoint
+ALTER TABLE `rollouts` ADD `deadline_at` integer;--> statement-breakpoint
 INSERT INTO `security_gate` (`id`, `mode`, `threat_level`, `updated_at`) VALUES (1, 'enforce', 'none', 0);
 --> statement-breakpoint
 INSERT INTO `calendar_windows` (`kind`, `name`, `recurrence`, `starts_at`, `ends_at`, `created_at`) VALUES

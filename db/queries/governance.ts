@@ -32,6 +32,19 @@ export const liveOverrides = (db: Executor, expiringAfter: number) =>
     .orderBy(asc(overrides.expiresAt))
     .all();
 
+/**
+ * Overrides that expire after `expiringAfter`, revoked ones included (what policy reads): a lapsed
+ * override must reach it so a running rollout can be told "was revoked" / "expired" (E3).
+ */
+export const policyOverrides = (db: Executor, expiringAfter: number) =>
+  db
+    .select({ override: overrides, environment: environments.name })
+    .from(overrides)
+    .innerJoin(environments, eq(environments.id, overrides.environmentId))
+    .where(gt(overrides.expiresAt, expiringAfter))
+    .orderBy(asc(overrides.expiresAt))
+    .all();
+
 /** Recent overrides of any state, newest first (the security page's history). */
 export const recentOverrides = (db: Executor, limit = 50) =>
   db

@@ -117,3 +117,11 @@ export function leaseOwners(db: Executor): string[] {
 export function expireLeasesOf(db: Executor, owner: string): number {
   return db.update(jobs).set({ leaseExpiresAt: 0 }).where(and(eq(jobs.status, "running"), eq(jobs.leaseOwner, owner))).run().changes;
 }
+
+/** A queued or running job whose idempotency key starts with `prefix` (e.g. a release's migrations in flight). */
+export const activeJobWithKeyPrefix = (db: Executor, prefix: string) =>
+  db
+    .select()
+    .from(jobs)
+    .where(and(sql`${jobs.status} IN ('queued', 'running')`, sql`${jobs.idempotencyKey} LIKE ${`${prefix}%`}`))
+    .get();

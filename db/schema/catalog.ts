@@ -85,8 +85,8 @@ export const releases = sqliteTable(
     soakMinutes: integer("soak_minutes").notNull().default(1440),
     /** Monitoring window after the production rollout (15 min / 1 h / 24 h). */
     monitoringMinutes: integer("monitoring_minutes").notNull().default(60),
-    /** JSON: component names rolled out by this release (G5), e.g. ["api", "web", "worker"]. */
-    components: text("components").notNull().default('["main"]'),
+    /** JSON [{serviceId, timeoutMinutes}]: the deployments this release rolls out together (G5), its own service first. */
+    deploymentPlan: text("deployment_plan").notNull().default("[]"),
     phaseEnteredAt: integer("phase_entered_at").notNull().default(0),
     postmortemDueAt: integer("postmortem_due_at"),
     mergeBackReminder: text("merge_back_reminder"),

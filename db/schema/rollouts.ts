@@ -35,6 +35,8 @@ export const rollouts = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     finishedAt: integer("finished_at"),
+    /** A release deployment's timeout (G5): still live at this time means the worker aborts it. */
+    deadlineAt: integer("deadline_at"),
     rowVersion: integer("row_version").notNull().default(1),
   },
   (t) => [uniqueIndex("rollouts_idempotency").on(t.idempotencyKey), index("rollouts_target").on(t.serviceId, t.environmentId, t.status)],

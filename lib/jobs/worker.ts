@@ -6,6 +6,7 @@ import { processAlive } from "@/lib/drivers/process";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
+import { releaseHandlers } from "./handlers/release";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
 
@@ -28,7 +29,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   if (released.length) opts.log?.(`took over the jobs of dead worker(s) ${released.join(", ")}`);
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
-  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db) };
+  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db), ...releaseHandlers(db) };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;

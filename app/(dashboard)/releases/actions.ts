@@ -30,7 +30,7 @@ export const driveReleaseAction = defineAction({
   input: releaseCommandInput,
   run: ({ actor, input, requestId }) => {
     const r = driveRelease(actor, input, requestId);
-    return { id: r.release.id, phase: r.release.status, rolloutId: r.rolloutId ?? null };
+    return { id: r.release.id, phase: r.release.status, rolloutIds: r.rolloutIds };
   },
   revalidate: ["/releases", "/approvals", "/rollouts", "/"],
 });

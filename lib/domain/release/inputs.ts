@@ -22,6 +22,8 @@ export const migrationSchema = z
     id: z.string().trim().min(1, "Give the migration an id.").max(100),
     kind: z.enum(MIGRATION_KINDS, { error: 'Migration kind is "expand" or "contract".' }),
     description: z.string().trim().max(500).default(""),
+    /** Shell command the worker runs for it (output recorded); without one it is recorded as applied outside Flightdeck. */
+    command: z.string().trim().min(1).max(2000).optional(),
   })
   .strict();
 
@@ -43,6 +45,9 @@ const releaseFields = {
   hotfix: checkbox,
   sev1: checkbox,
   soakMinutes: z.coerce.number().int().min(0, "The soak cannot be negative.").max(7 * 1440).optional(),
+  /** More services rolled out together with this one (G5), e.g. web and worker beside api. */
+  alsoDeploy: z.preprocess((v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? (v as unknown[]) : [v]), z.array(z.coerce.number().int().positive()).max(10)),
+  timeoutMinutes: z.coerce.number().int().min(1, "A deployment needs at least 1 minute.").max(24 * 60, "At most 24 hours.").default(30),
   monitoringMinutes: z.coerce
     .number()
     .int()
@@ -52,7 +57,9 @@ const releaseFields = {
 
 export const createReleaseInput = z
   .object({ serviceId: id, ...releaseFields })
-  .refine((r) => !r.sev1 || r.hotfix, { path: ["sev1"], message: "Only a hotfix can be marked SEV-1." });
+  .refine((r) => !r.sev1 || r.hotfix, { path: ["sev1"], message: "Only a hotfix can be marked SEV-1." })
+  .refine((r) => !r.alsoDeploy.includes(r.serviceId), { path: ["alsoDeploy"], message: "The release's own service is always deployed." })
+  .refine((r) => new Set(r.migrations.map((m) => m.id)).size === r.migrations.length, { path: ["migrations"], message: "Migration ids must be unique." });
 
 /** Editing a release voids its approvals (D4); `rowVersion` guards against lost updates. */
 export const updateReleaseInput = z.object({ releaseId: id, rowVersion: z.coerce.number().int().positive(), ...releaseFields });

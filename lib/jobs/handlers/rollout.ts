@@ -102,6 +102,15 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       }
     },
 
+    /** A release deployment's timeout (G5): still live -> abort it, with the reason. */
+    [ROLLOUT_JOB.deadline](ctx) {
+      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const r = findRollout(db, rolloutId);
+      if (!r?.deadlineAt || ["succeeded", "rolled_back", "rolling_back"].includes(r.status)) return;
+      const minutes = Math.round((r.deadlineAt - r.createdAt) / 60_000);
+      settle(ctx, r.id, targetOf(db, r).environment, { type: "abort", reason: `Deployment timed out: not healthy within ${minutes} min` }, now);
+    },
+
     /** A hold timer fired: the machine decides whether it really elapsed. */
     [ROLLOUT_JOB.wake](ctx) {
       const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Executor, Tx } from "@/db/connection";
 import type { EnvironmentRow } from "@/db/queries/catalog";
-import { listWindows, liveOverrides, readGate } from "@/db/queries/governance";
+import { listWindows, policyOverrides, readGate } from "@/db/queries/governance";
 import type { ReleaseRow } from "@/db/queries/releases";
 import { AuditedRefusal } from "@/lib/audit/refusal";
 import { type AuditInput, recordAudit } from "@/lib/audit/record";
@@ -24,13 +24,13 @@ export interface PolicySubject {
   now: number;
 }
 
-/** Overrides that expired within this span still reach the policy, so it can say "expired". */
+/** Overrides that expired (or were revoked) within this span still reach the policy, so it can say "expired" / "revoked". */
 const RECENTLY_EXPIRED_MS = 24 * 3600_000;
 
 /** Loads the gate, overrides, windows and approvals from the database and asks the pure policy. */
 export function policyDecision(db: Executor, action: GatedAction, s: PolicySubject): Decision {
   const gate = readGate(db);
-  const overrides = liveOverrides(db, s.now - RECENTLY_EXPIRED_MS).map((o) => ({
+  const overrides = policyOverrides(db, s.now - RECENTLY_EXPIRED_MS).map((o) => ({
     id: o.override.id,
     action: o.override.action,
     environment: o.environment,

@@ -11,7 +11,7 @@ import type { Actor } from "@/lib/domain/actor";
 import { SOAK_MINUTES } from "@/lib/domain/release/lifecycle";
 import type { createReleaseInput } from "@/lib/domain/release/inputs";
 import { PREFLIGHT_CHECKLIST } from "@/lib/domain/release/preflight";
-import { NotFoundError } from "@/lib/errors";
+import { InvalidError, NotFoundError } from "@/lib/errors";
 
 /** Creates a release in pre-flight with its checklist (B2, C1). */
 export function createRelease(actor: Actor, input: z.output<typeof createReleaseInput>, requestId?: string, now = Date.now()) {
@@ -19,6 +19,9 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
   return writeTransaction(getDb(), (tx) => {
     const service = findService(tx, input.serviceId);
     if (!service) throw new NotFoundError("Service");
+    const others = input.alsoDeploy.map((id) => findService(tx, id));
+    if (others.some((s) => !s)) throw new InvalidError("Please correct the highlighted fields.", { alsoDeploy: ["One of these services does not exist."] });
+    const deploymentPlan = [service, ...others].map((s) => ({ serviceId: s!.id, timeoutMinutes: input.timeoutMinutes }));
     const release = insertRelease(tx, {
       serviceId: service.id,
       version: input.version,
@@ -31,6 +34,7 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
       sev1: input.sev1,
       soakMinutes: input.soakMinutes ?? (input.hotfix ? SOAK_MINUTES.hotfix : SOAK_MINUTES.normal),
       monitoringMinutes: input.monitoringMinutes,
+      deploymentPlan: JSON.stringify(deploymentPlan),
       status: "preflight",
       phaseEnteredAt: now,
       createdBy: actor.id,
@@ -46,7 +50,7 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
       action: "release.create",
       subjectType: "release",
       subjectId: release.id,
-      details: { service: service.name, version: release.version, commit: release.commitSha, hotfix: release.hotfix, sev1: release.sev1, strategy: input.strategy, migrations: input.migrations },
+      details: { service: service.name, deployments: [service, ...others].map((s) => s!.name), version: release.version, commit: release.commitSha, hotfix: release.hotfix, sev1: release.sev1, strategy: input.strategy, migrations: input.migrations },
       requestId,
       at: now,
     });

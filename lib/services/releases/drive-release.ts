@@ -2,10 +2,11 @@ import "server-only";
 import type { z } from "zod";
 import { getDb } from "@/db/client";
 import type { Executor, Tx } from "@/db/connection";
-import { type EnvironmentRow, findService, listEnvironments } from "@/db/queries/catalog";
+import { type EnvironmentRow, listEnvironments } from "@/db/queries/catalog";
 import { preflightOf } from "@/db/queries/governance";
 import { type ReleaseRow, approvalsOf, findRelease, insertApproval, rolloutsOfRelease, updateRelease } from "@/db/queries/releases";
-import { findRolloutByKey, liveRolloutFor, serviceEnvState } from "@/db/queries/rollouts";
+import { activeJobWithKeyPrefix } from "@/db/queries/jobs";
+import { findRolloutByKey } from "@/db/queries/rollouts";
 import { AuditedRefusal, refusableTransaction } from "@/lib/audit/refusal";
 import { recordAudit } from "@/lib/audit/record";
 import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
@@ -16,11 +17,11 @@ import { approvalExpiresAt, approvalsToRequest, hotfixObligations } from "@/lib/
 import type { releaseCommandInput } from "@/lib/domain/release/inputs";
 import { type ReleasePhase, checkCommand, mayDrive } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
-import { strategySchema } from "@/lib/domain/rollout/strategy";
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionError } from "@/lib/errors";
 import { assertPolicy } from "@/lib/services/policy/check-policy";
 import { applyRolloutEvent } from "@/lib/services/rollouts/apply-rollout-event";
-import { createRollout } from "@/lib/services/rollouts/create-rollout";
+import { migrateKeyPrefix, pendingMigrations, queueMigrations } from "./follow-rollout";
+import { startReleaseRollouts } from "./start-release-rollouts";
 import { smokeSignedOff } from "./release-state";
 
 /** The release's staging and production environments: by name, else the first of each class. */
@@ -70,14 +71,18 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
       });
     }
 
-    let rolloutId: number | undefined;
+    let rolloutIds: number[] = [];
+    let migrating = false;
     const key = input.idempotencyKey ?? `release:${release.id}:${input.command}:v${release.rowVersion}`;
     if (input.command === "deploy_staging" || input.command === "start_production") {
       const environment = input.command === "deploy_staging" ? envs.staging : envs.production;
-      const again = findRolloutByKey(tx, key);
-      if (again) return { release, rolloutId: again.id };
+      if (findRolloutByKey(tx, `${key}:${release.serviceId}`) || activeJobWithKeyPrefix(tx, `${migrateKeyPrefix(release.id, environment.id)}expand:${key}`)) return { release, rolloutIds: [] };
+      if (activeJobWithKeyPrefix(tx, migrateKeyPrefix(release.id, environment.id))) throw new PreconditionError("Migrations of this release are still running here.");
       assertPolicy(tx, "deploy.canary.start", { ...subject, environment, release, driverId: actor.id });
-      rolloutId = startReleaseRollout(tx, actor, release, environment, key, requestId, now);
+      // G4: expand migrations first (the worker starts the rollouts when they succeeded).
+      migrating = pendingMigrations(tx, release, environment.id, "expand").length > 0;
+      if (migrating) queueMigrations(tx, { releaseId: release.id, environmentId: environment.id, kind: "expand", key, actorId: actor.id }, now);
+      else rolloutIds = startReleaseRollouts(tx, actor, release, environment, key, requestId, now);
     } else if (input.command === "abort" && live) {
       const environment = live.environmentId === envs.production.id ? envs.production : envs.staging;
       assertPolicy(tx, "deploy.rollback", { ...subject, environment, release });
@@ -97,36 +102,11 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
     recordAudit(tx, {
       ...subject,
       action: input.command === "abort" ? "release.abort" : "release.advance",
-      details: { command: input.command, from: release.status, to: check.next, note: check.note ?? null, rolloutId: rolloutId ?? null, reason: input.reason ?? null, ...(obligations ?? {}) },
+      details: { command: input.command, from: release.status, to: check.next, note: check.note ?? null, rolloutIds, migrating, reason: input.reason ?? null, ...(obligations ?? {}) },
       at: now,
     });
-    return { release: updated, rolloutId };
+    return { release: updated, rolloutIds };
   });
-}
-
-function startReleaseRollout(tx: Tx, actor: Actor, release: ReleaseRow, environment: EnvironmentRow, key: string, requestId: string | undefined, now: number): number {
-  const service = findService(tx, release.serviceId)!;
-  const busy = liveRolloutFor(tx, service.id, environment.id);
-  if (busy) throw new ConflictError(`Rollout #${busy.id} of ${service.name} is still ${busy.status} in ${environment.name}; finish or abort it first.`);
-  const current = serviceEnvState(tx, service.id, environment.id)?.currentVersion ?? null;
-  if (current === release.version) throw new PreconditionError(`${service.name} ${release.version} already runs in ${environment.name}.`);
-  const rollout = createRollout(
-    tx,
-    {
-      actor,
-      serviceId: service.id,
-      environment,
-      fromVersion: current,
-      toVersion: release.version,
-      strategy: strategySchema.parse(JSON.parse(release.strategy)),
-      idempotencyKey: key,
-      releaseId: release.id,
-      requestId,
-      details: { service: service.name, releaseId: release.id, from: current },
-    },
-    now,
-  );
-  return rollout.id;
 }
 
 /** Opens the production approvals (D1-D3); requests still pending from an earlier round are kept, not duplicated. */

@@ -1,39 +1,81 @@
 import "server-only";
 import type { Tx } from "@/db/connection";
-import { findEnvironment } from "@/db/queries/catalog";
-import { findRelease, insertApproval, updateRelease } from "@/db/queries/releases";
+import { type EnvironmentRow, findEnvironment } from "@/db/queries/catalog";
+import { migrationRunsOf } from "@/db/queries/governance";
+import { enqueueJob } from "@/db/queries/jobs";
+import { type ReleaseRow, findRelease, insertApproval, rolloutsOfRelease, updateRelease } from "@/db/queries/releases";
 import type { RolloutRow } from "@/db/queries/rollouts";
 import { recordAudit } from "@/lib/audit/record";
+import type { AnyActor } from "@/lib/domain/actor";
 import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
 import { approvalExpiresAt } from "@/lib/domain/approvals/rules";
-import { approvalTtlMs } from "@/lib/env";
-import type { AnyActor } from "@/lib/domain/actor";
+import { type MigrationSpec, deploymentsOf, migrationsToRun, roundOutcome } from "@/lib/domain/release/deployments";
 import { type ReleasePhase, afterRollout } from "@/lib/domain/release/lifecycle";
+import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
+import { approvalTtlMs } from "@/lib/env";
 
-/**
- * A release follows the end of its rollouts, in the rollout event's transaction: staging done ->
- * soak (and a feature owner is asked to sign off the smoke tests, D3); production done ->
- * monitoring window; production rolled back -> rolled back.
- */
-export function followRollout(tx: Tx, rollout: RolloutRow, outcome: "succeeded" | "rolled_back", actor: AnyActor, now: number): void {
-  if (!rollout.releaseId) return;
-  const release = findRelease(tx, rollout.releaseId);
-  const environment = findEnvironment(tx, rollout.environmentId);
-  if (!release || !environment) return;
+export const RELEASE_MIGRATE_JOB = "release.migrate";
+
+/** Payload of a release's migration job: which migrations, where, and what follows them. */
+export interface MigrateJob {
+  releaseId: number;
+  environmentId: number;
+  kind: MigrationSpec["kind"];
+  /** Idempotency key of the deploy command (the rollouts started after expand migrations reuse it). */
+  key: string;
+  actorId: number | null;
+}
+
+export const migrateKeyPrefix = (releaseId: number, environmentId: number) => `release:${releaseId}:migrate:${environmentId}:`;
+
+/** Queues the release's migrations of `kind` for the worker (G4). */
+export function queueMigrations(tx: Tx, job: MigrateJob, now: number): void {
+  enqueueJob(tx, { kind: RELEASE_MIGRATE_JOB, payload: job, runAt: now, idempotencyKey: `${migrateKeyPrefix(job.releaseId, job.environmentId)}${job.kind}:${job.key}`, now });
+}
+
+/** Migrations of `kind` this release has not yet run successfully in the environment. */
+export function pendingMigrations(tx: Tx, release: ReleaseRow, environmentId: number, kind: MigrationSpec["kind"]): MigrationSpec[] {
+  const done = new Set(migrationRunsOf(tx, release.id).filter((r) => r.environmentId === environmentId && r.status === "succeeded").map((r) => r.migrationId));
+  return migrationsToRun(JSON.parse(release.migrations) as MigrationSpec[], kind, done);
+}
+
+/** Moves the release on after its deployments in `environment` ended (the phase rules decide where). */
+export function advanceRelease(tx: Tx, release: ReleaseRow, environment: EnvironmentRow, outcome: "succeeded" | "rolled_back", actor: AnyActor, now: number, details: Record<string, unknown> = {}): void {
   const next = afterRollout(release.status as ReleasePhase, environment, outcome);
   if (!next) return;
   updateRelease(tx, release.id, release.rowVersion, { status: next, phaseEnteredAt: now, updatedAt: now });
-  recordAudit(tx, {
-    actor,
-    action: "release.advance",
-    subjectType: "release",
-    subjectId: release.id,
-    environment: environment.name,
-    details: { from: release.status, to: next, rolloutId: rollout.id, outcome },
-    at: now,
-  });
+  recordAudit(tx, { actor, action: "release.advance", subjectType: "release", subjectId: release.id, environment: environment.name, details: { from: release.status, to: next, outcome, ...details }, at: now });
   if (next === "staging_soak") {
     insertApproval(tx, { releaseId: release.id, role: "feature_owner", kind: "smoke", status: "pending", fingerprint: releaseFingerprint(release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
     recordAudit(tx, { actor, action: "approval.request", subjectType: "release", subjectId: release.id, details: { requested: ["feature_owner/smoke"] }, at: now });
   }
+}
+
+/**
+ * A release follows its rollouts, in the rollout event's transaction. Only when every deployment
+ * of the release in that environment has ended does it move (G5): all succeeded -> contract
+ * migrations, then the next phase (soak or monitoring window, D3 smoke sign-off requested); one
+ * rolled back -> the other deployments are aborted and the release follows. Returns the sibling
+ * rollouts the caller must abort.
+ */
+export function followRollout(tx: Tx, rollout: RolloutRow, actor: AnyActor, now: number): RolloutRow[] {
+  if (!rollout.releaseId) return [];
+  const release = findRelease(tx, rollout.releaseId);
+  const environment = findEnvironment(tx, rollout.environmentId);
+  if (!release || !environment) return [];
+  const latest = new Map<number, RolloutRow>();
+  for (const r of rolloutsOfRelease(tx, release.id)) if (r.environmentId === environment.id && !latest.has(r.serviceId)) latest.set(r.serviceId, r);
+  const outcome = roundOutcome(deploymentsOf(release), (id) => latest.get(id)?.status);
+  if (outcome === "running") return [];
+  if (outcome === "rolled_back") {
+    const live = [...latest.values()].filter((r) => !FINAL_STATUSES.includes(r.status as RolloutStatus) && r.status !== "rolling_back");
+    if (live.length === 0) advanceRelease(tx, release, environment, "rolled_back", actor, now, { rolloutId: rollout.id });
+    return live;
+  }
+  if (pendingMigrations(tx, release, environment.id, "contract").length > 0) {
+    queueMigrations(tx, { releaseId: release.id, environmentId: environment.id, kind: "contract", key: `after:${rollout.id}`, actorId: null }, now);
+    return [];
+  }
+  advanceRelease(tx, release, environment, "succeeded", actor, now, { rolloutId: rollout.id });
+  return [];
 }

@@ -11,7 +11,7 @@ import { ConflictError, PreconditionError } from "@/lib/errors";
 import { stateOf } from "@/lib/rollout-view";
 import { followRollout } from "@/lib/services/releases/follow-rollout";
 
-export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch" } as const;
+export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch", deadline: "rollout.deadline" } as const;
 
 /** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
 export const WATCH_EVERY_MS = 2000;
@@ -85,6 +85,11 @@ export function applyRolloutEvent(
     requestId: who.requestId,
     at: now,
   });
-  if (t.next.status === "succeeded" || t.next.status === "rolled_back") followRollout(tx, updated, t.next.status, who.actor, now);
+  if (t.next.status === "succeeded" || t.next.status === "rolled_back") {
+    // One deployment of a release rolled back: its siblings are aborted too (G5).
+    for (const sibling of followRollout(tx, updated, who.actor, now)) {
+      applyRolloutEvent(tx, sibling, { type: "abort", reason: `Rollout #${rollout.id} of the same release rolled back` }, { actor: who.actor, environment: who.environment }, now);
+    }
+  }
   return updated;
 }

@@ -4,7 +4,8 @@ import { insertRollout } from "@/db/queries/rollouts";
 import type { AnyActor } from "@/lib/domain/actor";
 import { initialState } from "@/lib/domain/rollout/machine";
 import { type Strategy, planOf } from "@/lib/domain/rollout/strategy";
-import { applyRolloutEvent } from "./apply-rollout-event";
+import { enqueueJob } from "@/db/queries/jobs";
+import { ROLLOUT_JOB, applyRolloutEvent } from "./apply-rollout-event";
 
 /**
  * Inserts a rollout and starts it inside the caller's transaction (state, first job and audit
@@ -22,6 +23,8 @@ export function createRollout(
     idempotencyKey: string;
     /** The release this rollout belongs to (its phase follows the rollout's end). */
     releaseId?: number;
+    /** Timeout of a release deployment (G5): the worker aborts it if it is still live then. */
+    deadlineAt?: number;
     requestId?: string;
     details?: Record<string, unknown>;
   },
@@ -31,6 +34,7 @@ export function createRollout(
     serviceId: v.serviceId,
     environmentId: v.environment.id,
     releaseId: v.releaseId ?? null,
+    deadlineAt: v.deadlineAt ?? null,
     fromVersion: v.fromVersion,
     toVersion: v.toVersion,
     strategy: JSON.stringify(v.strategy),
@@ -41,5 +45,6 @@ export function createRollout(
     createdAt: now,
     updatedAt: now,
   });
+  if (v.deadlineAt) enqueueJob(tx, { kind: ROLLOUT_JOB.deadline, payload: { rolloutId: rollout.id }, runAt: v.deadlineAt, idempotencyKey: `rollout:${rollout.id}:deadline`, now });
   return applyRolloutEvent(tx, rollout, { type: "start" }, { actor: v.actor, environment: v.environment.name, requestId: v.requestId, details: v.details }, now);
 }

@@ -76,7 +76,8 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
           {drive && phase === "staging_deploy" && (
             <div className="space-y-2">
               <p className="text-sm">The staging rollout is running; the release moves to the soak when it succeeds.</p>
-              {v.rollouts.every((x) => x.status === "rolled_back") && command("deploy_staging", "Deploy to staging again")}
+              {v.rollouts.length > 0 && v.rollouts.every((x) => x.status === "rolled_back") && command("deploy_staging", "Deploy to staging again")}
+              {v.migrationRuns.some((m) => m.status === "failed") && !v.migrationRuns.some((m) => m.status === "running") && command("deploy_staging", "Retry migrations and deploy")}
             </div>
           )}
           {drive && phase === "staging_soak" && (
@@ -187,7 +188,42 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
           {phase === "production_approval" && !v.approval.satisfied && <p className="mt-2 text-xs text-slate-600">Still needed: {v.approval.missing.join("; ")}</p>}
         </Card>
 
+        <Card title="Migrations">
+          {v.migrations.length === 0 ? (
+            <p className="text-sm text-slate-600">This release has no database migrations.</p>
+          ) : (
+            <table className="w-full text-sm" aria-label="Migration runs">
+              <thead className="text-left">
+                <tr>
+                  <th>Migration</th>
+                  <th>Kind</th>
+                  <th>Runs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {v.migrations.map((m) => (
+                  <tr key={m.id} className="border-t border-slate-200 align-top" data-migration={m.id}>
+                    <td className="py-1 font-mono text-xs">{m.id}</td>
+                    <td>{m.kind === "expand" ? "expand (before the rollout)" : "contract (after all deployments are healthy)"}</td>
+                    <td className="text-xs">
+                      {v.migrationRuns
+                        .filter((run) => run.migrationId === m.id)
+                        .map((run) => (
+                          <div key={run.id} data-status={run.status}>
+                            {run.status} {formatTime(run.startedAt)} · {v.rollouts.find((x) => x.environmentId === run.environmentId)?.environment ?? `env #${run.environmentId}`}
+                            {run.status === "failed" && <pre className="whitespace-pre-wrap text-red-800">{run.output.slice(-500)}</pre>}
+                          </div>
+                        ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+
         <Card title="Rollouts">
+          <p className="mb-2 text-xs text-slate-600">Deploys {v.deployments.map((d) => `${d.service} (timeout ${d.timeoutMinutes} min)`).join(", ")}.</p>
           {v.rollouts.length === 0 ? (
             <p className="text-sm text-slate-600">None yet.</p>
           ) : (
@@ -197,7 +233,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
                   <Link className="underline" href={`/rollouts/${x.id}`}>
                     Rollout #{x.id}
                   </Link>{" "}
-                  {x.environment}: {x.status.replace(/_/g, " ")}, {x.weight}%
+                  {x.service} in {x.environment}: {x.status.replace(/_/g, " ")}, {x.weight}%
                 </li>
               ))}
             </ul>

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ActionForm, Checkbox, Field } from "@/components/ui/action-form";
+import { ActionForm, Checkbox, CheckboxGroup, Field } from "@/components/ui/action-form";
 import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
@@ -29,9 +29,13 @@ export default async function NewReleasePage() {
           </div>
           <Field name="changeLog" label="Change-log entry" multiline rows={3} />
           <Field name="rollbackPlan" label="Rollback plan" multiline rows={2} defaultValue="Abort the canary: traffic returns to the stable version; redeploy the last known good version if promoted." />
-          <Field name="migrations" label="Migrations (JSON)" multiline rows={2} defaultValue="[]" hint='e.g. [{"id":"2026-add-col","kind":"expand"},{"id":"2026-drop-col","kind":"contract"}]' />
+          <Field name="migrations" label="Migrations (JSON)" multiline rows={2} defaultValue="[]" hint='Expand runs before the rollout, contract after every deployment is healthy; optional "command" (shell, with {{version}}, {{environment}}, {{migration}}), e.g. [{"id":"2026-add-col","kind":"expand","command":"./migrate.sh {{migration}}"}]' />
           <Field name="strategy" label="Strategy (JSON)" multiline rows={2} defaultValue={JSON.stringify(DEMO_STRATEGY)} />
+          {services.length > 1 && (
+            <CheckboxGroup name="alsoDeploy" legend="Also deploy (rolled out together; the release is healthy when all are)" options={services.map((s) => ({ value: String(s.id), label: s.name }))} />
+          )}
           <div className="grid gap-3 sm:grid-cols-3">
+            <Field name="timeoutMinutes" label="Timeout per deployment (minutes)" type="number" defaultValue={30} />
             <Field name="soakMinutes" label="Staging soak (minutes)" type="number" hint={`Recommended: ${SOAK_MINUTES.normal} (24 h); ${SOAK_MINUTES.hotfix} for hotfixes. Empty = recommended.`} />
             <Field
               name="monitoringMinutes"

@@ -1,0 +1,198 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// G4 + G5 end to end: a release that rolls out two services together, with expand migrations
+// before and contract migrations after, through the real worker, local driver and shell commands.
+const dir = mkdtempSync(path.join(tmpdir(), "fd-release-deploy-"));
+process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
+process.env.FLIGHTDECK_DEMO = "1";
+
+const { getDb, getSqlite } = await import("@/db/client");
+const { seedDemo } = await import("@/db/seed");
+const { findEnvironmentByName, findServiceByName, insertService, updateService } = await import("@/db/queries/catalog");
+const { migrationRunsOf, preflightOf, setPreflightResult } = await import("@/db/queries/governance");
+const { findRelease, rolloutsOfRelease, updateRelease } = await import("@/db/queries/releases");
+const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
+const { findRollout } = await import("@/db/queries/rollouts");
+const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
+const { listAuditEvents } = await import("@/db/queries/audit");
+const { createRelease } = await import("./create-release");
+const { driveRelease } = await import("./drive-release");
+const { createRollout } = await import("@/lib/services/rollouts/create-rollout");
+const { startWorker } = await import("@/lib/jobs/worker");
+const { verifyAuditChain } = await import("@/lib/audit/verify");
+const { writeTransaction } = await import("@/db/transaction");
+const { strategySchema } = await import("@/lib/domain/rollout/strategy");
+
+// Port blocks per test file are disjoint (files run in parallel): 36000-37999 here.
+const base = 36_000 + Math.floor(Math.random() * 10) * 200;
+const journal = path.join(dir, "migrations.log");
+let runner: ReturnType<typeof startWorker>;
+
+function actor(email: string) {
+  const u = findUserByEmail(getDb(), email)!;
+  return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[], signedInAt: Date.now() };
+}
+
+async function until<T>(fn: () => T | undefined, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let apiId = 0;
+let webId = 0;
+let stagingId = 0;
+beforeAll(async () => {
+  const db = getDb();
+  await seedDemo(db);
+  const api = findServiceByName(db, "sample-api")!;
+  updateService(db, api.id, api.rowVersion, { ...api, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort: base, healthPath: "/health" }), updatedAt: Date.now() });
+  const web = insertService(db, { name: "sample-web", owner: "Web team", deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort: base + 20, healthPath: "/health" }), createdAt: Date.now(), updatedAt: Date.now() });
+  apiId = api.id;
+  webId = web.id;
+  stagingId = findEnvironmentByName(db, "staging")!.id;
+  runner = startWorker(db, { owner: "test-worker" });
+});
+
+afterAll(async () => {
+  await runner.stop();
+  for (const d of readdirSync(path.join(dir, "local-driver"))) {
+    const file = path.join(dir, "local-driver", d, "supervision.json");
+    if (!existsSync(file)) continue;
+    const sup = JSON.parse(readFileSync(file, "utf8")) as Record<string, { pid: number } | null>;
+    for (const p of [sup.router, sup.stable, sup.canary]) {
+      try {
+        if (p) process.kill(p.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
+});
+
+const quick = { kind: "canary", steps: [{ weight: 50, holdSeconds: 1 }, { weight: 100, holdSeconds: 0 }] };
+
+function readyRelease(version: string, migrations: unknown[]) {
+  const captain = actor("captain@flightdeck.local");
+  const release = createRelease(captain, {
+    serviceId: apiId,
+    alsoDeploy: [webId],
+    timeoutMinutes: 10,
+    version,
+    commitSha: "abc1234",
+    changeLog: "Two services, ordered migrations.",
+    rollbackPlan: "Abort the canaries; contract migrations are not run before both are healthy.",
+    migrations: migrations as never,
+    strategy: strategySchema.parse(quick),
+    hotfix: false,
+    sev1: false,
+    soakMinutes: 0,
+    monitoringMinutes: 15,
+  });
+  // The checklist itself is covered elsewhere: mark it passed as set-up.
+  for (const item of preflightOf(getDb(), release.id)) setPreflightResult(getDb(), item.id, { status: "passed", evidence: "test set-up", decidedBy: captain.id, decidedAt: Date.now() });
+  return { release, captain };
+}
+
+describe("a release with several deployments and ordered migrations (G4, G5)", () => {
+  it("runs expand migrations first, rolls out both services, runs contract migrations only when both are healthy, then soaks", async () => {
+    const log = (m: string) => `echo ${m} $(date +%s%N) >> ${journal}`;
+    const { release, captain } = readyRelease("1.0.0", [
+      { id: "001-add-column", kind: "expand", description: "add nullable column", command: log("{{migration}}") },
+      { id: "002-backfill", kind: "expand", description: "", command: log("{{migration}}") },
+      { id: "003-drop-old-column", kind: "contract", description: "", command: log("{{migration}}") },
+    ]);
+    const started = driveRelease(captain, { releaseId: release.id, command: "deploy_staging", idempotencyKey: "deploy-1" });
+    // Expand migrations are pending, so no rollout exists yet: the worker starts them after.
+    expect(started.rolloutIds).toEqual([]);
+    await until(() => (findRelease(getDb(), release.id)!.status === "staging_soak" ? true : undefined));
+
+    const runs = migrationRunsOf(getDb(), release.id);
+    expect(runs.map((r) => [r.migrationId, r.kind, r.status, r.version])).toEqual([
+      ["001-add-column", "expand", "succeeded", "1.0.0"],
+      ["002-backfill", "expand", "succeeded", "1.0.0"],
+      ["003-drop-old-column", "contract", "succeeded", "1.0.0"],
+    ]);
+    const rollouts = rolloutsOfRelease(getDb(), release.id);
+    expect(rollouts.map((r) => r.serviceId).sort()).toEqual([apiId, webId].sort());
+    expect(rollouts.every((r) => r.status === "succeeded" && r.createdBy === captain.id && r.deadlineAt !== null)).toBe(true);
+    // Order: both expands finished before any rollout was created; the contract started after both succeeded.
+    const firstRollout = Math.min(...rollouts.map((r) => r.createdAt));
+    const lastFinished = Math.max(...rollouts.map((r) => r.finishedAt!));
+    expect(runs[1]!.finishedAt!).toBeLessThanOrEqual(firstRollout);
+    expect(runs[2]!.startedAt).toBeGreaterThanOrEqual(lastFinished);
+    expect(readFileSync(journal, "utf8").split("\n").filter(Boolean).map((l) => l.split(" ")[0])).toEqual(["001-add-column", "002-backfill", "003-drop-old-column"]);
+    const audited = listAuditEvents(getDb(), { action: "migration.run", subjectId: String(release.id) }, { limit: 10 }).events;
+    expect(audited).toHaveLength(3);
+  }, 60_000);
+
+  it("a failing expand migration starts no rollout and is shown with its output; a retry runs only what did not succeed", async () => {
+    const flag = path.join(dir, "allow-002");
+    const { release, captain } = readyRelease("1.1.0", [
+      { id: "101-ok", kind: "expand", description: "", command: `echo ok-101 >> ${journal}` },
+      { id: "102-flaky", kind: "expand", description: "", command: `test -f ${flag} || { echo "relation users is locked" >&2; exit 3; }` },
+    ]);
+    driveRelease(captain, { releaseId: release.id, command: "deploy_staging", idempotencyKey: "deploy-2" });
+    const failed = await until(() => migrationRunsOf(getDb(), release.id).find((r) => r.status === "failed"));
+    expect(failed).toMatchObject({ migrationId: "102-flaky", output: expect.stringContaining("relation users is locked") as unknown });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rolloutsOfRelease(getDb(), release.id)).toEqual([]);
+    expect(findRelease(getDb(), release.id)!.status).toBe("staging_deploy");
+
+    writeFileSync(flag, "");
+    driveRelease(captain, { releaseId: release.id, command: "deploy_staging", idempotencyKey: "deploy-2-retry" });
+    await until(() => (findRelease(getDb(), release.id)!.status === "staging_soak" ? true : undefined));
+    const runs = migrationRunsOf(getDb(), release.id).map((r) => `${r.migrationId}:${r.status}`);
+    expect(runs).toEqual(["101-ok:succeeded", "102-flaky:failed", "102-flaky:succeeded"]);
+  }, 60_000);
+
+  it("when one deployment rolls back, the other deployments of the release are aborted too", async () => {
+    const captain = actor("captain@flightdeck.local");
+    const { release } = readyRelease("1.3.0", []);
+    const slow = { kind: "canary", steps: [{ weight: 20, holdSeconds: 600 }, { weight: 100, holdSeconds: 0 }] };
+    updateRelease(getDb(), release.id, findRelease(getDb(), release.id)!.rowVersion, { strategy: JSON.stringify(slow) });
+    const { rolloutIds } = driveRelease(captain, { releaseId: release.id, command: "deploy_staging", idempotencyKey: "deploy-3" });
+    expect(rolloutIds).toHaveLength(2);
+    await until(() => (rolloutIds.every((id) => findRollout(getDb(), id)!.phase === "hold") ? true : undefined));
+    controlRollout(actor("oncall@flightdeck.local"), { rolloutId: rolloutIds[0]!, command: "abort", reason: "api 5xx" });
+    await until(() => (rolloutIds.every((id) => findRollout(getDb(), id)!.status === "rolled_back") ? true : undefined));
+    expect(findRollout(getDb(), rolloutIds[1]!)!.reason).toBe(`Rollout #${rolloutIds[0]} of the same release rolled back`);
+    // In staging the release waits for another try.
+    expect(findRelease(getDb(), release.id)!.status).toBe("staging_deploy");
+  }, 60_000);
+
+  it("a deployment that is not done within its timeout is aborted by the worker, with the reason", async () => {
+    const staging = findEnvironmentByName(getDb(), "staging")!;
+    const rollout = writeTransaction(getDb(), (tx) =>
+      createRollout(
+        tx,
+        {
+          actor: actor("captain@flightdeck.local"),
+          serviceId: webId,
+          environment: staging,
+          fromVersion: "1.1.0",
+          toVersion: "1.2.0",
+          strategy: strategySchema.parse({ kind: "canary", steps: [{ weight: 10, holdSeconds: 600 }, { weight: 100, holdSeconds: 0 }] }),
+          idempotencyKey: "deadline-test",
+          deadlineAt: Date.now() + 3000,
+        },
+        Date.now(),
+      ),
+    );
+    const done = await until(() => {
+      const r = findRollout(getDb(), rollout.id)!;
+      return r.status === "rolled_back" ? r : undefined;
+    });
+    expect(done.reason).toMatch(/^Deployment timed out: not healthy within \d+ min$/);
+    expect(done.stepIndex).toBe(1); // it was holding at 10% when the timeout hit
+    expect(stagingId).toBeGreaterThan(0);
+    expect(verifyAuditChain(getSqlite()).intact).toBe(true);
+  }, 60_000);
+});
