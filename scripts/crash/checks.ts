@@ -142,7 +142,7 @@ export function runChecks(
 
   // (2) The router's own record: every operation applied once, one per executed step.
   const replays = new Map<number, Replay>();
-  const auditStmt = sqlite.prepare("SELECT id, action, actor_label, details, created_at FROM audit_events WHERE subject_type = 'rollout' AND subject_id = ? ORDER BY id");
+  const auditStmt = sqlite.prepare("SELECT id, action, actor_label, details, created_at FROM audit_events WHERE subject_type = 'rollout' AND subject_id = ? AND action LIKE 'rollout.%' ORDER BY id");
   const eventsOf = new Map<number, AuditRowRaw[]>();
   for (const r of rows) {
     const events = auditStmt.all(String(r.id)) as AuditRowRaw[];
