@@ -1,7 +1,7 @@
 import type { Db } from "./connection";
 import { hasUsers, grantRole, insertUser } from "./queries/users";
-import { insertEnvironment, insertService } from "./queries/catalog";
-import { readGate, updateGate } from "./queries/governance";
+import { insertEnvironment, insertService, listEnvironments } from "./queries/catalog";
+import { insertProbe, readGate, updateGate } from "./queries/governance";
 import { writeTransaction } from "./transaction";
 import { recordAudit } from "@/lib/audit/record";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
@@ -73,6 +73,11 @@ export async function seedDemo(db: Db): Promise<boolean> {
       details: { name: service.name, deployTarget },
       at: now,
     });
+    // C3: the sample service's health in every environment, probed through its router.
+    for (const env of listEnvironments(tx)) {
+      const probe = insertProbe(tx, { name: `${service.name} health`, environmentId: env.id, serviceId: service.id, createdAt: now });
+      recordAudit(tx, { actor: system, action: "probe.create", subjectType: "probe", subjectId: probe.id, environment: env.name, details: { name: probe.name, service: service.name }, at: now });
+    }
     // The demo starts in monitor mode so a first canary runs at once; the gate records what enforce would block.
     const gate = readGate(tx);
     updateGate(tx, gate.rowVersion, { mode: "monitor", threatLevel: "none", lockdownReason: null, updatedBy: null, updatedAt: now });

@@ -35,6 +35,9 @@ async function throughStaging(p: People, id: number): Promise<void> {
   await feature.sign("migrations_confirmed", "No migrations in this release");
 
   await cs.goto(id);
+  // Deploying waits for a passed validation (runbook 003 gates: checklist, health probes, gate mode).
+  await expect((await cs.command("Deploy to staging")).getByRole("alert")).toHaveText("Run the release validation for this environment first.");
+  await cs.validate("staging");
   await cs.command("Deploy to staging");
   await cs.expectPhase("Staging deploy");
   await cs.expectPhase("Staging soak", 60_000);
@@ -80,6 +83,7 @@ test("two releases through approvals, separation of duties, enforce overrides, a
 
   // Enforce: the production canary needs an override.
   await cs.goto(a);
+  await cs.validate("production");
   await expect(cs.page.getByTestId("gate-preview")).toContainText(OVERRIDE);
   await expect((await cs.command("Start production rollout")).getByRole("alert")).toHaveText(OVERRIDE);
   await cs.expectPhase("Production approval");
@@ -93,6 +97,8 @@ test("two releases through approvals, separation of duties, enforce overrides, a
   await expect((await decide(sentinel, h2!.id, "Approve")).getByRole("alert")).toHaveText("You already approved this release; one person counts once.");
   await decide(sentinel2, h2!.id, "Approve", "Board approval 2");
   await expect(sentinel2.getByText("This approval is approved.")).toBeVisible();
+  await cs.goto(h);
+  await cs.validate("production");
 
   // A freeze window is in effect; security creates the production override.
   const freezeName = `E2E freeze ${Date.now()}`;

@@ -1,10 +1,12 @@
 import type { Executor } from "@/db/connection";
 import { listAuditEvents } from "@/db/queries/audit";
 import { findService } from "@/db/queries/catalog";
-import { migrationRunsOf, preflightOf } from "@/db/queries/governance";
+import { gatesOf, latestValidation, migrationRunsOf, preflightOf } from "@/db/queries/governance";
 import { approvalsOf, findRelease, rolloutsOfRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
 import type { Actor } from "@/lib/domain/actor";
+import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { validationStanding } from "@/lib/domain/health";
 import { type MigrationSpec, deploymentsOf } from "@/lib/domain/release/deployments";
 import type { GatedAction } from "@/lib/domain/policy/gate";
 import type { Decision } from "@/lib/domain/policy/decide";
@@ -35,6 +37,10 @@ export function loadReleaseView(db: Executor, id: number, viewer: Actor, now = D
     migrations: JSON.parse(release.migrations) as MigrationSpec[],
     deployments: deploymentsOf(release).map((d) => ({ ...d, service: findService(db, d.serviceId)?.name ?? `service #${d.serviceId}` })),
     migrationRuns: migrationRunsOf(db, id),
+    validations: [envs.staging, envs.production].map((env) => {
+      const v = latestValidation(db, id, env.id);
+      return { environment: env, validation: v, gates: v ? gatesOf(db, [v.id]) : [], standing: validationStanding(v, releaseFingerprint(release), now) };
+    }),
     gateForStaging: preview("deploy.canary.start", false),
     gateForProduction: preview("deploy.canary.start", true),
     timeline: listAuditEvents(db, { subjectType: "release", subjectId: String(id) }, { limit: 100 }).events,

@@ -7,6 +7,7 @@ const parts = [
   ["scripts/bench.ts"], // audit: append rate, chain verification, Audit page queries
   ["--conditions=react-server", "scripts/bench-deploy.ts"], // deploy engine: step transitions, router vs direct vs nginx
   ["scripts/bench-policy.ts"], // security gate: decide() with 1,000 overrides and windows
+  ["--conditions=react-server", "scripts/bench-governance.ts"], // approvals inbox with 10,000 releases
 ];
 let failed = 0;
 for (const part of parts) {

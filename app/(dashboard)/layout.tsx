@@ -14,6 +14,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     { href: "/releases", label: "Releases" },
     { href: "/rollouts", label: "Rollouts" },
     { href: "/approvals", label: "Approvals" },
+    { href: "/health", label: "Health" },
     { href: "/security", label: "Security" },
     { href: "/audit", label: "Audit" },
     ...(can(actor.roles, "user.read") ? [{ href: "/settings", label: "Settings" }] : []),

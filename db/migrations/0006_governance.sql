@@ -10,6 +10,22 @@ CREATE TABLE `calendar_windows` (
 	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE TABLE `health_probes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`name` text NOT NULL,
+	`environment_id` integer NOT NULL,
+	`url` text,
+	`service_id` integer,
+	`expect_status` integer DEFAULT 200 NOT NULL,
+	`timeout_ms` integer DEFAULT 2000 NOT NULL,
+	`degraded_ms` integer DEFAULT 1000 NOT NULL,
+	`created_by` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`environment_id`) REFERENCES `environments`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`service_id`) REFERENCES `services`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `migration_runs` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`release_id` integer NOT NULL,
@@ -59,6 +75,18 @@ CREATE TABLE `preflight_items` (
 );
 --> statement-breakpoint
 CREATE INDEX `preflight_release` ON `preflight_items` (`release_id`);--> statement-breakpoint
+CREATE TABLE `probe_results` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`probe_id` integer NOT NULL,
+	`at` integer NOT NULL,
+	`ok` integer NOT NULL,
+	`status` integer,
+	`ms` integer NOT NULL,
+	`detail` text NOT NULL,
+	FOREIGN KEY (`probe_id`) REFERENCES `health_probes`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `probe_results_probe` ON `probe_results` (`probe_id`,`at`);--> statement-breakpoint
 CREATE TABLE `security_gate` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`mode` text NOT NULL,
@@ -70,6 +98,32 @@ CREATE TABLE `security_gate` (
 	FOREIGN KEY (`updated_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE TABLE `validation_gates` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`validation_id` integer NOT NULL,
+	`key` text NOT NULL,
+	`label` text NOT NULL,
+	`status` text NOT NULL,
+	`detail` text,
+	FOREIGN KEY (`validation_id`) REFERENCES `validations`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `validation_gates_validation` ON `validation_gates` (`validation_id`);--> statement-breakpoint
+CREATE TABLE `validations` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`release_id` integer NOT NULL,
+	`environment_id` integer NOT NULL,
+	`status` text NOT NULL,
+	`fingerprint` text NOT NULL,
+	`started_by` integer,
+	`started_at` integer NOT NULL,
+	`finished_at` integer,
+	FOREIGN KEY (`release_id`) REFERENCES `releases`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`environment_id`) REFERENCES `environments`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`started_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `validations_release` ON `validations` (`release_id`,`environment_id`);--> statement-breakpoint
 ALTER TABLE `approvals` ADD `kind` text DEFAULT 'production' NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `sev1` integer DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE `releases` ADD `soak_minutes` integer DEFAULT 1440 NOT NULL;--> statement-breakpoint

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { Executor } from "../connection";
-import { calendarWindows, environments, migrationRuns, overrides, preflightItems, securityGate, users } from "../schema";
+import { calendarWindows, environments, healthProbes, migrationRuns, overrides, preflightItems, probeResults, securityGate, users, validationGates, validations } from "../schema";
 
 export type GateRow = typeof securityGate.$inferSelect;
 export type OverrideRow = typeof overrides.$inferSelect;
@@ -96,4 +96,47 @@ export const insertMigrationRun = (db: Executor, v: typeof migrationRuns.$inferI
 
 export function finishMigrationRun(db: Executor, id: number, v: Pick<MigrationRunRow, "status" | "output" | "finishedAt">) {
   db.update(migrationRuns).set(v).where(eq(migrationRuns.id, id)).run();
+}
+
+export type ProbeRow = typeof healthProbes.$inferSelect;
+export type ProbeResultRow = typeof probeResults.$inferSelect;
+export type ValidationRow = typeof validations.$inferSelect;
+
+export const listProbes = (db: Executor) => db.select().from(healthProbes).orderBy(asc(healthProbes.environmentId), asc(healthProbes.name)).all();
+export const findProbe = (db: Executor, id: number) => db.select().from(healthProbes).where(eq(healthProbes.id, id)).get();
+export const insertProbe = (db: Executor, v: typeof healthProbes.$inferInsert): ProbeRow => db.insert(healthProbes).values(v).returning().get();
+export const deleteProbe = (db: Executor, id: number) => db.delete(healthProbes).where(eq(healthProbes.id, id)).run().changes > 0;
+
+export function insertProbeResults(db: Executor, rows: (typeof probeResults.$inferInsert)[]) {
+  if (rows.length) db.insert(probeResults).values(rows).run();
+}
+
+/** The newest results of one probe, newest first (history and health class). */
+export const latestProbeResults = (db: Executor, probeId: number, limit = 20) =>
+  db.select().from(probeResults).where(eq(probeResults.probeId, probeId)).orderBy(desc(probeResults.at), desc(probeResults.id)).limit(limit).all();
+
+export const purgeProbeResults = (db: Executor, before: number) => db.delete(probeResults).where(lt(probeResults.at, before)).run().changes;
+
+export const insertValidation = (db: Executor, v: typeof validations.$inferInsert): ValidationRow => db.insert(validations).values(v).returning().get();
+export const findValidation = (db: Executor, id: number) => db.select().from(validations).where(eq(validations.id, id)).get();
+
+/** The latest validation of a release in an environment. */
+export const latestValidation = (db: Executor, releaseId: number, environmentId: number) =>
+  db.select().from(validations).where(and(eq(validations.releaseId, releaseId), eq(validations.environmentId, environmentId))).orderBy(desc(validations.id)).limit(1).get();
+
+export const validationsOf = (db: Executor, releaseId: number) => db.select().from(validations).where(eq(validations.releaseId, releaseId)).orderBy(desc(validations.id)).all();
+
+export function setValidationStatus(db: Executor, id: number, v: Pick<ValidationRow, "status" | "finishedAt">) {
+  db.update(validations).set(v).where(eq(validations.id, id)).run();
+}
+
+export const insertValidationGates = (db: Executor, rows: (typeof validationGates.$inferInsert)[]) => {
+  if (rows.length) db.insert(validationGates).values(rows).run();
+};
+
+export const gatesOf = (db: Executor, validationIds: number[]) =>
+  validationIds.length ? db.select().from(validationGates).where(inArray(validationGates.validationId, validationIds)).orderBy(asc(validationGates.id)).all() : [];
+
+export function setGateResult(db: Executor, id: number, v: { status: "running" | "passed" | "failed"; detail: string | null }) {
+  db.update(validationGates).set(v).where(eq(validationGates.id, id)).run();
 }

@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "./auth";
-import { environments, releases } from "./catalog";
+import { environments, releases, services } from "./catalog";
 
 /** The security gate (REQUIREMENTS E1): one row, id 1. Mutated only under `row_version`. */
 export const securityGate = sqliteTable("security_gate", {
@@ -89,4 +89,75 @@ export const migrationRuns = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (t) => [index("migration_runs_release").on(t.releaseId, t.environmentId)],
+);
+
+/** Configured HTTP health checks per environment (C3), probed by the worker. */
+export const healthProbes = sqliteTable("health_probes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  environmentId: integer("environment_id")
+    .notNull()
+    .references(() => environments.id, { onDelete: "cascade" }),
+  /** A fixed URL, or (when null) the health path of `serviceId`'s stable version, resolved through its driver at probe time. */
+  url: text("url"),
+  serviceId: integer("service_id").references(() => services.id, { onDelete: "cascade" }),
+  expectStatus: integer("expect_status").notNull().default(200),
+  timeoutMs: integer("timeout_ms").notNull().default(2000),
+  /** Slower than this (but answering) counts as degraded. */
+  degradedMs: integer("degraded_ms").notNull().default(1000),
+  createdBy: integer("created_by").references(() => users.id),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Every probe result, kept for the history (C3); old rows are purged by the worker. */
+export const probeResults = sqliteTable(
+  "probe_results",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    probeId: integer("probe_id")
+      .notNull()
+      .references(() => healthProbes.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    ok: integer("ok", { mode: "boolean" }).notNull(),
+    status: integer("status"),
+    ms: integer("ms").notNull(),
+    detail: text("detail").notNull(),
+  },
+  (t) => [index("probe_results_probe").on(t.probeId, t.at)],
+);
+
+/** A release validation for one environment (C2, runbook 003): its gates must all pass before deploying there. */
+export const validations = sqliteTable(
+  "validations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    releaseId: integer("release_id")
+      .notNull()
+      .references(() => releases.id),
+    environmentId: integer("environment_id")
+      .notNull()
+      .references(() => environments.id),
+    status: text("status", { enum: ["pending", "running", "passed", "failed"] }).notNull(),
+    /** Release fingerprint validated: a changed release needs a new validation. */
+    fingerprint: text("fingerprint").notNull(),
+    startedBy: integer("started_by").references(() => users.id),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("validations_release").on(t.releaseId, t.environmentId)],
+);
+
+export const validationGates = sqliteTable(
+  "validation_gates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    validationId: integer("validation_id")
+      .notNull()
+      .references(() => validations.id),
+    key: text("key").notNull(),
+    label: text("label").notNull(),
+    status: text("status", { enum: ["pending", "running", "passed", "failed"] }).notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("validation_gates_validation").on(t.validationId)],
 );

@@ -61,6 +61,13 @@ export class ReleasePage {
     await expect(item).toHaveAttribute("data-status", "passed");
   }
 
+  /** Runs the release validation for an environment (C2) and waits until every gate passed. */
+  async validate(environment: "staging" | "production"): Promise<void> {
+    await this.page.getByRole("form", { name: `Validate for ${environment}` }).getByRole("button").click();
+    const card = this.page.getByRole("region", { name: "Validations" }).locator(`[data-environment="${environment}"]`);
+    await expect(card).toHaveAttribute("data-status", "passed", { timeout: 20_000 });
+  }
+
   /** Clicks a phase command and returns its form (for the message it shows). */
   async command(label: string, fields: Record<string, string> = {}): Promise<Locator> {
     const form = this.page.getByRole("form", { name: label });

@@ -59,6 +59,11 @@ export const AUDIT_ACTIONS = [
   "approval.void",
   "approval.refused",
   "migration.run",
+  "validation.start",
+  "validation.finish",
+  "probe.create",
+  "probe.delete",
+  "health.changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

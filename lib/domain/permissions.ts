@@ -36,6 +36,8 @@ export const PERMISSIONS = {
   "override.create": ["security", "eng_lead", "oncall"],
   "override.revoke": ["security", "eng_lead", "oncall"],
   "window.manage": ["admin", "sentinel", "security"],
+  /** Configure health probes (C3): the people who watch production. */
+  "probe.manage": ["admin", "oncall"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -4,9 +4,11 @@ import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { processAlive } from "@/lib/drivers/process";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
+import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { releaseHandlers } from "./handlers/release";
+import { validationHandlers } from "./handlers/validation";
 import { rolloutHandlers } from "./handlers/rollout";
 import { createJobRunner } from "./runner";
 
@@ -29,7 +31,8 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   if (released.length) opts.log?.(`took over the jobs of dead worker(s) ${released.join(", ")}`);
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
-  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db), ...releaseHandlers(db) };
+  scheduleHealthProbes(db, Date.now());
+  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db), ...releaseHandlers(db), ...healthHandlers(db), ...validationHandlers(db) };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;

@@ -38,6 +38,7 @@ const EXPECTED: Record<Permission, string> = {
   "override.create": ". . . Y Y Y . . . .",
   "override.revoke": ". . . Y Y Y . . . .",
   "window.manage": ". Y . . Y . . . . Y",
+  "probe.manage": ". . . Y . . . . . Y",
 };
 
 function allowed(permission: Permission, role: Role): boolean {

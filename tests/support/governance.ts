@@ -2,8 +2,8 @@ import type Database from "better-sqlite3";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import type { Db } from "@/db/connection";
-import { findServiceByName } from "@/db/queries/catalog";
-import { preflightOf, setPreflightResult } from "@/db/queries/governance";
+import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
+import { insertValidation, preflightOf, setPreflightResult } from "@/db/queries/governance";
 import type { JobRow } from "@/db/queries/jobs";
 import { jobs } from "@/db/schema";
 import { type ApprovalRow, approvalsOf, findRelease, insertApproval, updateRelease } from "@/db/queries/releases";
@@ -17,6 +17,8 @@ import type { ReleasePhase } from "@/lib/domain/release/lifecycle";
 import type { Role } from "@/lib/domain/roles";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { createRelease } from "@/lib/services/releases/create-release";
+import { applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import { findRollout } from "@/db/queries/rollouts";
 import { actorFor, auditEvents, snapshot } from "./db";
 
 /**
@@ -56,11 +58,21 @@ export function newRelease(db: Db, over: Record<string, unknown> = {}, by: Actor
   return createRelease(by, createReleaseInput.parse(releaseForm(db, over)), undefined, at);
 }
 
-/** Test setup: every pre-flight item passed (what attestations plus the worker's checks would do). */
+/**
+ * Test setup: every pre-flight item passed (what attestations plus the worker's checks would do)
+ * and a passed staging validation at `at` (C2), so deploy_staging may run within the hour after.
+ */
 export function passPreflight(db: Db, releaseId: number, at = NOW): void {
   writeTransaction(db, (tx) => {
     for (const item of preflightOf(tx, releaseId)) setPreflightResult(tx, item.id, { status: "passed", evidence: "test setup", decidedBy: null, decidedAt: at });
   });
+  passValidation(db, releaseId, "staging", at);
+}
+
+/** Test setup: a passed release validation (C2) of the release as it is now, finished at `at`. */
+export function passValidation(db: Db, releaseId: number, environment: "staging" | "production", at = NOW - 10 * MIN): void {
+  const r = findRelease(db, releaseId)!;
+  insertValidation(db, { releaseId, environmentId: findEnvironmentByName(db, environment)!.id, status: "passed", fingerprint: releaseFingerprint(r), startedBy: null, startedAt: at, finishedAt: at });
 }
 
 /** Test setup: puts a release straight into a phase (bypassing the stepper). */
@@ -98,6 +110,7 @@ export function releaseAwaitingProduction(db: Db, over: Record<string, unknown> 
   passPreflight(db, r.id);
   putInPhase(db, r.id, "production_approval");
   addApproval(db, r.id, "feature_owner", "smoke", { approver: actorFor(db, DEMO("feature")) });
+  passValidation(db, r.id, "production");
   return findRelease(db, r.id)!;
 }
 
@@ -157,4 +170,23 @@ export function jobsFor(db: Db, kind: string, rolloutId: number): JobRow[] {
     .where(and(eq(jobs.kind, kind), sql`json_extract(${jobs.payload}, '$.rolloutId') = ${rolloutId}`))
     .orderBy(asc(jobs.id))
     .all();
+}
+
+/**
+ * Walks a rollout to success through the real machine (applyRolloutEvent) as the worker would
+ * report it, without a driver: each step succeeds, each hold elapses at its end. Returns when it
+ * succeeded (the time of the last event).
+ */
+export function walkRolloutToSuccess(db: Db, rolloutId: number, environment: string): number {
+  const worker = { kind: "system", label: "worker" } as const;
+  for (let i = 0; i < 50; i++) {
+    const ro = findRollout(db, rolloutId)!;
+    if (ro.status === "succeeded") return ro.updatedAt;
+    const step = planOfRow(ro)[ro.stepIndex]!;
+    const at = ro.phase === "hold" ? ro.holdEndsAt! : ro.updatedAt;
+    const weight = step.kind === "shift" ? step.weight : step.kind === "promote" ? 100 : ro.weight;
+    const event = ro.phase === "hold" ? { type: "hold_elapsed" as const, at } : { type: "step_succeeded" as const, at, weight };
+    writeTransaction(db, (tx) => applyRolloutEvent(tx, ro, event, { actor: worker, environment }, at));
+  }
+  throw new Error(`rollout ${rolloutId} did not succeed`);
 }

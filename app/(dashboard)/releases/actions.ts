@@ -1,11 +1,13 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/define-action";
+import { z } from "zod";
 import { attestInput, createReleaseInput, releaseCommandInput, runPreflightInput, updateReleaseInput } from "@/lib/domain/release/inputs";
 import { attestPreflight } from "@/lib/services/releases/attest-preflight";
 import { createRelease } from "@/lib/services/releases/create-release";
 import { driveRelease } from "@/lib/services/releases/drive-release";
 import { runPreflight } from "@/lib/services/releases/run-preflight";
+import { startValidation } from "@/lib/services/releases/start-validation";
 import { updateRelease } from "@/lib/services/releases/update-release";
 
 export const createReleaseAction = defineAction({
@@ -48,5 +50,13 @@ export const attestPreflightAction = defineAction({
   permission: "preflight.attest",
   input: attestInput,
   run: ({ actor, input, requestId }) => attestPreflight(actor, input, requestId),
+  revalidate: ["/releases"],
+});
+
+export const startValidationAction = defineAction({
+  name: "validation.start",
+  permission: "release.advance",
+  input: z.object({ releaseId: z.coerce.number().int().positive(), environmentId: z.coerce.number().int().positive() }),
+  run: ({ actor, input, requestId }) => ({ id: startValidation(actor, input, requestId).id }),
   revalidate: ["/releases"],
 });

@@ -11,7 +11,8 @@ import { approvalExpiresAt, mayDecide } from "@/lib/domain/approvals/rules";
 import { verifyPassword } from "@/lib/domain/password";
 import type { decideApprovalInput } from "@/lib/domain/release/inputs";
 import { approvalTtlMs } from "@/lib/env";
-import { ConflictError, ForbiddenError, InvalidError, NotFoundError, PreconditionError } from "@/lib/errors";
+import { type AppError, ConflictError, ForbiddenError, InvalidError, NotFoundError, PreconditionError } from "@/lib/errors";
+import type { Role } from "@/lib/domain/roles";
 import { releaseFacts, toApprovalRecord } from "./release-approval";
 
 /**
@@ -23,30 +24,34 @@ export async function decideApproval(actor: Actor, input: z.output<typeof decide
   assertCan(actor, "approval.decide");
   // Password re-entry happens before the transaction (scrypt is async; transactions are not).
   const reauthenticated = input.password ? await verifyPassword(input.password, findUserById(getDb(), actor.id)?.passwordHash) : false;
-  if (input.password && !reauthenticated) throw new InvalidError("That password is not right.", { password: ["That password is not right."] });
   const signedInAt = reauthenticated ? now : (actor.signedInAt ?? 0);
 
   return refusableTransaction(getDb(), (tx) => {
     const approval = findApproval(tx, input.approvalId);
     if (!approval) throw new NotFoundError("Approval");
     const release = findRelease(tx, approval.releaseId)!;
-    const facts = releaseFacts(tx, release);
-    const verdict = mayDecide({ id: actor.id, roles: actor.roles, signedInAt }, toApprovalRecord(approval), facts, approvalsOf(tx, release.id).map(toApprovalRecord), now);
-    if (!verdict.ok) {
-      const error = verdict.reauth
-        ? new InvalidError(verdict.reason, { password: ["Enter your password to confirm it is you."] })
-        : verdict.reason.includes("role")
-          ? new ForbiddenError(verdict.reason, "approval.decide")
-          : new PreconditionError(verdict.reason);
+    const refuse = (error: AppError, reason: string): never => {
       throw new AuditedRefusal(error, {
         actor,
         action: "approval.refused",
         subjectType: "release",
         subjectId: release.id,
-        details: { approvalId: approval.id, role: approval.role, kind: approval.kind, decision: input.decision, reason: verdict.reason },
+        details: { approvalId: approval.id, role: approval.role, kind: approval.kind, decision: input.decision, reason },
         requestId,
         at: now,
       });
+    };
+    // A wrong password is a refusal like any other: audited, so guessing leaves a trail.
+    if (input.password && !reauthenticated) refuse(new InvalidError("That password is not right.", { password: ["That password is not right."] }), "wrong password at re-authentication");
+    const facts = releaseFacts(tx, release);
+    const verdict = mayDecide({ id: actor.id, roles: actor.roles, signedInAt }, toApprovalRecord(approval), facts, approvalsOf(tx, release.id).map(toApprovalRecord), now);
+    if (!verdict.ok) {
+      const error = verdict.reauth
+        ? new InvalidError(verdict.reason, { password: ["Enter your password to confirm it is you."] })
+        : !actor.roles.includes(approval.role as Role)
+          ? new ForbiddenError(verdict.reason, "approval.decide")
+          : new PreconditionError(verdict.reason);
+      refuse(error, verdict.reason);
     }
     const approved = input.decision === "approve";
     const ok = decideApprovalRow(tx, approval.id, {

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { getDb } from "@/db/client";
 import type { Executor, Tx } from "@/db/connection";
 import { type EnvironmentRow, listEnvironments } from "@/db/queries/catalog";
-import { preflightOf } from "@/db/queries/governance";
+import { latestValidation, preflightOf } from "@/db/queries/governance";
 import { type ReleaseRow, approvalsOf, findRelease, insertApproval, rolloutsOfRelease, updateRelease } from "@/db/queries/releases";
 import { activeJobWithKeyPrefix } from "@/db/queries/jobs";
 import { findRolloutByKey } from "@/db/queries/rollouts";
@@ -14,6 +14,7 @@ import { approvalTtlMs } from "@/lib/env";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { approvalExpiresAt, approvalsToRequest, hotfixObligations } from "@/lib/domain/approvals/rules";
+import { validationStanding } from "@/lib/domain/health";
 import type { releaseCommandInput } from "@/lib/domain/release/inputs";
 import { type ReleasePhase, checkCommand, mayDrive } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
@@ -78,6 +79,11 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
       const environment = input.command === "deploy_staging" ? envs.staging : envs.production;
       if (findRolloutByKey(tx, `${key}:${release.serviceId}`) || activeJobWithKeyPrefix(tx, `${migrateKeyPrefix(release.id, environment.id)}expand:${key}`)) return { release, rolloutIds: [] };
       if (activeJobWithKeyPrefix(tx, migrateKeyPrefix(release.id, environment.id))) throw new PreconditionError("Migrations of this release are still running here.");
+      // C2: deployment is blocked until the release validation for this environment passed.
+      const standing = validationStanding(latestValidation(tx, release.id, environment.id), releaseFingerprint(release), now);
+      if (!standing.ok) {
+        throw new AuditedRefusal(new PreconditionError(standing.reason), { ...subject, action: "release.refused", environment: environment.name, details: { command: input.command, reason: standing.reason }, at: now });
+      }
       assertPolicy(tx, "deploy.canary.start", { ...subject, environment, release, driverId: actor.id });
       // G4: expand migrations first (the worker starts the rollouts when they succeeded).
       migrating = pendingMigrations(tx, release, environment.id, "expand").length > 0;

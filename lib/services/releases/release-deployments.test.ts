@@ -12,7 +12,10 @@ process.env.FLIGHTDECK_DEMO = "1";
 const { getDb, getSqlite } = await import("@/db/client");
 const { seedDemo } = await import("@/db/seed");
 const { findEnvironmentByName, findServiceByName, insertService, updateService } = await import("@/db/queries/catalog");
-const { migrationRunsOf, preflightOf, setPreflightResult } = await import("@/db/queries/governance");
+const { findValidation, gatesOf, insertProbe, migrationRunsOf, preflightOf, setPreflightResult } = await import("@/db/queries/governance");
+const { startValidation } = await import("./start-validation");
+const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
+const { environmentHealth } = await import("@/lib/services/health/environment-health");
 const { findRelease, rolloutsOfRelease, updateRelease } = await import("@/db/queries/releases");
 const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
 const { findRollout } = await import("@/db/queries/rollouts");
@@ -58,8 +61,26 @@ beforeAll(async () => {
   apiId = api.id;
   webId = web.id;
   stagingId = findEnvironmentByName(db, "staging")!.id;
+  insertProbe(db, { name: "sample-web health", environmentId: stagingId, serviceId: web.id, createdAt: Date.now() });
   runner = startWorker(db, { owner: "test-worker" });
-});
+  // Something must run (and be probed healthy) before a release may be validated for staging.
+  const captain = actor("captain@flightdeck.local");
+  for (const id of [apiId, webId]) {
+    const { rollout } = startRollout(captain, { serviceId: id, environmentId: stagingId, version: "0.9.0", strategy: strategySchema.parse({ kind: "canary", steps: [{ weight: 100, holdSeconds: 0 }] }), idempotencyKey: `base-${id}` });
+    await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined));
+  }
+  await until(() => (environmentHealth(getDb())(stagingId).overall === "healthy" ? true : undefined), 30_000);
+}, 60_000);
+
+/** Runs the staging validation of a release through the worker and waits for it to pass (C2). */
+async function validated(releaseId: number) {
+  const v = startValidation(actor("captain@flightdeck.local"), { releaseId, environmentId: stagingId });
+  await until(() => {
+    const row = findValidation(getDb(), v.id)!;
+    if (row.status === "failed") throw new Error(`validation failed: ${JSON.stringify(gatesOf(getDb(), [v.id]))}`);
+    return row.status === "passed" ? true : undefined;
+  });
+}
 
 afterAll(async () => {
   await runner.stop();
@@ -79,7 +100,7 @@ afterAll(async () => {
 
 const quick = { kind: "canary", steps: [{ weight: 50, holdSeconds: 1 }, { weight: 100, holdSeconds: 0 }] };
 
-function readyRelease(version: string, migrations: unknown[]) {
+async function readyRelease(version: string, migrations: unknown[]) {
   const captain = actor("captain@flightdeck.local");
   const release = createRelease(captain, {
     serviceId: apiId,
@@ -98,13 +119,14 @@ function readyRelease(version: string, migrations: unknown[]) {
   });
   // The checklist itself is covered elsewhere: mark it passed as set-up.
   for (const item of preflightOf(getDb(), release.id)) setPreflightResult(getDb(), item.id, { status: "passed", evidence: "test set-up", decidedBy: captain.id, decidedAt: Date.now() });
+  await validated(release.id);
   return { release, captain };
 }
 
 describe("a release with several deployments and ordered migrations (G4, G5)", () => {
   it("runs expand migrations first, rolls out both services, runs contract migrations only when both are healthy, then soaks", async () => {
     const log = (m: string) => `echo ${m} $(date +%s%N) >> ${journal}`;
-    const { release, captain } = readyRelease("1.0.0", [
+    const { release, captain } = await readyRelease("1.0.0", [
       { id: "001-add-column", kind: "expand", description: "add nullable column", command: log("{{migration}}") },
       { id: "002-backfill", kind: "expand", description: "", command: log("{{migration}}") },
       { id: "003-drop-old-column", kind: "contract", description: "", command: log("{{migration}}") },
@@ -135,7 +157,7 @@ describe("a release with several deployments and ordered migrations (G4, G5)", (
 
   it("a failing expand migration starts no rollout and is shown with its output; a retry runs only what did not succeed", async () => {
     const flag = path.join(dir, "allow-002");
-    const { release, captain } = readyRelease("1.1.0", [
+    const { release, captain } = await readyRelease("1.1.0", [
       { id: "101-ok", kind: "expand", description: "", command: `echo ok-101 >> ${journal}` },
       { id: "102-flaky", kind: "expand", description: "", command: `test -f ${flag} || { echo "relation users is locked" >&2; exit 3; }` },
     ]);
@@ -155,9 +177,10 @@ describe("a release with several deployments and ordered migrations (G4, G5)", (
 
   it("when one deployment rolls back, the other deployments of the release are aborted too", async () => {
     const captain = actor("captain@flightdeck.local");
-    const { release } = readyRelease("1.3.0", []);
+    const { release } = await readyRelease("1.3.0", []);
     const slow = { kind: "canary", steps: [{ weight: 20, holdSeconds: 600 }, { weight: 100, holdSeconds: 0 }] };
     updateRelease(getDb(), release.id, findRelease(getDb(), release.id)!.rowVersion, { strategy: JSON.stringify(slow) });
+    await validated(release.id); // the strategy changed: the earlier validation no longer counts
     const { rolloutIds } = driveRelease(captain, { releaseId: release.id, command: "deploy_staging", idempotencyKey: "deploy-3" });
     expect(rolloutIds).toHaveLength(2);
     await until(() => (rolloutIds.every((id) => findRollout(getDb(), id)!.phase === "hold") ? true : undefined));

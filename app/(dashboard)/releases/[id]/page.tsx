@@ -15,7 +15,7 @@ import { LIVE_PHASES, PHASE_LABELS, type ReleasePhase } from "@/lib/domain/relea
 import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
 import type { Decision } from "@/lib/domain/policy/decide";
 import { loadReleaseView } from "@/lib/release-view";
-import { attestPreflightAction, driveReleaseAction, runPreflightAction } from "../actions";
+import { attestPreflightAction, driveReleaseAction, runPreflightAction, startValidationAction } from "../actions";
 
 export const metadata: Metadata = { title: "Release" };
 
@@ -151,6 +151,35 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
               </li>
             ))}
           </ul>
+        </Card>
+
+        <Card title="Validations">
+          <p className="mb-2 text-xs text-slate-600">Runbook 003: a deployment waits until the release validation for its environment passed (within the last hour, for the release as it is now).</p>
+          <div className="space-y-3">
+            {v.validations.map(({ environment, validation, gates, standing }) => (
+              <div key={environment.id} className="rounded border border-slate-200 p-2 text-sm" data-environment={environment.name} data-status={validation?.status ?? "none"}>
+                <div className="flex items-center justify-between gap-2">
+                  <span>
+                    <span className="font-medium">{environment.name}</span>: {validation ? `${validation.status} (${formatTime(validation.startedAt)})` : "not validated"}
+                    {!standing.ok && validation && <span className="ml-1 text-xs text-slate-500">{standing.reason}</span>}
+                  </span>
+                  {drive && live && (
+                    <ActionForm action={startValidationAction} submitLabel={`Validate for ${environment.name}`} pendingLabel="Starting…" variant="secondary" aria-label={`Validate for ${environment.name}`}>
+                      <input type="hidden" name="releaseId" value={r.id} />
+                      <input type="hidden" name="environmentId" value={environment.id} />
+                    </ActionForm>
+                  )}
+                </div>
+                <ul className="mt-1 text-xs">
+                  {gates.map((g) => (
+                    <li key={g.id} data-gate={g.key} data-status={g.status}>
+                      {g.status === "passed" ? "✓" : g.status === "failed" ? "✗" : "…"} {g.label}: <span className="text-slate-600">{g.status}{g.detail ? ` · ${g.detail}` : ""}</span>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ))}
+          </div>
         </Card>
 
         <Card title="Approvals">
