@@ -8,6 +8,8 @@ const EVERYONE_PAGES = [
   { nav: "Releases", path: "/releases", heading: "Releases" },
   { nav: "Rollouts", path: "/rollouts", heading: "Rollouts" },
   { nav: "Approvals", path: "/approvals", heading: "Approvals inbox" },
+  { nav: "Health", path: "/health", heading: "Health" },
+  { nav: "Security", path: "/security", heading: "Security gate" },
   { nav: "Audit", path: "/audit", heading: "Audit timeline" },
 ] as const;
 
@@ -27,7 +29,7 @@ for (const acct of ROLE_ACCOUNTS) {
     if (isAdmin) await expect(dash.navLink("Settings")).toBeVisible();
     else await expect(dash.navLink("Settings")).toHaveCount(0);
 
-    // Every role may open the five shared areas, through the navigation like a person would.
+    // Every role may open the shared areas, through the navigation like a person would.
     for (const p of EVERYONE_PAGES) {
       await dash.navLink(p.nav).click();
       await expect(page).toHaveURL((url) => url.pathname === p.path);
