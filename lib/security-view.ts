@@ -5,8 +5,12 @@ import { activeWindows, nextOccurrence, occurrenceAt } from "@/lib/domain/window
 
 /** The security page at one instant: gate, live overrides, history, calendar with current/next occurrences. */
 export function loadSecurityView(db: Executor, now = Date.now()) {
+  const d = new Date(now);
+  // This month and the next two (UTC), for the calendar grid.
+  const months = [0, 1, 2].map((k) => ({ year: d.getUTCFullYear() + Math.floor((d.getUTCMonth() + k) / 12), month0: (d.getUTCMonth() + k) % 12 }));
   return {
     now,
+    months,
     gate: readGate(db),
     active: liveOverrides(db, now),
     history: recentOverrides(db, 20),

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { formatTime } from "@/components/audit/audit-table";
 import { Countdown } from "@/components/security/countdown";
+import { MonthCalendar } from "@/components/security/month-calendar";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
@@ -15,7 +16,7 @@ export const metadata: Metadata = { title: "Security gate" };
 
 export default async function SecurityPage() {
   const { actor } = await authorizePage("security.read", "/security");
-  const { now, gate, active: live, history, windows, environments } = loadSecurityView(getDb());
+  const { now, months, gate, active: live, history, windows, environments } = loadSecurityView(getDb());
   const active = live.filter((o) => o.override.expiresAt > now);
   return (
     <>
@@ -102,6 +103,14 @@ export default async function SecurityPage() {
         </Card>
 
         <Card title="Deploy calendar" className="lg:col-span-2">
+          <div className="mb-4 flex flex-wrap gap-6">
+            {months.map((m) => (
+              <MonthCalendar key={`${m.year}-${m.month0}`} year={m.year} month0={m.month0} windows={windows} />
+            ))}
+            <p className="text-xs text-slate-600">
+              <span className="mr-1 inline-block h-3 w-3 rounded bg-indigo-600 align-middle" /> freeze (production deploys blocked) <span className="ml-3 mr-1 inline-block h-3 w-3 rounded bg-amber-200 align-middle" /> maintenance window
+            </p>
+          </div>
           <table className="w-full text-sm" aria-label="Calendar windows">
             <thead className="text-left">
               <tr>
