@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshSeededDbPerTest } from "../support/governance";
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName } from "@/db/queries/catalog";
 import { approvalsOf, findApproval, findRelease, pendingApprovalsForRoles, rolloutsOfRelease, updateRelease as updateReleaseRow } from "@/db/queries/releases";
 import { findRollout } from "@/db/queries/rollouts";
-import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { APPROVAL_MESSAGES } from "@/lib/domain/approvals/rules";
 import { decideApprovalInput, releaseCommandInput, updateReleaseInput } from "@/lib/domain/release/inputs";
@@ -13,7 +13,7 @@ import { decideApproval } from "@/lib/services/approvals/decide-approval";
 import { driveRelease } from "@/lib/services/releases/drive-release";
 import { updateRelease } from "@/lib/services/releases/update-release";
 import { DEMO_PASSWORD } from "@/db/seed";
-import { actorFor, auditEvents, buildSeededTemplate, closeCurrentDb, expectRefusedWithoutWrites, insertUserWithRoles, lastAuditId, makeTempDir, useFreshDb } from "../support/db";
+import { actorFor, auditEvents, expectRefusedWithoutWrites, insertUserWithRoles, lastAuditId, } from "../support/db";
 import {
   DEMO,
   HOUR,
@@ -32,22 +32,9 @@ import {
   walkRolloutToSuccess,
 } from "../support/governance";
 
-const tmp = makeTempDir();
-let template = "";
 let db: Db;
 let sqlite: Database.Database;
-
-beforeAll(async () => {
-  template = await buildSeededTemplate(tmp.dir);
-});
-afterAll(() => tmp.cleanup());
-beforeEach(() => {
-  ({ db, sqlite } = useFreshDb(tmp.dir, template));
-});
-afterEach(() => {
-  expect(verifyAuditChain(sqlite).intact).toBe(true);
-  closeCurrentDb();
-});
+freshSeededDbPerTest((d, s) => ((db = d), (sqlite = s)));
 
 const who = (name: string) => signedIn(db, name);
 const command = (releaseId: number, cmd: string, extra: Record<string, unknown> = {}) => releaseCommandInput.parse({ releaseId, command: cmd, ...extra });

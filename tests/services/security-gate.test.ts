@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshSeededDbPerTest } from "../support/governance";
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
 import { findOverride, readGate } from "@/db/queries/governance";
 import { findRelease, rolloutsOfRelease } from "@/db/queries/releases";
 import { findRollout, upsertServiceEnvState } from "@/db/queries/rollouts";
-import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { BLOCK_MESSAGES, GATE_CHANGE_MESSAGES } from "@/lib/domain/policy/gate";
 import { OVERRIDE_MESSAGES } from "@/lib/domain/policy/overrides";
@@ -21,25 +21,12 @@ import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { createOverride } from "@/lib/services/security/create-override";
 import { revokeOverride } from "@/lib/services/security/revoke-override";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
-import { actorFor, auditEvents, buildSeededTemplate, closeCurrentDb, expectRefusedWithoutWrites, lastAuditId, makeTempDir, useFreshDb } from "../support/db";
+import { actorFor, auditEvents, expectRefusedWithoutWrites, lastAuditId, } from "../support/db";
 import { DEMO, MIN, NOW, STRATEGY, approveForProduction, expectAuditedRefusal, jobContext, jobsFor, releaseAwaitingProduction } from "../support/governance";
 
-const tmp = makeTempDir();
-let template = "";
 let db: Db;
 let sqlite: Database.Database;
-
-beforeAll(async () => {
-  template = await buildSeededTemplate(tmp.dir);
-});
-afterAll(() => tmp.cleanup());
-beforeEach(() => {
-  ({ db, sqlite } = useFreshDb(tmp.dir, template));
-});
-afterEach(() => {
-  expect(verifyAuditChain(sqlite).intact).toBe(true);
-  closeCurrentDb();
-});
+freshSeededDbPerTest((d, s) => ((db = d), (sqlite = s)));
 
 const who = (name: string): Actor => actorFor(db, DEMO(name));
 const command = (releaseId: number, cmd: string) => releaseCommandInput.parse({ releaseId, command: cmd });

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { freshSeededDbPerTest } from "../support/governance";
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/connection";
 import { findWindow, listWindows } from "@/db/queries/governance";
 import { rolloutsOfRelease } from "@/db/queries/releases";
-import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { BLOCK_MESSAGES } from "@/lib/domain/policy/gate";
 import { releaseCommandInput } from "@/lib/domain/release/inputs";
@@ -14,25 +14,12 @@ import { createOverride } from "@/lib/services/security/create-override";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
 import { createWindow } from "@/lib/services/windows/create-window";
 import { deleteWindow } from "@/lib/services/windows/delete-window";
-import { actorFor, auditEvents, buildSeededTemplate, closeCurrentDb, expectRefusedWithoutWrites, lastAuditId, makeTempDir, useFreshDb } from "../support/db";
+import { actorFor, auditEvents, expectRefusedWithoutWrites, lastAuditId, } from "../support/db";
 import { DEMO, HOUR, NOW, addApproval, approveForProduction, expectAuditedRefusal, newRelease, passPreflight, passValidation, releaseAwaitingProduction } from "../support/governance";
 
-const tmp = makeTempDir();
-let template = "";
 let db: Db;
 let sqlite: Database.Database;
-
-beforeAll(async () => {
-  template = await buildSeededTemplate(tmp.dir);
-});
-afterAll(() => tmp.cleanup());
-beforeEach(() => {
-  ({ db, sqlite } = useFreshDb(tmp.dir, template));
-});
-afterEach(() => {
-  expect(verifyAuditChain(sqlite).intact).toBe(true);
-  closeCurrentDb();
-});
+freshSeededDbPerTest((d, s) => ((db = d), (sqlite = s)));
 
 const who = (name: string): Actor => actorFor(db, DEMO(name));
 const command = (releaseId: number, cmd: string) => releaseCommandInput.parse({ releaseId, command: cmd });

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
 import { insertValidation, preflightOf, setPreflightResult } from "@/db/queries/governance";
@@ -19,7 +19,8 @@ import { AppError, type ErrorCode } from "@/lib/errors";
 import { createRelease } from "@/lib/services/releases/create-release";
 import { applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { findRollout } from "@/db/queries/rollouts";
-import { actorFor, auditEvents, snapshot } from "./db";
+import { verifyAuditChain } from "@/lib/audit/verify";
+import { actorFor, auditEvents, buildSeededTemplate, closeCurrentDb, makeTempDir, snapshot, useFreshDb } from "./db";
 
 /**
  * A fixed instant for governance tests: a Wednesday in June, outside the default freezes
@@ -189,4 +190,27 @@ export function walkRolloutToSuccess(db: Db, rolloutId: number, environment: str
     writeTransaction(db, (tx) => applyRolloutEvent(tx, ro, event, { actor: worker, environment }, at));
   }
   throw new Error(`rollout ${rolloutId} did not succeed`);
+}
+
+/**
+ * Registers the hooks of a service test file: one demo-seeded template per file, a fresh copy per
+ * test handed to `use`, and after each test the audit chain must still verify.
+ */
+export function freshSeededDbPerTest(use: (db: Db, sqlite: Database.Database) => void): void {
+  const tmp = makeTempDir();
+  let template = "";
+  let sqlite: Database.Database | undefined;
+  beforeAll(async () => {
+    template = await buildSeededTemplate(tmp.dir);
+  });
+  afterAll(() => tmp.cleanup());
+  beforeEach(() => {
+    const fresh = useFreshDb(tmp.dir, template);
+    sqlite = fresh.sqlite;
+    use(fresh.db, fresh.sqlite);
+  });
+  afterEach(() => {
+    expect(verifyAuditChain(sqlite!).intact).toBe(true);
+    closeCurrentDb();
+  });
 }
