@@ -2,3 +2,4 @@ export * from "./auth";
 export * from "./catalog";
 export * from "./audit";
 export * from "./rollouts";
+export * from "./analysis";

@@ -34,6 +34,9 @@ export const AUDIT_ACTIONS = [
   "rollout.rolled_back",
   "rollout.rollback_failed",
   "driver.reconcile",
+  "rollout.rollback_drained",
+  "analysis.decision",
+  "analysis.config_update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -179,14 +179,16 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   const { canary: c, baseline: b } = input.snapshot;
   if (!c) return failSafe("inconclusive", "no data for the canary yet", null, b);
   if (!b) return failSafe("inconclusive", "no data for the baseline", c, null);
-  for (const [name, v] of [["canary", c], ["baseline", b]] as const) {
-    const bad = CORE.filter((m) => typeof v[m] !== "number" || Number.isNaN(v[m]));
-    if (bad.length) return failSafe("error", `provider returned NaN for ${name} ${bad.map((m) => METRIC_LABEL[m]).join(", ")}`, c, b);
-  }
   const canary: VariantValues = { ...c, burn_rate: burnRate(c.error_rate, cfg.sloTarget) };
   const baseline: VariantValues = { ...b, burn_rate: burnRate(b.error_rate, cfg.sloTarget) };
+  if (!Number.isFinite(c.requests) || !Number.isFinite(b.requests)) return failSafe("error", "provider returned no valid request count", canary, baseline);
+  // Minimum-sample guard first: a histogram quantile over zero requests is NaN, which is "too few", not broken.
   if (canary.requests < cfg.minRequests) return failSafe("inconclusive", `too few canary requests (${canary.requests} < ${cfg.minRequests} in ${input.snapshot.windowSeconds} s)`, canary, baseline);
   if (baseline.requests < cfg.minRequests) return failSafe("inconclusive", `too few baseline requests (${baseline.requests} < ${cfg.minRequests} in ${input.snapshot.windowSeconds} s)`, canary, baseline);
+  for (const [name, v] of [["canary", c], ["baseline", b]] as const) {
+    const bad = CORE.filter((m) => typeof v[m] !== "number" || Number.isNaN(v[m]));
+    if (bad.length) return failSafe("error", `provider returned NaN for ${name} ${bad.map((m) => METRIC_LABEL[m]).join(", ")}`, canary, baseline);
+  }
 
   state.consecutiveErrors = 0;
   state.consecutiveInconclusive = 0;
