@@ -1,8 +1,10 @@
 import type { Db } from "./connection";
 import { hasUsers, grantRole, insertUser } from "./queries/users";
+import { putServiceAnalysis } from "./queries/analysis";
 import { insertEnvironment, insertService } from "./queries/catalog";
 import { writeTransaction } from "./transaction";
 import { recordAudit } from "@/lib/audit/record";
+import { DEMO_ANALYSIS_INPUT } from "@/lib/domain/analysis/config";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
 import { hashPassword } from "@/lib/domain/password";
 import type { Role } from "@/lib/domain/roles";
@@ -72,6 +74,9 @@ export async function seedDemo(db: Db): Promise<boolean> {
       details: { name: service.name, deployTarget },
       at: now,
     });
+    // Canary analysis at 1/50 of the runbooks' durations, so 1.1.0-bad visibly rolls back within seconds.
+    putServiceAnalysis(tx, service.id, JSON.stringify(DEMO_ANALYSIS_INPUT), now);
+    recordAudit(tx, { actor: system, action: "analysis.config_update", subjectType: "service", subjectId: service.id, details: { config: DEMO_ANALYSIS_INPUT, demo: true }, at: now });
     recordAudit(tx, { actor: system, action: "system.seed", details: { accounts: DEMO_ACCOUNTS.length }, at: now });
   });
   return true;

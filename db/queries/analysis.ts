@@ -156,3 +156,11 @@ export const rolloutAuditTrail = (db: Executor, rolloutId: number) =>
     .where(and(eq(auditEvents.subjectType, "rollout"), eq(auditEvents.subjectId, String(rolloutId))))
     .orderBy(auditEvents.id)
     .all();
+
+/** Sets a service's analysis config unconditionally (seeding and scripts; users go through the service verb). */
+export function putServiceAnalysis(db: Executor, serviceId: number, config: string, at: number): void {
+  db.insert(serviceAnalysis)
+    .values({ serviceId, config, updatedAt: at })
+    .onConflictDoUpdate({ target: serviceAnalysis.serviceId, set: { config, updatedAt: at, rowVersion: sql`${serviceAnalysis.rowVersion} + 1` } })
+    .run();
+}

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { processAlive } from "@/lib/drivers/process";
+import { analysisHandlers } from "./handlers/analysis";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { rolloutHandlers } from "./handlers/rollout";
@@ -27,7 +28,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   if (released.length) opts.log?.(`took over the jobs of dead worker(s) ${released.join(", ")}`);
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
-  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log) };
+  const handlers = { ...rolloutHandlers(db), ...analysisHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log) };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;
