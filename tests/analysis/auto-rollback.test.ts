@@ -112,7 +112,7 @@ describe("automatic rollback through the real data plane", () => {
     expect(findRollout(getDb(), rollout.id)!.weight).toBe(0);
     const done = await until(() => (findRollout(getDb(), rollout.id)!.status === "rolled_back" ? findRollout(getDb(), rollout.id) : undefined), 15_000);
     expect((await routerState()).canary).toBeNull();
-    expect(done!.reason).toMatch(/^rolled back gradually: canary p95 \d+ ms > 600 ms for 2 s; baseline \d+ ms$/);
+    expect(done.reason).toMatch(/^rolled back gradually: canary p95 \d+ ms > 600 ms for 2 s; baseline \d+ ms$/);
     expect(listDecisions(getDb(), rollout.id)[0]).toMatchObject({ kind: "rollback_gradual", outcome: "rollback (gradual: weight 0, remove the canary after 2 s)" });
     const actions = auditEvents(getSqlite()).filter((e) => e.subjectId === String(rollout.id)).map((e) => e.action);
     expect(actions.slice(-3)).toEqual(["rollout.abort", "rollout.rollback_drained", "rollout.rolled_back"]);

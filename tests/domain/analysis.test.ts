@@ -202,7 +202,7 @@ describe("Mann-Whitney U", () => {
 describe("fail safe: never a pass without good data", () => {
   const cfg = analysisConfigSchema.parse({ errorLimit: 3, inconclusiveLimit: 4, minRequests: 50 });
   it.each([
-    ["provider error", { ok: false, error: "connect ECONNREFUSED 127.0.0.1:9" } as FetchResult, "error", /metrics provider failed: connect ECONNREFUSED/],
+    ["provider error", { ok: false, error: "connect ECONNREFUSED 127.0.0.1:9" }, "error", /metrics provider failed: connect ECONNREFUSED/],
     ["no canary data", snap(null), "inconclusive", /no data for the canary/],
     ["no baseline data", snap({}, null), "inconclusive", /no data for the baseline/],
     ["too few canary requests", snap({ requests: 12 }), "inconclusive", /too few canary requests \(12 < 50/],
