@@ -80,6 +80,7 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(page.getByRole("main").getByRole("alert").filter({ hasText: text })).toBeVisible();
     expect(await analysis.number(analysis.chart("Traffic weight"), "data-latest-weight")).toBe(0);
     await expect(rollout.jobLog).toContainText("analysis fail");
+    await page.screenshot({ path: "test-results/analysis-rolled-back.png", fullPage: true });
 
     // The decision is exportable with its numbers.
     const exported = (await (await page.request.get((await analysis.exportLink.getAttribute("href"))!)).json()) as { decisions: { sentence: string; threshold: number; canary: number; baseline: number; ruleId: string }[] };

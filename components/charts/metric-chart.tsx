@@ -10,6 +10,13 @@ export interface ChartMarker {
   label: string;
 }
 
+/** The next "nice" axis bound (1, 2, 5 x 10^k) at or above v. */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
+}
+
 export const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
 
 const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${Number(v.toFixed(v < 10 ? 2 : 1))}${unit === "ms" ? " ms" : unit}`);
@@ -48,6 +55,7 @@ export const MetricChart = memo(function MetricChart(props: {
   const lastCanary = [...points].reverse().find((p) => p.canary !== null)?.canary ?? null;
   const peakCanary = points.reduce<number | null>((max, p) => (p.canary !== null && (max === null || p.canary > max) ? p.canary : max), null);
   const shownCanary = latest?.canary ?? lastCanary;
+  const top = niceCeil(Math.max(0, ...points.flatMap((p) => [p.canary ?? 0, p.baseline ?? 0]), ...thresholds.map((t) => t.value * 1.15)));
   return (
     <figure
       className="rounded-lg border border-slate-200 bg-white p-3"
@@ -77,7 +85,7 @@ export const MetricChart = memo(function MetricChart(props: {
             <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
               <XAxis dataKey="t" type="number" domain={domain} tickFormatter={clock} tick={{ fontSize: 10 }} allowDataOverflow />
-              <YAxis tick={{ fontSize: 10 }} width={44} domain={[0, (max: number) => Math.max(max, ...thresholds.map((t) => t.value * 1.1))]} />
+              <YAxis tick={{ fontSize: 10 }} width={44} domain={[0, top]} allowDataOverflow />
               <Tooltip labelFormatter={(t) => clock(Number(t))} formatter={(v) => fmt(Number(v), unit)} isAnimationActive={false} />
               <Legend wrapperStyle={{ fontSize: 11 }} />
               {thresholds.map((t) => (

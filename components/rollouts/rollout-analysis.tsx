@@ -4,6 +4,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { MetricChart } from "@/components/charts/metric-chart";
 import { WeightChart } from "@/components/charts/weight-chart";
+import { METRICS, type Metric } from "@/lib/domain/analysis/config";
+import { formatMetric } from "@/lib/domain/analysis/evaluate";
 import { CHART_METRICS, CHART_WINDOWS, type ChartMetric, type ChartWindow, type RolloutMetricsView } from "@/lib/domain/analysis/chart";
 import { queryKeys } from "@/lib/query-keys";
 
@@ -130,7 +132,7 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
                 </div>
                 <div className="text-xs text-slate-700">
                   {new Date(d.at).toISOString().slice(11, 19)} · rule {d.ruleId ?? "—"} ({d.source ?? "—"}) · window {d.windowSeconds} s
-                  {d.forMs !== null ? ` · for ${d.forMs / 1000} s` : ""} · canary {d.canary ?? "—"} · baseline {d.baseline ?? "—"} · threshold {d.threshold ?? "—"} · {d.outcome}
+                  {d.forMs !== null ? ` · for ${d.forMs / 1000} s` : ""} · canary {num(d.metric, d.canary)} · baseline {num(d.metric, d.baseline)} · threshold {num(d.metric, d.threshold)} · {d.outcome}
                 </div>
               </li>
             ))}
@@ -139,4 +141,10 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
       </section>
     </section>
   );
+}
+
+/** A decision's number in its metric's unit ("6.2%", "812 ms"); plain for the judge's score. */
+function num(metric: string | null, v: number | null): string {
+  if (v === null) return "—";
+  return (METRICS as readonly string[]).includes(metric ?? "") ? formatMetric(metric as Metric, v) : String(Math.round(v * 100) / 100);
 }

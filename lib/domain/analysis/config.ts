@@ -163,7 +163,7 @@ export type AnalysisConfig = z.output<typeof analysisConfigSchema>;
 export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 
 /** The seeded demo service: runbook rules at 1/50 of their durations, so a bad canary rolls back in seconds. */
-export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60 } };
+export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60 }, judge: { minPoints: 5 } };
 
 /** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
 export const analysisConfigJsonSchema = z.string().transform((text, ctx): AnalysisConfig => {
