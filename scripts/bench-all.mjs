@@ -6,6 +6,7 @@ const args = process.argv.slice(2);
 const parts = [
   ["scripts/bench.ts"], // audit: append rate, chain verification, Audit page queries
   ["--conditions=react-server", "scripts/bench-deploy.ts"], // deploy engine: step transitions, router vs direct vs nginx
+  ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
 ];
 let failed = 0;
 for (const part of parts) {

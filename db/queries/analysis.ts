@@ -127,12 +127,12 @@ export interface ChartRow {
 }
 
 /**
- * Chart series decimated in SQL: rows grouped into `bucketSeconds` buckets (request-weighted p95,
+ * Chart series decimated in SQL (`%` works on integers even when the bucket size is bound as REAL): rows grouped into `bucketSeconds` buckets (request-weighted p95,
  * summed requests and errors), so a 2-hour canary at 1 s comes back as <= ~1,000 points per line.
  */
 export function chartBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number; versions: { canary: string; baseline: string | null } }): ChartRow[] {
   return db.all<ChartRow>(sql`
-    SELECT (second / ${q.bucketSeconds}) * ${q.bucketSeconds} AS bucket, variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
+    SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
       sum(p95_ms * requests) / max(1, sum(requests)) AS p95, count(*) AS seconds
     FROM metric_samples
     WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
@@ -142,7 +142,7 @@ export function chartBuckets(db: Executor, q: { serviceId: number; environmentId
 
 export function resourceBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number }) {
   return db.all<{ bucket: number; variant: "baseline" | "canary"; cpu: number; memory: number }>(sql`
-    SELECT (second / ${q.bucketSeconds}) * ${q.bucketSeconds} AS bucket, variant, avg(cpu_pct) AS cpu, avg(memory_pct) AS memory
+    SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, avg(cpu_pct) AS cpu, avg(memory_pct) AS memory
     FROM resource_samples
     WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
     GROUP BY bucket, variant ORDER BY bucket`);
