@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeCurrentDb, makeTempDir, useFreshDb } from "@/tests/support/db";
+import { closeCurrentDb, makeTempDir, useFreshDb as freshDb } from "@/tests/support/db";
 
 // Chart data of a rollout (J1) from a real SQLite file: decimation to <= 1,000 points per line,
 // windows, thresholds, weight history and markers.
 const { dir, cleanup } = makeTempDir("fd-chart-");
-const { db, sqlite } = useFreshDb(dir);
+const { db, sqlite } = freshDb(dir);
 const { seedDemo } = await import("@/db/seed");
 const { insertRollout } = await import("@/db/queries/rollouts");
 const { findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
