@@ -226,3 +226,10 @@ export function effectiveRules(cfg: AnalysisConfig): EffectiveRule[] {
     effectiveForMs: Math.max(1, Math.round(r.forSeconds * cfg.timeScale * 1000)),
   }));
 }
+
+/** Input of "save the analysis config of a service" (settings form; rowVersion 0 = none stored yet). */
+export const updateAnalysisConfigInput = z.object({
+  serviceId: z.coerce.number().int().positive(),
+  rowVersion: z.coerce.number().int().min(0),
+  config: analysisConfigJsonSchema,
+});
