@@ -80,7 +80,6 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(page.getByRole("main").getByRole("alert").filter({ hasText: text })).toBeVisible();
     expect(await analysis.number(analysis.chart("Traffic weight"), "data-latest-weight")).toBe(0);
     await expect(rollout.jobLog).toContainText("analysis fail");
-    await page.screenshot({ path: "test-results/analysis-rolled-back.png", fullPage: true });
 
     // The decision is exportable with its numbers.
     const exported = (await (await page.request.get((await analysis.exportLink.getAttribute("href"))!)).json()) as { decisions: { sentence: string; threshold: number; canary: number; baseline: number; ruleId: string }[] };
@@ -123,6 +122,19 @@ test.describe.serial("canary analysis of sample-api", () => {
     await analysis.window("All").click();
     await expect(analysis.window("All")).toHaveAttribute("aria-pressed", "true");
     await expect(analysis.chart("Request rate")).not.toContainText("waiting for samples");
+  });
+
+  test("an invalid analysis config is refused with the field that is wrong", async ({ asUser }) => {
+    const admin = await asUser("admin");
+    await admin.goto("/settings/services/1");
+    const form = admin.getByRole("form", { name: "Canary analysis" });
+    const field = form.getByLabel("Analysis config (JSON)", { exact: true });
+    await expect(field).toHaveValue(/"timeScale": 0\.02/);
+    await field.fill(JSON.stringify({ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "rollback_gradual" }] }));
+    await form.getByRole("button", { name: "Save analysis" }).click();
+    await expect(field).toHaveAttribute("aria-invalid", "true");
+    const id = await field.getAttribute("id");
+    await expect(form.locator(`[id="${id}-error"]`)).toHaveText("rules.0.forSeconds: Duration must be above 0 s.");
   });
 
   test("the metrics route validates its query and knows its rollouts", async ({ asUser }) => {
