@@ -19,8 +19,8 @@ import type { JobHandler } from "../runner";
 
 /** Statuses in which analysis keeps ticking (failed: a retry may bring it back). */
 const TICKING = ["pending", "running", "paused", "failed"];
-/** Statuses in which a tick evaluates (a failed rollout moves no traffic by itself). */
-const EVALUATING = ["running", "paused"];
+/** Statuses in which a tick evaluates: a failed step can leave traffic on the canary, so it stays protected. */
+const EVALUATING = ["running", "paused", "failed"];
 
 /** Whether analysis applies to a rollout: enabled, with a baseline to compare with, and traffic on the canary. */
 export function analysisApplies(cfg: AnalysisConfig, r: RolloutRow): boolean {
