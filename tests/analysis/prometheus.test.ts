@@ -123,7 +123,7 @@ describe("analysis through a real Prometheus", () => {
     const snap = await until(
       wrap(async () => {
         const s = await provider.snapshot({ target, canaryVersion: "1.0.0", baselineVersion: "1.0.0", windowSeconds: 10, at: Date.now() });
-        return s.canary && s.canary.request_rate > 30 ? s : undefined;
+        return s.canary && s.canary.request_rate > 30 && (s.series?.canary.latency.length ?? 0) >= 5 ? s : undefined;
       }),
       30_000,
     );
@@ -133,6 +133,11 @@ describe("analysis through a real Prometheus", () => {
     expect(snap.canary!.p95_ms).toBeLessThan(100);
     expect(snap.canary!.cpu_pct).not.toBeNull();
     expect(snap.canary!.memory_pct!).toBeGreaterThan(0);
+    // Range queries give the Mann-Whitney judge per-second samples: the same version scores 100.
+    expect(snap.series!.canary.latency.length).toBeGreaterThanOrEqual(5);
+    expect(snap.series!.baseline.errors.every((e) => e === 0)).toBe(true);
+    const e = evaluate(analysisConfigSchema.parse({ judge: { minPoints: 5 }, minRequests: 10 }), initialAnalysisState(), { ok: true, snapshot: snap }, Date.now());
+    expect(e.score).toBe(100);
   }, 60_000);
 
   it("a bad canary rolls back by itself on Prometheus' numbers", async () => {

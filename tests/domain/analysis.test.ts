@@ -247,6 +247,9 @@ describe("config validation", () => {
     [{ provider: { kind: "graphite" } }, "provider.kind", /builtin" or "prometheus/],
     [{ provider: { kind: "prometheus", url: "not a url" } }, "provider.url", /http\(s\) URL/],
     [{ sloTarget: 1 }, "sloTarget", /below 1/],
+    [{ provider: { kind: "prometheus", url: "http://127.0.0.1:9090", queries: { latency: "up" } } }, "provider.queries", /Unrecognized key: "latency"/],
+    [{ intervalSeconds: 0 }, "intervalSeconds", /at least 0\.1 s/],
+    [{ timeScale: 0 }, "timeScale", /above 0/],
   ])("%j is refused at %s", (value, field, message) => {
     const errors = analysisConfigErrors(value)!;
     expect(Object.keys(errors)).toContain(field);

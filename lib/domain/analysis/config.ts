@@ -87,7 +87,12 @@ export const DEFAULT_RULES: z.input<typeof ruleSchema>[] = [
   { id: "001-p95-slo", metric: "p95_ms", comparison: "slo", threshold: 20, forSeconds: 300, action: "rollback_gradual", source: "runbook 001" },
 ];
 
-const templates = z.partialRecord(metric, z.string().trim().min(1).max(2000)).default({});
+/** Metrics with a PromQL template: every metric but burn rate (derived), plus the request count and the judge's series. */
+export const QUERY_KEYS = ["requests", "request_rate", "p50_ms", "p95_ms", "p99_ms", "error_rate", "cpu_pct", "memory_pct", "series_latency", "series_errors"] as const;
+export type QueryKey = (typeof QUERY_KEYS)[number];
+const templates = z
+  .partialRecord(z.enum(QUERY_KEYS, { error: (i) => `Unknown query ${JSON.stringify(i.input)}: choose among ${QUERY_KEYS.join(", ")}.` }), z.string().trim().min(1).max(2000))
+  .default({});
 
 export const providerSchema = z.discriminatedUnion(
   "kind",
