@@ -1,6 +1,6 @@
 import type { Executor } from "@/db/connection";
 import { type AnalysisDecisionRow, chartBuckets, findAnalysisState, listDecisions, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
-import { findRollout } from "@/db/queries/rollouts";
+import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
 import { type AnalysisConfig, effectiveRules } from "@/lib/domain/analysis/config";
 import { CHART_METRICS, type ChartMetric, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
 import { type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
@@ -138,5 +138,26 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
     units: { p95_ms: "ms", error_rate: "%", burn_rate: "x", request_rate: "/s", cpu_pct: "%", memory_pct: "%" },
     labels: { p95_ms: "p95 latency", error_rate: "5xx rate", burn_rate: "Error budget burn rate", request_rate: "Request rate", cpu_pct: "CPU", memory_pct: "Memory" },
   };
+}
+
+
+/** Whether analysis applies to a rollout: enabled, with a baseline to compare with, and traffic on the canary. */
+export function analysisApplies(cfg: AnalysisConfig, r: RolloutRow): boolean {
+  return cfg.enabled && r.fromVersion !== null && r.weight > 0;
+}
+
+/**
+ * The hold gate (DESIGN rule 9): a hold may only end on a recent `pass`. Null when the hold may
+ * end; otherwise why it holds (shown in the job log).
+ */
+export function analysisHoldReason(db: Executor, r: RolloutRow, now: number): string | null {
+  const { config } = readAnalysisConfig(db, r.serviceId);
+  if (!analysisApplies(config, r)) return null;
+  const s = findAnalysisState(db, r.id);
+  const fresh = Math.max(3000, 3 * config.intervalSeconds * 1000);
+  if (!s || now - s.evaluatedAt > fresh) return "analysis has no recent verdict";
+  if (s.verdict === "pass") return null;
+  const reasons = JSON.parse(s.reasons) as string[];
+  return `analysis ${s.verdict}${reasons.length ? `: ${reasons.slice(0, 2).join("; ")}` : ""}`;
 }
 

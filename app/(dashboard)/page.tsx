@@ -128,6 +128,7 @@ function RolloutHealth({ verdict, health, holdLeft }: { verdict: string | undefi
       health <span className={`font-medium ${health ? HEALTH_STYLE[health] : ""}`}>{health ?? "n/a"}</span>
       {verdict ? <>, analysis {verdict}</> : null}
       {holdLeft !== null ? <>, {formatDuration(holdLeft)} left in hold</> : null}
+      {holdLeft === 0 && verdict && verdict !== "pass" ? <>, holding until analysis passes</> : null}
     </span>
   );
 }

@@ -4,7 +4,6 @@ import { findAnalysisState, insertResourceSamples } from "@/db/queries/analysis"
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { enqueueJob } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
-import type { AnalysisConfig } from "@/lib/domain/analysis/config";
 import { type AnalysisState, type FetchResult, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
@@ -12,6 +11,7 @@ import { processUsage } from "@/lib/metrics/proc";
 import { providerFor } from "@/lib/metrics/registry";
 import { autoRollback } from "@/lib/services/analysis/auto-rollback";
 import { holdForCaptain } from "@/lib/services/analysis/hold-for-captain";
+import { analysisApplies } from "@/lib/analysis-view";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
 import { recordEvaluation } from "@/lib/services/analysis/record-evaluation";
 import { ANALYSIS_TICK_JOB } from "@/lib/services/rollouts/apply-rollout-event";
@@ -21,26 +21,6 @@ import type { JobHandler } from "../runner";
 const TICKING = ["pending", "running", "paused", "failed"];
 /** Statuses in which a tick evaluates: a failed step can leave traffic on the canary, so it stays protected. */
 const EVALUATING = ["running", "paused", "failed"];
-
-/** Whether analysis applies to a rollout: enabled, with a baseline to compare with, and traffic on the canary. */
-export function analysisApplies(cfg: AnalysisConfig, r: RolloutRow): boolean {
-  return cfg.enabled && r.fromVersion !== null && r.weight > 0;
-}
-
-/**
- * The hold gate (DESIGN rule 9): a hold may only end on a recent `pass`. Null when the hold may
- * end; otherwise why it holds (shown in the job log).
- */
-export function analysisHoldReason(db: Db, r: RolloutRow, now: number): string | null {
-  const { config } = readAnalysisConfig(db, r.serviceId);
-  if (!analysisApplies(config, r)) return null;
-  const s = findAnalysisState(db, r.id);
-  const fresh = Math.max(3000, 3 * config.intervalSeconds * 1000);
-  if (!s || now - s.evaluatedAt > fresh) return "analysis has no recent verdict";
-  if (s.verdict === "pass") return null;
-  const reasons = JSON.parse(s.reasons) as string[];
-  return `analysis ${s.verdict}${reasons.length ? `: ${reasons.slice(0, 2).join("; ")}` : ""}`;
-}
 
 function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
   const service = findService(db, r.serviceId)!;

@@ -11,7 +11,7 @@ import { AppError } from "@/lib/errors";
 import { ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { enqueueJob } from "@/db/queries/jobs";
 import type { JobContext, JobHandler } from "../runner";
-import { analysisHoldReason } from "./analysis";
+import { analysisHoldReason } from "@/lib/analysis-view";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
 const SMOKE_TIMEOUT_MS = 3000;
