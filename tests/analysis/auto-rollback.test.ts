@@ -129,9 +129,11 @@ describe("automatic rollback through the real data plane", () => {
   }, 60_000);
 
   it("a degraded canary (5xx between 0.5% and 2%) is paused for the captain with the reason", async () => {
-    putServiceAnalysis(getDb(), serviceId, JSON.stringify({ ...FAST, rules: [], health: { forSeconds: 50 } }), Date.now());
+    // 0.8% 5xx judged over >= 300 canary requests (a 20 s window): the share stays inside 0.5-2%, so
+    // the degraded bound holds it while the unhealthy bound (> 2%) stays out of reach.
+    putServiceAnalysis(getDb(), serviceId, JSON.stringify({ ...FAST, windowSeconds: 20, minRequests: 300, rules: [], health: { forSeconds: 50 } }), Date.now());
     // SAMPLE_ERROR_RATE is read by the version process: the driver passes the worker's environment on.
-    process.env.SAMPLE_ERROR_RATE = "0.012";
+    process.env.SAMPLE_ERROR_RATE = "0.008";
     try {
       const { rollout } = startRollout(captain(), { serviceId, environmentId: stagingId, version: "1.3.0-flaky", strategy: canary([[50, 600], [100, 0]]), idempotencyKey: "degraded" });
       const paused = await until(() => {
