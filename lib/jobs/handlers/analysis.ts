@@ -47,7 +47,11 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
       const intervalMs = Math.round(cfg.intervalSeconds * 1000);
       const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) =>
         enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: `analysis:${rolloutId}:tick:${n + 1}`, now: now() });
-      if (!cfg.enabled && !configError) return;
+      if (!cfg.enabled && !configError) {
+        // Switched off: keep a slow pulse so switching it back on takes effect for this rollout.
+        ctx.commit((tx) => next(tx, 5000));
+        return;
+      }
       if (!EVALUATING.includes(r.status) || !analysisApplies(cfg, r) || !r.fromVersion) {
         ctx.commit((tx) => next(tx));
         return;

@@ -8,8 +8,9 @@ import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { AppError } from "@/lib/errors";
-import { ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { enqueueJob } from "@/db/queries/jobs";
+import { findAnalysisState } from "@/db/queries/analysis";
 import type { JobContext, JobHandler } from "../runner";
 import { analysisHoldReason } from "@/lib/analysis-view";
 
@@ -99,6 +100,8 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       const holding = r.holdEndsAt !== null && t >= r.holdEndsAt ? analysisHoldReason(db, r, t) : null;
       if (holding) {
         ctx.commit((tx) => {
+          // A rollout started before analysis existed (an upgrade) has no evaluation chain: start it.
+          if (!findAnalysisState(tx, rolloutId)) enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: 1 }, runAt: t, idempotencyKey: `analysis:${rolloutId}:tick:1`, now: t });
           // One log line when the hold starts waiting, then one every ~10 s.
           if (deferrals % 20 === 0) appendRolloutLog(tx, { rolloutId, at: t, level: "warn", message: `hold time is up but the rollout holds: ${holding}` });
           enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId, deferrals: deferrals + 1 }, runAt: t + ANALYSIS_RECHECK_MS, idempotencyKey: `rollout:${rolloutId}:v${r.rowVersion}:analysis-hold:${deferrals + 1}`, now: t });
