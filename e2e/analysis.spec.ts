@@ -116,6 +116,8 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(rollout.status).toHaveText("succeeded", { timeout: 60_000 });
     for (const t of await rollout.steps.allInnerTexts()) expect(t).toMatch(/^✓ /);
     await expect(analysis.decisions).toHaveCount(0);
+    // The statistical judge (Mann-Whitney U, advising) scored the last window.
+    await expect(analysis.score).toHaveText(/^\d+ \/ 100$/);
     // Charts carry canary and baseline samples; the window selector switches to the whole rollout.
     const p95 = analysis.chart("p95 latency");
     expect(await analysis.number(p95, "data-points")).toBeGreaterThan(3);
