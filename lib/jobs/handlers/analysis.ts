@@ -100,7 +100,10 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
           }
           holdForCaptain(tx, fresh, d, e.verdict, { environment, at });
         }
-        next(tx);
+        // A breach whose duration completes before the next regular tick is evaluated at that
+        // moment, so a rule acts when its duration is satisfied rather than up to an interval later.
+        const due = e.breaches.map((b) => b.since + b.forMs - at).filter((ms) => ms > 0);
+        next(tx, due.length ? Math.max(20, Math.min(intervalMs, ...due)) : intervalMs);
       });
     },
   };
