@@ -1,9 +1,11 @@
 import type { Db } from "./connection";
 import { hasUsers, grantRole, insertUser } from "./queries/users";
+import { putServiceAnalysis } from "./queries/analysis";
 import { insertEnvironment, insertService, listEnvironments } from "./queries/catalog";
 import { insertProbe, readGate, updateGate } from "./queries/governance";
 import { writeTransaction } from "./transaction";
 import { recordAudit } from "@/lib/audit/record";
+import { DEMO_ANALYSIS_INPUT } from "@/lib/domain/analysis/config";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
 import { hashPassword } from "@/lib/domain/password";
 import type { Role } from "@/lib/domain/roles";
@@ -82,6 +84,9 @@ export async function seedDemo(db: Db): Promise<boolean> {
     const gate = readGate(tx);
     updateGate(tx, gate.rowVersion, { mode: "monitor", threatLevel: "none", lockdownReason: null, updatedBy: null, updatedAt: now });
     recordAudit(tx, { actor: system, action: "gate.mode_set", subjectType: "security_gate", subjectId: 1, details: { before: { mode: gate.mode }, after: { mode: "monitor" }, demo: true }, at: now });
+    // Canary analysis at 1/50 of the runbooks' durations, so 1.1.0-bad visibly rolls back within seconds.
+    putServiceAnalysis(tx, service.id, JSON.stringify(DEMO_ANALYSIS_INPUT), now);
+    recordAudit(tx, { actor: system, action: "analysis.config_update", subjectType: "service", subjectId: service.id, details: { config: DEMO_ANALYSIS_INPUT, demo: true }, at: now });
     recordAudit(tx, { actor: system, action: "system.seed", details: { accounts: DEMO_ACCOUNTS.length }, at: now });
   });
   return true;

@@ -3,6 +3,7 @@ import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, findRollout, rolloutLogSince } from "@/db/queries/rollouts";
 import { approvalsOf, findRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
+import { analysisHoldReason } from "@/lib/analysis-view";
 import { type DeployLogRecord, deployLogRecord } from "@/lib/domain/rollout/deploy-log";
 import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import type { PlanStep, Strategy } from "@/lib/domain/rollout/strategy";
@@ -24,6 +25,8 @@ export interface RolloutView {
   holdTotalMs: number | null;
   log: { id: number; at: number; level: string; message: string }[];
   now: number;
+  /** Why a hold whose time is up has not ended (canary analysis not passing), else null. */
+  heldBy: string | null;
 }
 
 /** The machine state stored in a rollout row. */
@@ -40,7 +43,7 @@ export function stateOf(r: RolloutRow): RolloutState {
   };
 }
 
-export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number): RolloutView {
+export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number, heldBy: string | null = null): RolloutView {
   const plan = JSON.parse(r.plan) as PlanStep[];
   const state = stateOf(r);
   const step = plan[r.stepIndex];
@@ -59,6 +62,7 @@ export function rolloutView(r: RolloutRow, names: { service: string; environment
     holdTotalMs: step?.kind === "shift" ? step.holdMs : null,
     log,
     now,
+    heldBy,
   };
 }
 
@@ -67,7 +71,9 @@ export function loadRolloutView(db: Executor, id: number, afterLogId = 0): Rollo
   const rollout = findRollout(db, id);
   if (!rollout) return undefined;
   const names = { service: findService(db, rollout.serviceId)?.name ?? "?", environment: findEnvironment(db, rollout.environmentId)?.name ?? "?" };
-  return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), Date.now());
+  const now = Date.now();
+  const heldBy = rollout.status === "running" && rollout.phase === "hold" && rollout.holdEndsAt !== null && now >= rollout.holdEndsAt ? analysisHoldReason(db, rollout, now) : null;
+  return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), now, heldBy);
 }
 
 /** The deploy-log record of a rollout (B4): operator from the users table, verification from smoke lines. */

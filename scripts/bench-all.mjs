@@ -8,6 +8,7 @@ const parts = [
   ["--conditions=react-server", "scripts/bench-deploy.ts"], // deploy engine: step transitions, router vs direct vs nginx
   ["scripts/bench-policy.ts"], // security gate: decide() with 1,000 overrides and windows
   ["--conditions=react-server", "scripts/bench-governance.ts"], // approvals inbox with 10,000 releases
+  ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
 ];
 let failed = 0;
 for (const part of parts) {

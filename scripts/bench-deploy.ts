@@ -131,6 +131,7 @@ async function stepTransitions() {
   const { getDb } = await import("@/db/client");
   const { seedDemo } = await import("@/db/seed");
   const { findServiceByName, findEnvironmentByName, updateService } = await import("@/db/queries/catalog");
+  const { putServiceAnalysis } = await import("@/db/queries/analysis");
   const { findRollout } = await import("@/db/queries/rollouts");
   const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
   const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
@@ -140,6 +141,8 @@ async function stepTransitions() {
   const routerPort = 48_000 + Math.floor(Math.random() * 40) * 200;
   const svc = findServiceByName(db, "sample-api")!;
   updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
+  // Step-transition timing without traffic: analysis (benchmarked in bench-analysis.ts) would hold the steps.
+  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
   const env = findEnvironmentByName(db, "staging")!;
   const u = findUserByEmail(db, "captain@flightdeck.local")!;
   const captain = { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(db, u.id) as never[] };

@@ -154,6 +154,7 @@ async function main(): Promise<void> {
   const { getDb, getSqlite } = await import("@/db/connection");
   const { findServiceByName, listEnvironments, updateService } = await import("@/db/queries/catalog");
   const { findRollout, serviceEnvState } = await import("@/db/queries/rollouts");
+  const { putServiceAnalysis } = await import("@/db/queries/analysis");
   const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
   const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
   const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
@@ -171,6 +172,8 @@ async function main(): Promise<void> {
     // Seeded before FLIGHTDECK_DEMO_ROUTER_PORT existed: point the service at this run's ports.
     updateService(db, service.id, service.rowVersion, { ...service, deployTarget: JSON.stringify({ ...target, routerPort: base }), updatedAt: Date.now() });
   }
+  // The crash test is about the deploy engine: canary analysis (its own tests) stays out of its timing.
+  putServiceAnalysis(db, service.id, JSON.stringify({ enabled: false }), Date.now());
   /** Router ports are filled in from the driver's records once it has deployed. */
   const environments = listEnvironments(db).map((e) => ({ id: e.id, name: e.name, port: 0, adminPort: 0 }));
   const user = findUserByEmail(db, CAPTAIN)!;

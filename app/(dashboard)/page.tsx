@@ -2,11 +2,15 @@ import Link from "next/link";
 import { AuditTable } from "@/components/audit/audit-table";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
+import { analysisStatesOf, latestDecisions } from "@/db/queries/analysis";
 import { listAuditEvents } from "@/db/queries/audit";
 import { listEnvironments, listServiceEnvironmentState, listServices } from "@/db/queries/catalog";
 import { listReleases } from "@/db/queries/releases";
 import { listRollouts } from "@/db/queries/rollouts";
 import { requireActor } from "@/lib/auth/session";
+import { formatDuration } from "@/lib/domain/format";
+import { holdLeftMs } from "@/lib/domain/rollout/machine";
+import { stateOf } from "@/lib/rollout-view";
 
 export default async function OverviewPage() {
   await requireActor();
@@ -17,6 +21,9 @@ export default async function OverviewPage() {
   const active = listReleases(db, 50).filter((r) => !["completed", "aborted", "rolled_back"].includes(r.status));
   const liveRollouts = listRollouts(db, { live: true, limit: 20 });
   const recent = listAuditEvents(db, {}, { limit: 10 }).events;
+  const analysis = new Map(analysisStatesOf(db, liveRollouts.map((l) => l.rollout.id)).map((a) => [a.rolloutId, a]));
+  const decisions = latestDecisions(db, 8);
+  const holdLeft = holdsLeft(liveRollouts.map((l) => l.rollout));
   return (
     <>
       <PageHeader title="Overview" description="What runs where, releases in flight, and the latest recorded activity." />
@@ -65,6 +72,7 @@ export default async function OverviewPage() {
                     #{r.id}
                   </Link>{" "}
                   {service} <span className="font-mono">{r.toVersion}</span> in {environment}: {r.status.replace(/_/g, " ")}, {r.weight}%
+                  <RolloutHealth verdict={analysis.get(r.id)?.verdict} health={analysis.get(r.id)?.health ?? null} holdLeft={holdLeft.get(r.id) ?? null} />
                 </li>
               ))}
             </ul>
@@ -84,6 +92,23 @@ export default async function OverviewPage() {
           )}
         </Card>
       </div>
+      <Card title="Latest analysis decisions" className="mt-6">
+        {decisions.length === 0 ? (
+          <EmptyState>No canary analysis has decided anything yet.</EmptyState>
+        ) : (
+          <ul className="space-y-1 text-sm" aria-label="Latest analysis decisions">
+            {decisions.map(({ decision: d, service, environment, version }) => (
+              <li key={d.id}>
+                <span className="text-slate-500">{new Date(d.at).toISOString().slice(0, 19).replace("T", " ")}</span>{" "}
+                <Link href={`/rollouts/${d.rolloutId}`} className="text-sky-700 underline">
+                  #{d.rolloutId}
+                </Link>{" "}
+                {service} <span className="font-mono">{version}</span> in {environment}: {d.sentence}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
       <Card title="Latest activity" className="mt-6">
         <AuditTable events={recent} />
         <Link href="/audit" className="mt-2 inline-block text-sm text-sky-700 underline">
@@ -92,4 +117,24 @@ export default async function OverviewPage() {
       </Card>
     </>
   );
+}
+
+const HEALTH_STYLE: Record<string, string> = { healthy: "text-emerald-800", degraded: "text-amber-800", unhealthy: "text-red-800" };
+
+/** Health class (runbook 003), the latest verdict and the time left in the current hold of a live rollout. */
+function RolloutHealth({ verdict, health, holdLeft }: { verdict: string | undefined; health: string | null; holdLeft: number | null }) {
+  return (
+    <span className="block text-xs text-slate-600" data-testid="overview-rollout-health">
+      health <span className={`font-medium ${health ? HEALTH_STYLE[health] : ""}`}>{health ?? "n/a"}</span>
+      {verdict ? <>, analysis {verdict}</> : null}
+      {holdLeft !== null ? <>, {formatDuration(holdLeft)} left in hold</> : null}
+      {holdLeft === 0 && verdict && verdict !== "pass" ? <>, holding until analysis passes</> : null}
+    </span>
+  );
+}
+
+/** Time left in the current hold per rollout, at the time of the request. */
+function holdsLeft(rows: Parameters<typeof stateOf>[0][]): Map<number, number | null> {
+  const now = Date.now();
+  return new Map(rows.map((r) => [r.id, holdLeftMs(stateOf(r), now)]));
 }

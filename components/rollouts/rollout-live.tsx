@@ -134,6 +134,11 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
               <div className="mt-1 text-sm" data-testid="hold-left">
                 {formatDuration(v.holdLeftMs)} left in hold{v.status === "paused" ? " (paused)" : ""}
               </div>
+              {v.heldBy && (
+                <div className="mt-1 text-sm text-amber-800" data-testid="analysis-hold">
+                  Hold time is up; holding while {v.heldBy}
+                </div>
+              )}
             </>
           )}
         </div>

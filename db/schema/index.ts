@@ -3,3 +3,4 @@ export * from "./catalog";
 export * from "./audit";
 export * from "./rollouts";
 export * from "./governance";
+export * from "./analysis";

@@ -14,7 +14,7 @@ export interface Actor {
 /** The system itself (seed, worker, scheduler) acting without a person. */
 export interface SystemActor {
   kind: "system";
-  label: "system" | "worker";
+  label: "system" | "worker" | "analysis";
 }
 
 export type AnyActor = Actor | SystemActor;

@@ -64,6 +64,9 @@ export const AUDIT_ACTIONS = [
   "probe.create",
   "probe.delete",
   "health.changed",
+  "rollout.rollback_drained",
+  "analysis.decision",
+  "analysis.config_update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -43,6 +43,8 @@ export interface DeployDriver {
    * runs. A dead canary is left alone (the rollout's watch fails the step instead). Returns what it did.
    */
   reconcile?(target: DriverTarget): Promise<string[]>;
+  /** Operating-system processes of the running versions, where the driver knows them (CPU / memory sampling). */
+  processes?(target: DriverTarget): Promise<{ role: "stable" | "canary"; version: string; pid: number }[]>;
   /** Base URL that reaches one variant directly (for smoke checks). */
   variantUrl(target: DriverTarget, variant: "stable" | "canary"): Promise<string | null>;
 }

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { processAlive } from "@/lib/drivers/process";
+import { analysisHandlers } from "./handlers/analysis";
 import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
 import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
 import { preflightHandlers } from "./handlers/preflight";
@@ -32,7 +33,16 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
   scheduleHealthProbes(db, Date.now());
-  const handlers = { ...rolloutHandlers(db), ...auditHandlers(db, opts.log), ...reconcileHandlers(db, opts.log), ...preflightHandlers(db), ...releaseHandlers(db), ...healthHandlers(db), ...validationHandlers(db) };
+  const handlers = {
+    ...rolloutHandlers(db),
+    ...analysisHandlers(db),
+    ...auditHandlers(db, opts.log),
+    ...reconcileHandlers(db, opts.log),
+    ...preflightHandlers(db),
+    ...releaseHandlers(db),
+    ...healthHandlers(db),
+    ...validationHandlers(db),
+  };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
   return runner;

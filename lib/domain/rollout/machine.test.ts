@@ -146,3 +146,27 @@ describe("rollout machine: a whole canary", () => {
     expect(run(s, { type: "step_succeeded", at: 60_001 })).toMatchObject({ status: "succeeded", weight: 100 });
   });
 });
+
+describe("rollout machine: automatic analysis (issue 4)", () => {
+  const holding = state({ status: "running", stepIndex: 1, phase: "hold", holdEndsAt: 35_000, weight: 10 });
+  it("a gradual abort carries its drain time to the rollback effect", () => {
+    const t = transition(plan, holding, { type: "abort", reason: "canary 5xx", drainMs: 6000 });
+    expect(t).toMatchObject({ ok: true, next: { status: "rolling_back", reason: "canary 5xx" }, effects: [{ type: "rollback", reason: "canary 5xx", drainMs: 6000 }] });
+  });
+  it("an immediate abort has no drain", () => {
+    const t = transition(plan, holding, { type: "abort", reason: "x" });
+    expect(t).toMatchObject({ ok: true, effects: [{ type: "rollback", reason: "x" }] });
+    if (t.ok) expect(t.effects[0]).not.toHaveProperty("drainMs");
+  });
+  it("rollback_drained sets the weight to 0 and stays rolling back", () => {
+    const t = transition(plan, state({ status: "rolling_back", weight: 25 }), { type: "rollback_drained" });
+    expect(t).toMatchObject({ ok: true, next: { status: "rolling_back", weight: 0 }, effects: [] });
+    expect(transition(plan, state({ status: "running" }), { type: "rollback_drained" }).ok).toBe(false);
+  });
+  it("a system pause keeps its reason until the captain resumes", () => {
+    const paused = run(holding, { type: "pause", at: 10_000, reason: "held for the captain: canary 5xx 1% >= 0.5%" });
+    expect(paused).toMatchObject({ status: "paused", reason: "held for the captain: canary 5xx 1% >= 0.5%", holdRemainingMs: 25_000 });
+    expect(run(paused, { type: "resume", at: 20_000 })).toMatchObject({ status: "running", reason: null, holdEndsAt: 45_000 });
+    expect(transition(plan, paused, { type: "abort", reason: "unhealthy", drainMs: 1 })).toMatchObject({ ok: true, next: { status: "rolling_back" } });
+  });
+});

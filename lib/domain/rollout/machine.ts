@@ -31,11 +31,14 @@ export type RolloutEvent =
   /** Policy refused the step at execution time (an override expired, lockdown): fail it, never roll back by itself. */
   | { type: "step_blocked"; reason: string }
   | { type: "hold_elapsed"; at: number }
-  | { type: "pause"; at: number }
+  /** `reason` when the system pauses (analysis holding for the captain); shown until resumed. */
+  | { type: "pause"; at: number; reason?: string }
   | { type: "resume"; at: number }
   | { type: "promote_now" }
-  | { type: "abort"; reason: string }
+  /** `drainMs`: gradual rollback (I4): weight 0 first, remove the canary after the drain. */
+  | { type: "abort"; reason: string; drainMs?: number }
   | { type: "retry" }
+  | { type: "rollback_drained" }
   | { type: "rollback_succeeded" }
   | { type: "rollback_failed"; error: string };
 
@@ -43,7 +46,7 @@ export type RolloutEvent =
 export type RolloutEffect =
   | { type: "execute_step"; stepIndex: number; step: PlanStep }
   | { type: "wake_at"; at: number }
-  | { type: "rollback"; reason: string };
+  | { type: "rollback"; reason: string; drainMs?: number };
 
 export type Transition = { ok: true; next: RolloutState; effects: RolloutEffect[] } | { ok: false; error: string };
 
@@ -71,11 +74,11 @@ function advance(plan: readonly PlanStep[], s: RolloutState): Transition {
   return executeStep(plan, s, s.stepIndex + 1);
 }
 
-function rollBack(s: RolloutState, reason: string): Transition {
+function rollBack(s: RolloutState, reason: string, drainMs?: number): Transition {
   return {
     ok: true,
     next: { ...s, status: "rolling_back", holdEndsAt: null, holdRemainingMs: null, reason, failedDuring: null },
-    effects: [{ type: "rollback", reason }],
+    effects: [drainMs ? { type: "rollback", reason, drainMs } : { type: "rollback", reason }],
   };
 }
 
@@ -131,7 +134,7 @@ export function transition(
       if (s.status !== "running") return refuse(`Only a running rollout can be paused (this one is ${s.status}).`);
       return {
         ok: true,
-        next: { ...s, status: "paused", holdEndsAt: null, holdRemainingMs: s.phase === "hold" && s.holdEndsAt !== null ? Math.max(0, s.holdEndsAt - e.at) : s.holdRemainingMs },
+        next: { ...s, status: "paused", reason: e.reason ?? s.reason, holdEndsAt: null, holdRemainingMs: s.phase === "hold" && s.holdEndsAt !== null ? Math.max(0, s.holdEndsAt - e.at) : s.holdRemainingMs },
         effects: [],
       };
 
@@ -139,10 +142,10 @@ export function transition(
       if (s.status !== "paused") return refuse(`Only a paused rollout can be resumed (this one is ${s.status}).`);
       if (s.phase === "hold") {
         const at = e.at + (s.holdRemainingMs ?? 0);
-        return { ok: true, next: { ...s, status: "running", holdEndsAt: at, holdRemainingMs: null }, effects: [{ type: "wake_at", at }] };
+        return { ok: true, next: { ...s, status: "running", reason: null, holdEndsAt: at, holdRemainingMs: null }, effects: [{ type: "wake_at", at }] };
       }
       // Paused while the step's work was still in flight: its outcome event will arrive.
-      return { ok: true, next: { ...s, status: "running" }, effects: [] };
+      return { ok: true, next: { ...s, status: "running", reason: null }, effects: [] };
     }
 
     case "promote_now": {
@@ -157,12 +160,16 @@ export function transition(
       if (s.status === "rolling_back") return refuse("The rollout is already rolling back.");
       if (FINAL_STATUSES.includes(s.status)) return refuse(`A ${s.status} rollout cannot be aborted.`);
       if (s.status === "pending") return { ok: true, next: { ...s, status: "rolled_back", reason: e.reason }, effects: [] };
-      return rollBack(s, e.reason);
+      return rollBack(s, e.reason, e.drainMs);
 
     case "retry":
       if (s.status !== "failed") return refuse(`Only a failed rollout can be retried (this one is ${s.status}).`);
       if (s.failedDuring === "rollback") return rollBack(s, s.reason ?? "Retrying the rollback.");
       return executeStep(plan, s, s.stepIndex);
+
+    case "rollback_drained":
+      if (s.status !== "rolling_back") return refuse("No rollback is running.");
+      return { ok: true, next: { ...s, weight: 0 }, effects: [] };
 
     case "rollback_succeeded":
       if (s.status !== "rolling_back") return refuse("No rollback is running.");

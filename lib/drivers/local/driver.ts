@@ -261,6 +261,16 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
       return repairs;
     },
 
+    processes(t) {
+      const s = load(t);
+      return Promise.resolve(
+        (["stable", "canary"] as const).flatMap((role) => {
+          const p = s[role];
+          return p && processAlive(p.pid) ? [{ role, version: p.version, pid: p.pid }] : [];
+        }),
+      );
+    },
+
     variantUrl(t, variant) {
       const p = load(t)[variant];
       return Promise.resolve(p ? `http://127.0.0.1:${p.port}` : null);

@@ -40,10 +40,10 @@ function metricsText() {
     `sample_request_duration_seconds_count{${labels}} ${durationCount}`,
     "# HELP process_resident_memory_bytes Resident memory size in bytes.",
     "# TYPE process_resident_memory_bytes gauge",
-    `process_resident_memory_bytes ${process.memoryUsage().rss}`,
+    `process_resident_memory_bytes{${labels}} ${process.memoryUsage().rss}`,
     "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
     "# TYPE process_cpu_seconds_total counter",
-    `process_cpu_seconds_total ${(process.cpuUsage().user + process.cpuUsage().system) / 1e6}`,
+    `process_cpu_seconds_total{${labels}} ${(process.cpuUsage().user + process.cpuUsage().system) / 1e6}`,
   ];
   return lines.join("\n") + "\n";
 }

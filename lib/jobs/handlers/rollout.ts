@@ -8,14 +8,18 @@ import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { AppError } from "@/lib/errors";
-import { ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
+import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { enqueueJob } from "@/db/queries/jobs";
 import { findRelease } from "@/db/queries/releases";
 import { auditDecision, policyDecision } from "@/lib/services/policy/check-policy";
+import { findAnalysisState } from "@/db/queries/analysis";
 import type { JobContext, JobHandler } from "../runner";
+import { analysisHoldReason } from "@/lib/analysis-view";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
 const SMOKE_TIMEOUT_MS = 3000;
+/** How often a hold whose time is up re-checks the analysis verdict. */
+const ANALYSIS_RECHECK_MS = 500;
 
 function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
   const service = findService(db, r.serviceId)!;
@@ -111,12 +115,27 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       settle(ctx, r.id, targetOf(db, r).environment, { type: "abort", reason: `Deployment timed out: not healthy within ${minutes} min` }, now);
     },
 
-    /** A hold timer fired: the machine decides whether it really elapsed. */
+    /**
+     * A hold timer fired: the machine decides whether it really elapsed. A hold whose time is up
+     * still waits while canary analysis is not passing (DESIGN rule 9): the timer re-arms itself.
+     */
     [ROLLOUT_JOB.wake](ctx) {
-      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const { rolloutId, deferrals = 0 } = JSON.parse(ctx.job.payload) as { rolloutId: number; deferrals?: number };
       const r = findRollout(db, rolloutId);
       if (!r || r.status !== "running" || r.phase !== "hold") return;
-      settle(ctx, r.id, targetOf(db, r).environment, { type: "hold_elapsed", at: now() }, now);
+      const t = now();
+      const holding = r.holdEndsAt !== null && t >= r.holdEndsAt ? analysisHoldReason(db, r, t) : null;
+      if (holding) {
+        ctx.commit((tx) => {
+          // A rollout started before analysis existed (an upgrade) has no evaluation chain: start it.
+          if (!findAnalysisState(tx, rolloutId)) enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: 1 }, runAt: t, idempotencyKey: `analysis:${rolloutId}:tick:1`, now: t });
+          // One log line when the hold starts waiting, then one every ~10 s.
+          if (deferrals % 20 === 0) appendRolloutLog(tx, { rolloutId, at: t, level: "warn", message: `hold time is up but the rollout holds: ${holding}` });
+          enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId, deferrals: deferrals + 1 }, runAt: t + ANALYSIS_RECHECK_MS, idempotencyKey: `rollout:${rolloutId}:v${r.rowVersion}:analysis-hold:${deferrals + 1}`, now: t });
+        });
+        return;
+      }
+      settle(ctx, r.id, targetOf(db, r).environment, { type: "hold_elapsed", at: t }, now);
     },
 
     /** During a hold: a version whose process died or stopped answering fails the step, with the reason. */
@@ -136,13 +155,32 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       );
     },
 
-    /** Canary weight to 0 and remove it (I4's gradual path; K1 per strategy through the driver). */
+    /**
+     * Rollback (I4, K1 per strategy through the driver). Immediate: all traffic back and the canary
+     * removed at once. Gradual (`drainMs`): weight 0 now, the canary removed by a later job.
+     */
     async [ROLLOUT_JOB.rollback](ctx) {
-      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const { rolloutId, drainMs = 0, drained = false, reason } = JSON.parse(ctx.job.payload) as { rolloutId: number; drainMs?: number; drained?: boolean; reason?: string };
       const r = findRollout(db, rolloutId);
       if (!r || r.status !== "rolling_back") return;
       const { target, deployTarget, environment } = targetOf(db, r);
       const { driver, name } = driverFor(deployTarget, { onOutput: (line) => log(ctx, r.id, `[${name}] ${line}`) });
+      if (drainMs > 0 && !drained) {
+        try {
+          await driver.setWeight(target, { opId: `rollout:${r.id}:rollback:v${r.rowVersion}:drain`, weight: 0 });
+        } catch (err) {
+          if (ctx.signal.aborted) throw err;
+          settle(ctx, r.id, environment, { type: "rollback_failed", error: err instanceof Error ? err.message : String(err) }, now);
+          return;
+        }
+        ctx.commit((tx) => {
+          const fresh = findRollout(tx, rolloutId)!;
+          appendRolloutLog(tx, { rolloutId, at: now(), level: "warn", message: `gradual rollback: weight 0, removing ${r.toVersion} in ${Math.round(drainMs / 1000)} s` });
+          const updated = applyRolloutEvent(tx, fresh, { type: "rollback_drained" }, { actor: WORKER, environment }, now());
+          enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId, reason, drainMs, drained: true }, runAt: now() + drainMs, idempotencyKey: `rollout:${rolloutId}:v${updated.rowVersion}:rollback:remove`, now: now() });
+        });
+        return;
+      }
       try {
         log(ctx, r.id, `rolling back to ${r.fromVersion ?? "nothing"}: ${r.reason ?? ""}`, "warn");
         await driver.rollback(target, { opId: `rollout:${r.id}:rollback:v${r.rowVersion}`, version: r.toVersion, stableVersion: r.fromVersion });

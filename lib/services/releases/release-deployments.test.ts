@@ -14,6 +14,7 @@ const { seedDemo } = await import("@/db/seed");
 const { findEnvironmentByName, findServiceByName, insertService, updateService } = await import("@/db/queries/catalog");
 const { findValidation, gatesOf, insertProbe, migrationRunsOf, preflightOf, setPreflightResult } = await import("@/db/queries/governance");
 const { startValidation } = await import("./start-validation");
+const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
 const { environmentHealth } = await import("@/lib/services/health/environment-health");
 const { findRelease, rolloutsOfRelease, updateRelease } = await import("@/db/queries/releases");
@@ -29,8 +30,8 @@ const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { writeTransaction } = await import("@/db/transaction");
 const { strategySchema } = await import("@/lib/domain/rollout/strategy");
 
-// Port blocks per test file are disjoint (files run in parallel): 36000-37999 here.
-const base = 36_000 + Math.floor(Math.random() * 10) * 200;
+// Port blocks per test file are disjoint (files run in parallel): 34000-35999 here.
+const base = 34_000 + Math.floor(Math.random() * 10) * 200;
 const journal = path.join(dir, "migrations.log");
 let runner: ReturnType<typeof startWorker>;
 
@@ -62,6 +63,8 @@ beforeAll(async () => {
   webId = web.id;
   stagingId = findEnvironmentByName(db, "staging")!.id;
   insertProbe(db, { name: "sample-web health", environmentId: stagingId, serviceId: web.id, createdAt: Date.now() });
+  // No steady traffic here: canary analysis (tested in tests/analysis) would hold these rollouts.
+  for (const id of [api.id, web.id]) putServiceAnalysis(db, id, JSON.stringify({ enabled: false }), Date.now());
   runner = startWorker(db, { owner: "test-worker" });
   // Something must run (and be probed healthy) before a release may be validated for staging.
   const captain = actor("captain@flightdeck.local");

@@ -13,6 +13,9 @@ import { followRollout } from "@/lib/services/releases/follow-rollout";
 
 export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch", deadline: "rollout.deadline" } as const;
 
+/** Canary analysis: one recurring evaluation per live rollout that has a baseline (lib/jobs/handlers/analysis.ts). */
+export const ANALYSIS_TICK_JOB = "analysis.tick";
+
 /** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
 export const WATCH_EVERY_MS = 2000;
 
@@ -28,6 +31,7 @@ export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   step_failed: "rollout.step_failed",
   step_blocked: "rollout.step_blocked",
   hold_elapsed: "rollout.hold_elapsed",
+  rollback_drained: "rollout.rollback_drained",
   rollback_succeeded: "rollout.rolled_back",
   rollback_failed: "rollout.rollback_failed",
 };
@@ -62,8 +66,12 @@ export function applyRolloutEvent(
       enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId: rollout.id }, runAt: effect.at, idempotencyKey: key, now });
       enqueueJob(tx, { kind: ROLLOUT_JOB.watch, payload: { rolloutId: rollout.id, rowVersion: updated.rowVersion, n: 1 }, runAt: now + WATCH_EVERY_MS, idempotencyKey: `${key}:watch:1`, now });
     } else {
-      enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId: rollout.id, reason: effect.reason }, runAt: now, idempotencyKey: key, now });
+      enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId: rollout.id, reason: effect.reason, drainMs: effect.drainMs ?? 0 }, runAt: now, idempotencyKey: key, now });
     }
+  }
+  if (event.type === "start" && rollout.fromVersion) {
+    // Analysis follows the rollout from its first step until it rolls back or completes.
+    enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId: rollout.id, n: 1 }, runAt: now, idempotencyKey: `analysis:${rollout.id}:tick:1`, now });
   }
 
   if (t.next.status === "succeeded") {

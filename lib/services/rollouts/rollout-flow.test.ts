@@ -13,6 +13,7 @@ const { getDb, getSqlite } = await import("@/db/client");
 const { seedDemo } = await import("@/db/seed");
 const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
 const { findRollout, serviceEnvState } = await import("@/db/queries/rollouts");
+const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { startRollout } = await import("./start-rollout");
 const { controlRollout } = await import("./control-rollout");
 const { planRollback } = await import("./plan-rollback");
@@ -50,6 +51,8 @@ beforeAll(async () => {
   const svc = findServiceByName(db, "sample-api")!;
   updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
   serviceId = svc.id;
+  // Deploy-engine journeys without steady traffic: canary analysis (tested in tests/analysis) would hold them.
+  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
   stagingId = findEnvironmentByName(db, "staging")!.id;
   runner = startWorker(db, { owner: "test-worker" });
 });

@@ -1,6 +1,8 @@
 "use server";
 
 import { defineAction } from "@/lib/actions/define-action";
+import { updateAnalysisConfigInput } from "@/lib/domain/analysis/config";
+import { updateAnalysisConfig } from "@/lib/services/analysis/update-analysis-config";
 import { deleteInput, serviceInput, updateServiceInput } from "@/lib/domain/catalog-inputs";
 import { createService } from "@/lib/services/services/create-service";
 import { deleteService } from "@/lib/services/services/delete-service";
@@ -30,4 +32,12 @@ export const deleteServiceAction = defineAction({
   input: deleteInput,
   run: ({ actor, input, requestId }) => deleteService(actor, input, requestId),
   revalidate,
+});
+
+export const updateAnalysisConfigAction = defineAction({
+  name: "analysis.config_update",
+  permission: "service.manage",
+  input: updateAnalysisConfigInput,
+  run: ({ actor, input, requestId }) => updateAnalysisConfig(actor, input, requestId),
+  revalidate: ["/settings/services"],
 });

@@ -1,0 +1,166 @@
+import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import type { Executor } from "../connection";
+import { analysisDecisions, analysisState, auditEvents, environments, metricSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
+
+export type AnalysisStateRow = typeof analysisState.$inferSelect;
+export type AnalysisDecisionRow = typeof analysisDecisions.$inferSelect;
+
+export const findServiceAnalysis = (db: Executor, serviceId: number) => db.select().from(serviceAnalysis).where(eq(serviceAnalysis.serviceId, serviceId)).get();
+
+/** Writes a service's analysis config; `rowVersion` null creates it. False on a concurrent change. */
+export function upsertServiceAnalysis(db: Executor, v: { serviceId: number; config: string; at: number; rowVersion: number | null }): boolean {
+  if (v.rowVersion === null) {
+    return db.insert(serviceAnalysis).values({ serviceId: v.serviceId, config: v.config, updatedAt: v.at }).onConflictDoNothing().run().changes > 0;
+  }
+  return (
+    db
+      .update(serviceAnalysis)
+      .set({ config: v.config, updatedAt: v.at, rowVersion: v.rowVersion + 1 })
+      .where(and(eq(serviceAnalysis.serviceId, v.serviceId), eq(serviceAnalysis.rowVersion, v.rowVersion)))
+      .run().changes > 0
+  );
+}
+
+export const findAnalysisState = (db: Executor, rolloutId: number) => db.select().from(analysisState).where(eq(analysisState.rolloutId, rolloutId)).get();
+
+export function saveAnalysisState(db: Executor, v: Omit<AnalysisStateRow, "evaluations">): void {
+  db.insert(analysisState)
+    .values({ ...v, evaluations: 1 })
+    .onConflictDoUpdate({
+      target: analysisState.rolloutId,
+      set: { state: v.state, verdict: v.verdict, reasons: v.reasons, health: v.health, score: v.score, canary: v.canary, baseline: v.baseline, evaluatedAt: v.evaluatedAt, evaluations: sql`${analysisState.evaluations} + 1` },
+    })
+    .run();
+}
+
+export function insertDecision(db: Executor, v: Omit<AnalysisDecisionRow, "id">): AnalysisDecisionRow {
+  return db.insert(analysisDecisions).values(v).returning().get();
+}
+
+export const listDecisions = (db: Executor, rolloutId: number, limit = 200) =>
+  db.select().from(analysisDecisions).where(eq(analysisDecisions.rolloutId, rolloutId)).orderBy(desc(analysisDecisions.id)).limit(limit).all();
+
+/** The newest decisions across rollouts, with where they happened (overview). */
+export const latestDecisions = (db: Executor, limit = 10) =>
+  db
+    .select({ decision: analysisDecisions, service: services.name, environment: environments.name, version: rollouts.toVersion })
+    .from(analysisDecisions)
+    .innerJoin(rollouts, eq(rollouts.id, analysisDecisions.rolloutId))
+    .innerJoin(services, eq(services.id, rollouts.serviceId))
+    .innerJoin(environments, eq(environments.id, rollouts.environmentId))
+    .orderBy(desc(analysisDecisions.id))
+    .limit(limit)
+    .all();
+
+export const analysisStatesOf = (db: Executor, rolloutIds: number[]) =>
+  rolloutIds.length ? db.select().from(analysisState).where(inArray(analysisState.rolloutId, rolloutIds)).all() : [];
+
+export interface WindowAggregate {
+  variant: "baseline" | "canary";
+  requests: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  seconds: number;
+}
+
+/**
+ * Per-variant aggregates of the router's per-second rows over [fromSecond, toSecond]:
+ * percentiles are request-weighted means of the per-second percentiles.
+ */
+export function windowAggregates(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; versions: { canary: string; baseline: string } }): WindowAggregate[] {
+  return db.all<WindowAggregate>(sql`
+    SELECT variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
+      sum(p50_ms * requests) / sum(requests) AS p50, sum(p95_ms * requests) / sum(requests) AS p95,
+      sum(p99_ms * requests) / sum(requests) AS p99, count(*) AS seconds
+    FROM metric_samples
+    WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
+      AND ((variant = 'canary' AND version = ${q.versions.canary}) OR (variant = 'baseline' AND version = ${q.versions.baseline}))
+    GROUP BY variant`);
+}
+
+/** Per-second mean latency and error percent per variant (the judge's samples). */
+export function secondSeries(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; versions: { canary: string; baseline: string } }) {
+  return db
+    .select({ variant: metricSamples.variant, second: metricSamples.second, mean: metricSamples.meanMs, requests: metricSamples.requests, errors: metricSamples.errors5xx })
+    .from(metricSamples)
+    .where(
+      and(
+        eq(metricSamples.serviceId, q.serviceId),
+        eq(metricSamples.environmentId, q.environmentId),
+        gte(metricSamples.second, q.fromSecond),
+        lte(metricSamples.second, q.toSecond),
+        sql`((${metricSamples.variant} = 'canary' AND ${metricSamples.version} = ${q.versions.canary}) OR (${metricSamples.variant} = 'baseline' AND ${metricSamples.version} = ${q.versions.baseline}))`,
+      ),
+    )
+    .all();
+}
+
+export function resourceAverages(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number }) {
+  return db
+    .select({ variant: resourceSamples.variant, cpu: sql<number>`avg(${resourceSamples.cpuPct})`, memory: sql<number>`avg(${resourceSamples.memoryPct})` })
+    .from(resourceSamples)
+    .where(and(eq(resourceSamples.serviceId, q.serviceId), eq(resourceSamples.environmentId, q.environmentId), gte(resourceSamples.second, q.fromSecond), lte(resourceSamples.second, q.toSecond)))
+    .groupBy(resourceSamples.variant)
+    .all();
+}
+
+export function insertResourceSamples(db: Executor, rows: (typeof resourceSamples.$inferInsert)[]): void {
+  if (rows.length === 0) return;
+  db.insert(resourceSamples)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [resourceSamples.serviceId, resourceSamples.environmentId, resourceSamples.second, resourceSamples.variant],
+      set: { cpuPct: sql`excluded.cpu_pct`, rssBytes: sql`excluded.rss_bytes`, memoryPct: sql`excluded.memory_pct`, version: sql`excluded.version` },
+    })
+    .run();
+}
+
+export interface ChartRow {
+  bucket: number;
+  variant: "baseline" | "canary";
+  requests: number;
+  errors: number;
+  p95: number;
+  seconds: number;
+}
+
+/**
+ * Chart series decimated in SQL (`%` works on integers even when the bucket size is bound as REAL): rows grouped into `bucketSeconds` buckets (request-weighted p95,
+ * summed requests and errors), so a 2-hour canary at 1 s comes back as <= ~1,000 points per line.
+ */
+export function chartBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number; versions: { canary: string; baseline: string | null } }): ChartRow[] {
+  return db.all<ChartRow>(sql`
+    SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
+      sum(p95_ms * requests) / max(1, sum(requests)) AS p95, count(*) AS seconds
+    FROM metric_samples
+    WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
+      AND ((variant = 'canary' AND version = ${q.versions.canary}) OR (variant = 'baseline' AND version = ${q.versions.baseline ?? ""}))
+    GROUP BY bucket, variant ORDER BY bucket`);
+}
+
+export function resourceBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number }) {
+  return db.all<{ bucket: number; variant: "baseline" | "canary"; cpu: number; memory: number }>(sql`
+    SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, avg(cpu_pct) AS cpu, avg(memory_pct) AS memory
+    FROM resource_samples
+    WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
+    GROUP BY bucket, variant ORDER BY bucket`);
+}
+
+/** The rollout's audit trail (weight changes and phase markers for the charts). */
+export const rolloutAuditTrail = (db: Executor, rolloutId: number) =>
+  db
+    .select({ at: auditEvents.createdAt, action: auditEvents.action, details: auditEvents.details })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.subjectType, "rollout"), eq(auditEvents.subjectId, String(rolloutId))))
+    .orderBy(auditEvents.id)
+    .all();
+
+/** Sets a service's analysis config unconditionally (seeding and scripts; users go through the service verb). */
+export function putServiceAnalysis(db: Executor, serviceId: number, config: string, at: number): void {
+  db.insert(serviceAnalysis)
+    .values({ serviceId, config, updatedAt: at })
+    .onConflictDoUpdate({ target: serviceAnalysis.serviceId, set: { config, updatedAt: at, rowVersion: sql`${serviceAnalysis.rowVersion} + 1` } })
+    .run();
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { VariantValues, Verdict } from "./evaluate";
+import type { HealthClass } from "./health";
+
+export const CHART_WINDOWS = ["15m", "1h", "all"] as const;
+export type ChartWindow = (typeof CHART_WINDOWS)[number];
+export const WINDOW_SECONDS: Record<ChartWindow, number | null> = { "15m": 900, "1h": 3600, all: null };
+/** DESIGN rule 13: at most ~1,000 points per line, decimated on the server. */
+export const MAX_POINTS = 1000;
+
+export const metricsQuerySchema = z.object({ window: z.enum(CHART_WINDOWS, { error: `window must be one of ${CHART_WINDOWS.join(", ")}.` }).default("15m") });
+
+export const CHART_METRICS = ["p95_ms", "error_rate", "burn_rate", "request_rate", "cpu_pct", "memory_pct"] as const;
+export type ChartMetric = (typeof CHART_METRICS)[number];
+
+/** One x position of a chart: epoch ms of the bucket start, canary and baseline values (null: no sample). */
+export interface ChartPoint {
+  t: number;
+  canary: number | null;
+  baseline: number | null;
+}
+
+export interface Threshold {
+  value: number;
+  label: string;
+}
+
+export interface DecisionView {
+  id: number;
+  at: number;
+  kind: string;
+  verdict: string;
+  ruleId: string | null;
+  source: string | null;
+  metric: string | null;
+  canary: number | null;
+  baseline: number | null;
+  threshold: number | null;
+  windowSeconds: number;
+  forMs: number | null;
+  satisfiedAt: number;
+  sentence: string;
+  outcome: string;
+}
+
+export interface RolloutMetricsView {
+  rolloutId: number;
+  window: ChartWindow;
+  bucketSeconds: number;
+  from: number;
+  to: number;
+  live: boolean;
+  series: Record<ChartMetric, ChartPoint[]>;
+  thresholds: Record<ChartMetric, Threshold[]>;
+  weight: { t: number; weight: number }[];
+  markers: { t: number; kind: "phase" | "decision"; label: string }[];
+  analysis: {
+    verdict: Verdict;
+    reasons: string[];
+    health: HealthClass | null;
+    score: number | null;
+    evaluatedAt: number;
+    canary: VariantValues | null;
+    baseline: VariantValues | null;
+  } | null;
+  config: { provider: string; intervalSeconds: number; windowSeconds: number; timeScale: number; minRequests: number; judgeMode: string; enabled: boolean; error: string | null };
+  decisions: DecisionView[];
+  units: Record<ChartMetric, string>;
+  labels: Record<ChartMetric, string>;
+}
+

@@ -1,0 +1,110 @@
+import "server-only";
+import type { Db } from "@/db/connection";
+import { findAnalysisState, insertResourceSamples } from "@/db/queries/analysis";
+import { findEnvironment, findService } from "@/db/queries/catalog";
+import { enqueueJob } from "@/db/queries/jobs";
+import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
+import { type AnalysisState, type FetchResult, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
+import { driverFor } from "@/lib/drivers/registry";
+import type { DriverTarget } from "@/lib/drivers/types";
+import { processUsage } from "@/lib/metrics/proc";
+import { providerFor } from "@/lib/metrics/registry";
+import { autoRollback } from "@/lib/services/analysis/auto-rollback";
+import { holdForCaptain } from "@/lib/services/analysis/hold-for-captain";
+import { analysisApplies } from "@/lib/analysis-view";
+import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
+import { recordEvaluation } from "@/lib/services/analysis/record-evaluation";
+import { ANALYSIS_TICK_JOB } from "@/lib/services/rollouts/apply-rollout-event";
+import type { JobHandler } from "../runner";
+
+/** Statuses in which analysis keeps ticking (failed: a retry may bring it back). */
+const TICKING = ["pending", "running", "paused", "failed"];
+/** Statuses in which a tick evaluates: a failed step can leave traffic on the canary, so it stays protected. */
+const EVALUATING = ["running", "paused", "failed"];
+
+function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
+  const service = findService(db, r.serviceId)!;
+  const environment = findEnvironment(db, r.environmentId)!;
+  return {
+    target: { serviceId: service.id, serviceName: service.name, environmentId: environment.id, environmentName: environment.name },
+    deployTarget: service.deployTarget,
+    environment: environment.name,
+  };
+}
+
+/**
+ * `analysis.tick`: one evaluation of a live rollout every interval (REQUIREMENTS I1-I5). Samples
+ * the versions' CPU and memory, asks the provider, evaluates the rules (pure), stores the verdict
+ * and applies a decision, all under the job's lease; then queues the next tick.
+ */
+export function analysisHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
+  return {
+    async [ANALYSIS_TICK_JOB](ctx) {
+      const { rolloutId, n } = JSON.parse(ctx.job.payload) as { rolloutId: number; n: number };
+      const r = findRollout(db, rolloutId);
+      if (!r || !TICKING.includes(r.status)) return; // rolled back, rolling back or done: analysis ends
+      const { config: cfg, error: configError } = readAnalysisConfig(db, r.serviceId);
+      const intervalMs = Math.round(cfg.intervalSeconds * 1000);
+      const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) =>
+        enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: `analysis:${rolloutId}:tick:${n + 1}`, now: now() });
+      if (!cfg.enabled && !configError) {
+        // Switched off: keep a slow pulse so switching it back on takes effect for this rollout.
+        ctx.commit((tx) => next(tx, 5000));
+        return;
+      }
+      if (!EVALUATING.includes(r.status) || !analysisApplies(cfg, r) || !r.fromVersion) {
+        ctx.commit((tx) => next(tx));
+        return;
+      }
+      const { target, deployTarget, environment } = targetOf(db, r);
+      const { driver } = driverFor(deployTarget);
+      const t = now();
+      if (driver.processes) {
+        const second = Math.floor(t / 1000);
+        const procs = await driver.processes(target);
+        const rows = procs.flatMap((p) => {
+          const u = processUsage(p.pid, t);
+          return u && u.cpuPct !== null
+            ? [{ serviceId: target.serviceId, environmentId: target.environmentId, second, variant: p.role === "canary" ? ("canary" as const) : ("baseline" as const), version: p.version, cpuPct: u.cpuPct, rssBytes: u.rssBytes, memoryPct: u.memoryPct }]
+            : [];
+        });
+        if (rows.length) ctx.commit((tx) => insertResourceSamples(tx, rows));
+      }
+      let result: FetchResult;
+      if (configError) {
+        result = { ok: false, error: `the stored analysis config is invalid (${configError})` };
+      } else {
+        try {
+          const snapshot = await providerFor(db, cfg.provider).snapshot({ target, canaryVersion: r.toVersion, baselineVersion: r.fromVersion, windowSeconds: cfg.windowSeconds, at: now() });
+          result = { ok: true, snapshot };
+        } catch (err) {
+          result = { ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
+      }
+      ctx.commit((tx) => {
+        const fresh = findRollout(tx, rolloutId);
+        if (!fresh || !TICKING.includes(fresh.status)) return;
+        const stored = findAnalysisState(tx, rolloutId);
+        const prev = stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState();
+        const at = now();
+        const e = evaluate(cfg, prev, result, at);
+        recordEvaluation(tx, rolloutId, e);
+        if (stored?.verdict !== e.verdict) {
+          appendRolloutLog(tx, { rolloutId, at, level: e.verdict === "pass" ? "info" : "warn", message: `analysis ${e.verdict}: ${e.reasons.slice(0, 2).join("; ")}` });
+        }
+        const d = e.decision;
+        if (d && EVALUATING.includes(fresh.status)) {
+          if (d.kind === "rollback_immediate" || d.kind === "rollback_gradual") {
+            autoRollback(tx, fresh, { ...d, kind: d.kind }, { cfg, environment, at });
+            return; // rolling back: the chain ends here
+          }
+          holdForCaptain(tx, fresh, d, e.verdict, { environment, at });
+        }
+        // A breach whose duration completes before the next regular tick is evaluated at that
+        // moment, so a rule acts when its duration is satisfied rather than up to an interval later.
+        const due = e.breaches.map((b) => b.since + b.forMs - at).filter((ms) => ms > 0);
+        next(tx, due.length ? Math.max(20, Math.min(intervalMs, ...due)) : intervalMs);
+      });
+    },
+  };
+}
