@@ -9,6 +9,7 @@
 import Database from "better-sqlite3";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { Pool } from "undici";
 
 const port = Number(process.env.ROUTER_PORT ?? 4000);
 const adminPort = Number(process.env.ROUTER_ADMIN_PORT ?? port + 1);
@@ -29,24 +30,32 @@ function saveState() {
   renameSync(tmp, stateFile); // atomic: a crash leaves the old or the new state, never half
 }
 
-// ---- traffic -------------------------------------------------------------------------------
-// One connection pool per version target, retired when the target leaves the split, so a stopped
-// version still holding keep-alive connections never answers for its port's next owner.
-const agents = new Map();
-function agentFor(target) {
+// ---- traffic ----------------------------------------------------------------------------------
+// One undici connection pool per version target (Node's http client cost more than the hop it
+// proxies), closed when the target leaves the split, so a stopped version still holding
+// keep-alive connections never answers for its port's next owner.
+const pools = new Map();
+function poolFor(target) {
   const key = `${target.version}@${target.port}`;
-  let a = agents.get(key);
-  if (!a) agents.set(key, (a = new http.Agent({ keepAlive: true, maxSockets: 256 })));
-  return a;
+  let p = pools.get(key);
+  if (!p) pools.set(key, (p = new Pool(`http://127.0.0.1:${target.port}`, { connections: 256, keepAliveTimeout: 60_000 })));
+  return p;
 }
 function retireUnusedAgents() {
   const live = new Set([state.stable, state.canary].filter(Boolean).map((t) => `${t.version}@${t.port}`));
-  for (const [key, a] of agents) {
+  for (const [key, p] of pools) {
     if (live.has(key)) continue;
-    agents.delete(key);
-    a.keepAlive = false; // busy sockets close when their response ends
-    for (const list of Object.values(a.freeSockets)) for (const socket of list) socket.destroy();
+    pools.delete(key);
+    p.close().catch(() => undefined); // in-flight requests finish; idle connections close
   }
+}
+
+// Hop-by-hop headers belong to one connection, not to the request or response being proxied.
+const HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "expect", "host"]);
+function endToEnd(headers) {
+  const out = {};
+  for (const k in headers) if (!HOP.has(k)) out[k] = headers[k];
+  return out;
 }
 let served = 0;
 
@@ -78,22 +87,43 @@ const server = http.createServer((req, res) => {
     return;
   }
   const started = performance.now();
-  const upstream = http.request(
-    { host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: req.headers, agent: agentFor(target) },
-    (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-      up.on("end", () => record(variant, target.version, performance.now() - started, up.statusCode ?? 502));
-    },
-  );
-  upstream.on("error", () => {
+  let status = 502;
+  let resumeUpstream = () => undefined;
+  const fail = () => {
     record(variant, target.version, performance.now() - started, 502);
     if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
     res.end('{"error":"upstream unavailable"}');
-  });
+  };
   // Bodiless requests end at once; others stream their body through.
-  if (req.method === "GET" || req.method === "HEAD") upstream.end();
-  else req.pipe(upstream);
+  const body = req.method === "GET" || req.method === "HEAD" ? null : req;
+  poolFor(target).dispatch(
+    { origin: undefined, path: req.url, method: req.method, headers: endToEnd(req.headers), body },
+    {
+      onConnect() {},
+      onHeaders(statusCode, raw, resume) {
+        status = statusCode;
+        const headers = [];
+        for (let i = 0; i < raw.length; i += 2) {
+          const k = raw[i].toString("latin1");
+          if (!HOP.has(k.toLowerCase())) headers.push(k, raw[i + 1].toString("latin1"));
+        }
+        res.writeHead(statusCode, headers);
+        resumeUpstream = resume;
+        return true;
+      },
+      // Backpressure: a slow client pauses the upstream until its socket drains.
+      onData(chunk) {
+        if (res.write(chunk)) return true;
+        res.once("drain", resumeUpstream);
+        return false;
+      },
+      onComplete() {
+        res.end();
+        record(variant, target.version, performance.now() - started, status);
+      },
+      onError: fail,
+    },
+  );
 });
 server.keepAliveTimeout = 65_000;
 

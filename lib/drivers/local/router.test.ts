@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -109,4 +110,47 @@ describe("local router", () => {
     const bad = await fetch(`http://127.0.0.1:${ADMIN}/apply`, { method: "POST", body: JSON.stringify({ opId: "t4", weight: 101 }) });
     expect(bad.status).toBe(400);
   });
+
+  it("proxies faithfully: request bodies, repeated headers, status codes, and a large body read slowly (backpressure)", async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, "x");
+    const upstream = http.createServer((req, res) => {
+      if (req.url === "/big") {
+        res.writeHead(200, { "content-type": "application/octet-stream", "set-cookie": ["a=1", "b=2"] });
+        res.end(big);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        res.writeHead(201, { "content-type": "text/plain", "x-seen-method": req.method ?? "" });
+        res.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(BASE + 900, "127.0.0.1", r));
+    try {
+      expect(await apply({ opId: "t5", stable: { version: "echo", port: BASE + 900 }, weight: 0 })).toMatchObject({ applied: true });
+      const posted = await fetch(`http://127.0.0.1:${ROUTER}/echo`, { method: "POST", body: "hello through the router" });
+      expect(posted.status).toBe(201);
+      expect(posted.headers.get("x-seen-method")).toBe("POST");
+      expect(await posted.text()).toBe("hello through the router");
+
+      // A slow reader: the router must pause the upstream and resume it, and lose nothing.
+      const got = await new Promise<{ bytes: number; cookies: string[] }>((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port: ROUTER, path: "/big" }, (res) => {
+          let bytes = 0;
+          res.on("data", (c: Buffer) => {
+            bytes += c.length;
+            res.pause();
+            setTimeout(() => res.resume(), 1);
+          });
+          res.on("end", () => resolve({ bytes, cookies: res.headers["set-cookie"] ?? [] }));
+          res.on("error", reject);
+        });
+      });
+      expect(got).toEqual({ bytes: big.length, cookies: ["a=1", "b=2"] });
+    } finally {
+      upstream.close();
+    }
+  }, 30_000);
 });
+
