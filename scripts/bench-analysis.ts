@@ -96,7 +96,7 @@ async function detectionOverhead() {
   report("analysis.detection_overhead.max", Math.max(...overhead), "ms", null, "lower");
   report("analysis.bad_canary_50pct_to_0pct.p50", pct(shiftToZero, 50), "ms", null, "lower");
   rows.push(`(${runs} runs; detection overhead = router op "weight 0" time - the decision's satisfiedAt, i.e. first breaching evaluation + rule duration 1.2 s;`);
-  rows.push(` the bad-canary line adds the 5 s window filling and the router's 1 s flush: time from 50% on the canary to 0%)`);
+  rows.push(` end to end, "50pct_to_0pct" is the router's 50% op to its 0% op: samples reaching SQLite (1 s flush), the minimum-sample guard, the 1.2 s duration)`);
 }
 
 function ingestRate() {

@@ -63,20 +63,18 @@ beforeAll(async () => {
   putServiceAnalysis(db, svc.id, JSON.stringify(FAST), Date.now());
   runner = startWorker(db, { owner: "analysis-test-worker" });
   const { rollout } = startRollout(captain(), { serviceId, environmentId: stagingId, version: "1.0.0", strategy: canary([[100, 0]]), idempotencyKey: "base" });
-  await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined));
+  await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined), 60_000);
   traffic = spawn(process.execPath, ["lib/drivers/local/traffic.mjs"], { env: { ...process.env, TRAFFIC_URL: `http://127.0.0.1:${routerPort}/api/t`, TRAFFIC_RPS: "60" }, stdio: "ignore" });
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   traffic?.kill("SIGKILL");
   await runner.stop();
-  const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
-  for (const p of [sup.router, sup.stable, sup.canary]) {
-    try {
-      if (p) process.kill(p.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
+  try {
+    const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
+    for (const p of [sup.router, sup.stable, sup.canary]) if (p) process.kill(p.pid, "SIGKILL");
+  } catch {
+    // nothing was deployed, or it is gone already
   }
 });
 

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,16 +34,6 @@ let traffic: ChildProcess;
 let serviceId = 0;
 let stagingId = 0;
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
 async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -71,7 +60,7 @@ const analysis = (extra: Record<string, unknown> = {}) =>
 
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is missing: apt-get install prometheus (.ci/run does)`);
-  promPort = await freePort();
+  promPort = routerPort + 50; // inside this file's block: an ephemeral port could be a version slot
   promUrl = `http://127.0.0.1:${promPort}`;
   const config = path.join(dir, "prometheus.yml");
   writeFileSync(
@@ -100,7 +89,7 @@ beforeAll(async () => {
   putServiceAnalysis(db, svc.id, analysis(), Date.now());
   runner = startWorker(db, { owner: "prometheus-test-worker" });
   const { rollout } = startRollout(captain(), { serviceId, environmentId: stagingId, version: "1.0.0", strategy: canary([[100, 0]]), idempotencyKey: "base" });
-  await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined));
+  await until(() => (findRollout(getDb(), rollout.id)!.status === "succeeded" ? true : undefined), 60_000);
   traffic = spawn(process.execPath, ["lib/drivers/local/traffic.mjs"], { env: { ...process.env, TRAFFIC_URL: `http://127.0.0.1:${routerPort}/api/t`, TRAFFIC_RPS: "60" }, stdio: "ignore" });
 }, 90_000);
 
@@ -165,7 +154,7 @@ describe("analysis through a real Prometheus", () => {
         return evaluate(cfg, initialAnalysisState(), { ok: false, error: (err as Error).message }, Date.now());
       }
     };
-    const down = await run(createPrometheusProvider({ kind: "prometheus", url: `http://127.0.0.1:${await freePort()}`, queries: {}, timeoutMs: 500 }));
+    const down = await run(createPrometheusProvider({ kind: "prometheus", url: `http://127.0.0.1:${routerPort + 51}`, queries: {}, timeoutMs: 500 }));
     expect(down.verdict).toBe("error");
     expect(down.reasons[0]).toMatch(/^metrics provider failed: Prometheus at http:\/\/127\.0\.0\.1:\d+ unreachable/);
     const empty = await run(createPrometheusProvider({ kind: "prometheus", url: promUrl, queries: {}, timeoutMs: 1000 }), { ...q, canaryVersion: "9.9.9-never-deployed" });
@@ -180,7 +169,7 @@ describe("analysis through a real Prometheus", () => {
   }, 60_000);
 
   it("with Prometheus unreachable a rollout holds, never promotes, and is paused after the error limit", async () => {
-    const dead = `http://127.0.0.1:${await freePort()}`;
+    const dead = `http://127.0.0.1:${routerPort + 52}`;
     putServiceAnalysis(getDb(), serviceId, JSON.stringify({ ...JSON.parse(analysis()), provider: { kind: "prometheus", url: dead, timeoutMs: 300 }, errorLimit: 4 }), Date.now());
     const { rollout } = startRollout(captain(), { serviceId, environmentId: stagingId, version: "1.2.0", strategy: canary([[10, 1], [100, 0]]), idempotencyKey: "down" });
     const paused = await until(() => {

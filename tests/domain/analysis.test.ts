@@ -214,9 +214,9 @@ describe("fail safe: never a pass without good data", () => {
     expect(e.reasons.join(" ")).toMatch(reason);
     expect(e.decision).toBeNull();
   });
-  it("consecutive errors pause the rollout at the limit, once", () => {
-    const es = over(cfg, { ok: false, error: "HTTP 503" }, 5);
-    expect(es.map((e) => e.decision?.kind ?? null)).toEqual([null, null, "pause_errors", null, null, null]);
+  it("consecutive errors pause the rollout at the limit, and again every limit more (after a resume)", () => {
+    const es = over(cfg, { ok: false, error: "HTTP 503" }, 6);
+    expect(es.map((e) => e.decision?.kind ?? null)).toEqual([null, null, "pause_errors", null, null, "pause_errors", null]);
     expect(es[2]!.decision!.sentence).toBe("paused: 3 consecutive analysis errors; last: metrics provider failed: HTTP 503");
   });
   it("a good evaluation resets the error count", () => {

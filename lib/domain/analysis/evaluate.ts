@@ -167,9 +167,10 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       state.consecutiveErrors = 0;
     }
     let decision: Decision | null = null;
-    if (verdict === "error" && state.consecutiveErrors === cfg.errorLimit) {
+    // At the limit, and again every `limit` more: a captain who resumes while the provider is still down is told again.
+    if (verdict === "error" && state.consecutiveErrors % cfg.errorLimit === 0) {
       decision = pauseDecision("pause_errors", `paused: ${cfg.errorLimit} consecutive analysis errors; last: ${reason}`, cfg, at);
-    } else if (verdict === "inconclusive" && cfg.inconclusiveLimit > 0 && state.consecutiveInconclusive === cfg.inconclusiveLimit) {
+    } else if (verdict === "inconclusive" && cfg.inconclusiveLimit > 0 && state.consecutiveInconclusive % cfg.inconclusiveLimit === 0) {
       decision = pauseDecision("pause_inconclusive", `paused: no conclusive analysis in ${cfg.inconclusiveLimit} evaluations; last: ${reason}`, cfg, at);
     }
     return out({ verdict, reasons: [reason], canary, baseline, decision });

@@ -57,23 +57,28 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         return;
       }
       const { target, deployTarget, environment } = targetOf(db, r);
-      const { driver } = driverFor(deployTarget);
       const t = now();
-      if (driver.processes) {
-        const second = Math.floor(t / 1000);
-        const procs = await driver.processes(target);
-        const rows = procs.flatMap((p) => {
-          const u = processUsage(p.pid, t);
-          return u && u.cpuPct !== null
-            ? [{ serviceId: target.serviceId, environmentId: target.environmentId, second, variant: p.role === "canary" ? ("canary" as const) : ("baseline" as const), version: p.version, cpuPct: u.cpuPct, rssBytes: u.rssBytes, memoryPct: u.memoryPct }]
-            : [];
-        });
-        if (rows.length) ctx.commit((tx) => insertResourceSamples(tx, rows));
+      let result: FetchResult | null = null;
+      try {
+        const { driver } = driverFor(deployTarget);
+        if (driver.processes) {
+          const second = Math.floor(t / 1000);
+          const procs = await driver.processes(target);
+          const rows = procs.flatMap((p) => {
+            const u = processUsage(p.pid, t);
+            return u && u.cpuPct !== null
+              ? [{ serviceId: target.serviceId, environmentId: target.environmentId, second, variant: p.role === "canary" ? ("canary" as const) : ("baseline" as const), version: p.version, cpuPct: u.cpuPct, rssBytes: u.rssBytes, memoryPct: u.memoryPct }]
+              : [];
+          });
+          if (rows.length) ctx.commit((tx) => insertResourceSamples(tx, rows));
+        }
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        // Sampling is part of the measurement: a failure is an error verdict, never a silent pass.
+        result = { ok: false, error: `CPU/memory sampling failed: ${err instanceof Error ? err.message : String(err)}` };
       }
-      let result: FetchResult;
-      if (configError) {
-        result = { ok: false, error: `the stored analysis config is invalid (${configError})` };
-      } else {
+      if (!result && configError) result = { ok: false, error: `the stored analysis config is invalid (${configError})` };
+      if (!result) {
         try {
           const snapshot = await providerFor(db, cfg.provider).snapshot({ target, canaryVersion: r.toVersion, baselineVersion: r.fromVersion, windowSeconds: cfg.windowSeconds, at: now() });
           result = { ok: true, snapshot };
@@ -81,13 +86,14 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
           result = { ok: false, error: err instanceof Error ? err.message : String(err) };
         }
       }
+      const fetched: FetchResult = result;
       ctx.commit((tx) => {
         const fresh = findRollout(tx, rolloutId);
         if (!fresh || !TICKING.includes(fresh.status)) return;
         const stored = findAnalysisState(tx, rolloutId);
         const prev = stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState();
         const at = now();
-        const e = evaluate(cfg, prev, result, at);
+        const e = evaluate(cfg, prev, fetched, at);
         recordEvaluation(tx, rolloutId, e);
         if (stored?.verdict !== e.verdict) {
           appendRolloutLog(tx, { rolloutId, at, level: e.verdict === "pass" ? "info" : "warn", message: `analysis ${e.verdict}: ${e.reasons.slice(0, 2).join("; ")}` });
