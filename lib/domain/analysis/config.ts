@@ -168,9 +168,10 @@ export type AnalysisConfig = z.output<typeof analysisConfigSchema>;
 export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 
 /** The seeded demo service: runbook rules at 1/50 of their durations, so a bad canary rolls back in seconds. */
-// The p99 floor is high because demo machines are busy: a 5 ms service jitters to 40-60 ms under
-// CPU contention, which is +50% without being a regression (1.1.0-slow adds 800 ms and still trips it).
-export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60, latencyFloorMs: 250 }, judge: { minPoints: 5 } };
+// The p99 floor is high because demo machines are busy: a 5 ms service jitters to hundreds of ms
+// under CPU contention (seen in e2e), which is +50% without being a regression; 1.1.0-slow (+800 ms)
+// is still caught by runbook 002's p95 > 600 ms rule.
+export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60, latencyFloorMs: 1000 }, judge: { minPoints: 5 } };
 
 /** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
 export const analysisConfigJsonSchema = z.string().transform((text, ctx): AnalysisConfig => {
