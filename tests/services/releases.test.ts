@@ -259,10 +259,10 @@ describe("driveRelease: phase rules and who drives (B3)", () => {
     expect(rolloutsOfRelease(db, r.id)).toHaveLength(1);
   });
 
-  it("a developer may not start production (FORBIDDEN before anything is read or written)", async () => {
+  it("a developer may not start production nor abort a release past staging (FORBIDDEN, nothing written)", async () => {
     const r = newRelease(db);
     putInPhase(db, r.id, "production_approval");
-    for (const cmd of ["start_production", "request_approval", "complete"]) {
+    for (const cmd of ["start_production", "request_approval", "complete", "abort"]) {
       const err = await expectRefusedWithoutWrites(sqlite, () => driveRelease(who("dev"), command(r.id, cmd), undefined, NOW), ForbiddenError, "production steps need a release captain");
       expect(err).toMatchObject({ code: "FORBIDDEN", permission: "release.advance" });
     }

@@ -90,8 +90,11 @@ export function afterRollout(phase: ReleasePhase, environment: { production: boo
   return null;
 }
 
-/** Production steps are for release captains; developers drive releases in staging only (B2). */
-export function mayDrive(command: ReleaseCommand, roles: readonly Role[]): boolean {
+const STAGING_PHASES: readonly ReleasePhase[] = ["preflight", "staging_deploy", "staging_soak"];
+
+/** Production steps are for release captains; developers drive releases in staging only (B2), aborting included. */
+export function mayDrive(command: ReleaseCommand, roles: readonly Role[], phase: ReleasePhase): boolean {
   if (roles.includes("release_captain")) return true;
-  return roles.includes("developer") && (command === "deploy_staging" || command === "abort");
+  if (!roles.includes("developer")) return false;
+  return command === "deploy_staging" || (command === "abort" && STAGING_PHASES.includes(phase));
 }

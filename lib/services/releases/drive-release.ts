@@ -41,12 +41,12 @@ export function releaseEnvironments(db: Executor): { staging: EnvironmentRow; pr
  */
 export function driveRelease(actor: Actor, input: z.output<typeof releaseCommandInput>, requestId?: string, now = Date.now()) {
   assertCan(actor, "release.advance");
-  if (!mayDrive(input.command, actor.roles)) {
-    throw new ForbiddenError("Developers drive releases in staging only; production steps need a release captain.", "release.advance");
-  }
   return refusableTransaction(getDb(), (tx) => {
     const release = findRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError("Release");
+    if (!mayDrive(input.command, actor.roles, release.status as ReleasePhase)) {
+      throw new ForbiddenError("Developers drive releases in staging only; production steps need a release captain.", "release.advance");
+    }
     const envs = releaseEnvironments(tx);
     const rollouts = rolloutsOfRelease(tx, release.id);
     const live = rollouts.find((r) => !FINAL_STATUSES.includes(r.status as RolloutStatus));
