@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/db/connection";
 import { findAnalysisState, insertResourceSamples } from "@/db/queries/analysis";
 import { findEnvironment, findService } from "@/db/queries/catalog";
-import { enqueueJob } from "@/db/queries/jobs";
+import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
 import { type AnalysisState, type FetchResult, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { driverFor } from "@/lib/drivers/registry";
@@ -45,8 +45,11 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
       if (!r || !TICKING.includes(r.status)) return; // rolled back, rolling back or done: analysis ends
       const { config: cfg, error: configError } = readAnalysisConfig(db, r.serviceId);
       const intervalMs = Math.round(cfg.intervalSeconds * 1000);
-      const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) =>
-        enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: `analysis:${rolloutId}:tick:${n + 1}`, now: now() });
+      const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) => {
+        // Ticks are one job a second per live rollout: every 600th one clears finished ticks older than 10 min.
+        if (n % 600 === 0) purgeFinishedJobs(tx, ANALYSIS_TICK_JOB, now() - 10 * 60_000);
+        return enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: `analysis:${rolloutId}:tick:${n + 1}`, now: now() });
+      };
       if (!cfg.enabled && !configError) {
         // Switched off: keep a slow pulse so switching it back on takes effect for this rollout.
         ctx.commit((tx) => next(tx, 5000));
