@@ -7,29 +7,19 @@
 //   4. sample-to-browser latency with 50 live views polling like the page does (target p95 <= 1 s)
 // Runs with `tsx --conditions=react-server`; parts 3 and 4 need a production build (`next build`).
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { benchReporter, pct } from "./bench-report";
 
 const quick = process.argv.includes("--quick");
-const RESULTS = path.resolve("bench-results.jsonl");
 const dir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-analysis-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
 const procs: ChildProcess[] = [];
-const rows: string[] = [];
 
-function report(metric: string, value: number, unit: string, target: number | null, better: "lower" | "higher") {
-  const fig = { metric: quick ? `quick.${metric}` : metric, value: Number(value.toFixed(3)), unit, target, better };
-  appendFileSync(RESULTS, `${JSON.stringify(fig)}\n`);
-  const ok = target === null ? "info" : (better === "lower" ? value <= target : value >= target) ? "ok" : "MISSED";
-  rows.push(`${metric.padEnd(48)} ${value.toFixed(2).padStart(12)} ${unit.padEnd(10)} ${target === null ? "-".padStart(10) : `${better === "lower" ? "<=" : ">="} ${target}`.padStart(10)}  ${ok}`);
-}
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-};
+const { report, rows } = benchReporter({ quick, width: 48 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const freePort = () =>
   new Promise<number>((resolve, reject) => {

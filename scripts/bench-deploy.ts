@@ -3,30 +3,19 @@
 // Prints a table and appends JSON lines {"metric","value","unit","target","better"} to bench-results.jsonl.
 // Runs with `tsx --conditions=react-server` (it drives the real worker and services).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { benchReporter, pct } from "./bench-report";
 
 const quick = process.argv.includes("--quick");
-const RESULTS = path.resolve("bench-results.jsonl");
 const dir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-deploy-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
 const procs: ChildProcess[] = [];
-const rows: string[] = [];
 
-function report(metric: string, value: number, unit: string, target: number | null, better: "lower" | "higher") {
-  const fig = { metric: quick ? `quick.${metric}` : metric, value: Number(value.toFixed(3)), unit, target, better };
-  appendFileSync(RESULTS, `${JSON.stringify(fig)}\n`);
-  const ok = target === null ? "info" : (better === "lower" ? value <= target : value >= target) ? "ok" : "MISSED";
-  rows.push(`${metric.padEnd(44)} ${value.toFixed(2).padStart(12)} ${unit.padEnd(10)} ${target === null ? "-".padStart(10) : `${better === "lower" ? "<=" : ">="} ${target}`.padStart(10)}  ${ok}`);
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-};
+const { report, rows } = benchReporter({ quick, width: 44 });
 
 function start(script: string, env: Record<string, string>) {
   const p = spawn(process.execPath, [path.resolve("lib/drivers/local", script)], { env: { ...process.env, ...env }, stdio: "ignore" });

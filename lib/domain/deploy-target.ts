@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonTextSchema } from "./json-text";
 
 export const DRIVERS = ["local", "pm2", "command"] as const;
 export type DriverName = (typeof DRIVERS)[number];
@@ -50,24 +51,7 @@ export const deployTargetSchema = z.discriminatedUnion(
 export type DeployTarget = z.output<typeof deployTargetSchema>;
 
 /** Parses deploy-target JSON text; errors are phrased for the person editing it. */
-export const deployTargetJsonSchema = z.string().transform((text, ctx): DeployTarget => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: "custom", message: "Deploy target must be valid JSON." });
-    return z.NEVER;
-  }
-  const parsed = deployTargetSchema.safeParse(value);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-      ctx.addIssue({ code: "custom", message: `${where}${issue.message}` });
-    }
-    return z.NEVER;
-  }
-  return parsed.data;
-});
+export const deployTargetJsonSchema = jsonTextSchema(deployTargetSchema, "Deploy target");
 
 /**
  * Router port of the local driver for one environment: fixed by the environment's id, so adding,

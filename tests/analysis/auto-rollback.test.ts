@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "@/tests/support/wait";
 
 // Canary analysis end to end on real processes: the worker, the local driver's router and
 // versions, a traffic generator, SQLite. Bad canaries roll back by themselves with the numbers
@@ -25,8 +26,8 @@ const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 const { auditEvents } = await import("@/tests/support/db");
 
-// Port block of this file: 36000-37999.
-const routerPort = 36_000 + Math.floor(Math.random() * 10) * 200;
+// Port block of this file: 26000-27999.
+const routerPort = 26_000 + Math.floor(Math.random() * 10) * 200;
 let runner: ReturnType<typeof startWorker>;
 let traffic: ChildProcess;
 
@@ -35,15 +36,6 @@ const captain = () => {
   return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[] };
 };
 
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const routerState = async () => (await (await fetch(`http://127.0.0.1:${routerPort + 1}/state`)).json()) as { weight: number; canary: { version: string } | null; ops: { opId: string; at: number; weight: number }[] };
 

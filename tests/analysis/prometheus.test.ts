@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until as waitFor } from "@/tests/support/wait";
 
 // The same analysis through a real Prometheus (Debian's 2.42, started here on 127.0.0.1) that
 // scrapes the sample service's versions' /metrics every second (REQUIREMENTS I1, DESIGN §4).
+const until = <T>(fn: () => T | undefined | Promise<T | undefined>, ms = 30_000) => waitFor(fn, ms, { retryOnError: true });
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const dir = mkdtempSync(path.join(tmpdir(), "fd-prom-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
@@ -23,8 +25,8 @@ const { createPrometheusProvider } = await import("@/lib/metrics/prometheus");
 const { evaluate, initialAnalysisState } = await import("@/lib/domain/analysis/evaluate");
 const { analysisConfigSchema } = await import("@/lib/domain/analysis/config");
 
-// Port block of this file: 38000-39999 (routers); Prometheus on a free port.
-const routerPort = 38_000 + Math.floor(Math.random() * 10) * 200;
+// Port block of this file: 28000-29999 (routers); Prometheus on a free port.
+const routerPort = 28_000 + Math.floor(Math.random() * 10) * 200;
 const slots = [routerPort + 10, routerPort + 11];
 let promPort = 0;
 let promUrl = "";
@@ -34,20 +36,6 @@ let traffic: ChildProcess;
 let serviceId = 0;
 let stagingId = 0;
 
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    let v: T | undefined;
-    try {
-      v = await fn();
-    } catch {
-      v = undefined;
-    }
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const wrap = <T,>(fn: () => T | undefined | Promise<T | undefined>) => async () => fn();
 
 const captain = () => {
@@ -77,8 +65,14 @@ beforeAll(async () => {
     ].join("\n"),
   );
   mkdirSync(path.join(dir, "tsdb"));
-  prometheus = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: "ignore" });
-  await until(wrap(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined)), 30_000);
+  const promLog = path.join(dir, "prometheus.log");
+  prometheus = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ["ignore", "ignore", openSync(promLog, "a")] });
+  try {
+    await until(wrap(async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined)), 30_000);
+  } catch (err) {
+    // Say why: Prometheus' own last words (a port in use, a bad flag) beat "timed out".
+    throw new Error(`Prometheus on ${promUrl} never became ready (exit ${prometheus.exitCode ?? "none yet"}): ${readFileSync(promLog, "utf8").slice(-1500)}`, { cause: err });
+  }
 
   const db = getDb();
   await seedDemo(db);

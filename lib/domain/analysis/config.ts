@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonTextSchema } from "../json-text";
 
 /** Metrics every provider reports per variant (REQUIREMENTS I1). Error rate and CPU/memory are percentages. */
 export const METRICS = ["request_rate", "p50_ms", "p95_ms", "p99_ms", "error_rate", "burn_rate", "cpu_pct", "memory_pct"] as const;
@@ -174,24 +175,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60, latencyFloorMs: 1000 }, judge: { minPoints: 5 } };
 
 /** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
-export const analysisConfigJsonSchema = z.string().transform((text, ctx): AnalysisConfig => {
-  let value: unknown;
-  try {
-    value = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: "custom", message: "Analysis config must be valid JSON." });
-    return z.NEVER;
-  }
-  const parsed = analysisConfigSchema.safeParse(value);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-      ctx.addIssue({ code: "custom", message: `${where}${issue.message}` });
-    }
-    return z.NEVER;
-  }
-  return parsed.data;
-});
+export const analysisConfigJsonSchema = jsonTextSchema(analysisConfigSchema, "Analysis config", { emptyAs: {} });
 
 /** Field-path -> messages, for forms and API errors. */
 export function analysisConfigErrors(value: unknown): Record<string, string[]> | null {

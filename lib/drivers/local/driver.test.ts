@@ -10,7 +10,8 @@ import { versionsSeen } from "@/tests/support/traffic";
 const dataDir = mkdtempSync(path.join(tmpdir(), "fd-local-"));
 const dbFile = path.join(dataDir, "fd.db");
 openDatabase(dbFile).sqlite.close();
-// Port blocks per test file are disjoint (files run in parallel): 30000-31999 here.
+// Port blocks per test file are disjoint (files run in parallel) and below the ephemeral range
+// (32768+), where an outgoing connection could already hold a port a test wants to listen on: 30000-31999 here.
 const routerPort = 30_000 + Math.floor(Math.random() * 10) * 200;
 const config = { entry: "sample-service", routerPort, healthPath: "/health" };
 const target: DriverTarget = { serviceId: 1, serviceName: "sample-api", environmentId: 1, environmentName: "staging" };

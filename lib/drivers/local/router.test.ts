@@ -11,7 +11,7 @@ import { versionsSeen } from "@/tests/support/traffic";
 const dir = mkdtempSync(path.join(tmpdir(), "fd-router-"));
 const dbFile = path.join(dir, "fd.db");
 const stateFile = path.join(dir, "router.json");
-const BASE = 47_000 + Math.floor(Math.random() * 1000) * 4;
+const BASE = 12_000 + Math.floor(Math.random() * 500) * 4;
 const [STABLE, CANARY, ROUTER, ADMIN] = [BASE, BASE + 1, BASE + 2, BASE + 3];
 const procs: ChildProcess[] = [];
 

@@ -7,7 +7,7 @@ import { createPm2Driver } from "./driver";
 
 // Real PM2 (npm package): its own daemon under a temp PM2_HOME, killed at the end.
 const pm2Home = mkdtempSync(path.join(tmpdir(), "fd-pm2-"));
-const base = 44_000 + Math.floor(Math.random() * 400) * 2;
+const base = 16_000 + Math.floor(Math.random() * 400) * 2;
 const driver = createPm2Driver(
   { script: path.resolve("lib/drivers/local/sample-service.mjs"), mainPort: base, canaryPort: base + 1, healthPath: "/health" },
   { pm2Home },

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "@/tests/support/wait";
 
 // G4 + G5 end to end: a release that rolls out two services together, with expand migrations
 // before and contract migrations after, through the real worker, local driver and shell commands.
@@ -30,8 +31,9 @@ const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { writeTransaction } = await import("@/db/transaction");
 const { strategySchema } = await import("@/lib/domain/rollout/strategy");
 
-// Port blocks per test file are disjoint (files run in parallel): 34000-35999 here.
-const base = 34_000 + Math.floor(Math.random() * 10) * 200;
+// Port blocks per test file are disjoint (files run in parallel) and below the ephemeral range
+// (32768+), where an outgoing connection could already hold a port a test wants to listen on: 24000-25999 here.
+const base = 24_000 + Math.floor(Math.random() * 10) * 200;
 const journal = path.join(dir, "migrations.log");
 let runner: ReturnType<typeof startWorker>;
 
@@ -40,15 +42,6 @@ function actor(email: string) {
   return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[], signedInAt: Date.now() };
 }
 
-async function until<T>(fn: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 let apiId = 0;
 let webId = 0;

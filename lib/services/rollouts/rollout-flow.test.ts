@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until as waitFor } from "@/tests/support/wait";
 import { versionsSeen } from "@/tests/support/traffic";
 
 // A fresh database for this file; the db module reads FLIGHTDECK_DB when first used.
@@ -22,8 +23,9 @@ const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 
-// Port blocks per test file are disjoint (files run in parallel): 32000-33999 here.
-const routerPort = 32_000 + Math.floor(Math.random() * 10) * 200;
+// Port blocks per test file are disjoint (files run in parallel) and below the ephemeral range
+// (32768+), where an outgoing connection could already hold a port a test wants to listen on: 22000-23999 here.
+const routerPort = 22_000 + Math.floor(Math.random() * 10) * 200;
 let runner: ReturnType<typeof startWorker>;
 
 function actor(email: string) {
@@ -31,16 +33,8 @@ function actor(email: string) {
   return { kind: "user" as const, id: u.id, email: u.email, name: u.name, roles: rolesOfUser(getDb(), u.id) as never[] };
 }
 
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
+const until = <T>(fn: () => T | undefined | Promise<T | undefined>, ms = 20_000) => waitFor(fn, ms);
 const split = (n: number) => versionsSeen(routerPort, n);
 
 let serviceId = 0;

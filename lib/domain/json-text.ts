@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/**
+ * A form field holding JSON text, parsed and validated by `schema`; every error names its path
+ * inside the JSON ("rules.2.threshold: ...") so the person editing it knows where to look.
+ * `emptyAs`: the value an empty field stands for (none: empty text is invalid JSON).
+ */
+export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opts: { emptyAs?: unknown } = {}) {
+  return z.string().transform((text, ctx): z.output<S> => {
+    let value: unknown;
+    try {
+      value = text.trim() === "" && "emptyAs" in opts ? opts.emptyAs : JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${what} must be valid JSON.` });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+        ctx.addIssue({ code: "custom", message: `${where}${issue.message}` });
+      }
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+}
