@@ -159,11 +159,12 @@ export function releasePorts(base: number): void {
 /**
  * A base port whose whole block is free and claimed by this run (so that crash tests running at
  * the same time never share routers): the local driver uses base + 100 * (environment id - 1)
- * (+1 admin, +10/+11 versions); the web server gets base + 50.
+ * (+1 admin, +10/+11 versions); the web server gets base + 50. Blocks stay below the ephemeral
+ * range (32768+), where the test's own outgoing connections could hold a port a version needs.
  */
 export async function findFreeBase(random: () => number, environments: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(random() * 200) * 200;
+    const base = 20_000 + Math.floor(random() * 60) * 200;
     const ports = [base + 50];
     for (let e = 0; e < environments; e++) ports.push(...[0, 1, 10, 11].map((d) => base + 100 * e + d));
     const free = await Promise.all(ports.map(portFree));
