@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killDataPlane } from "@/tests/support/data-plane";
 import { until } from "@/tests/support/wait";
 
 // Canary analysis end to end on real processes: the worker, the local driver's router and
@@ -62,12 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   traffic?.kill("SIGKILL");
   await runner.stop();
-  try {
-    const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
-    for (const p of [sup.router, sup.stable, sup.canary]) if (p) process.kill(p.pid, "SIGKILL");
-  } catch {
-    // nothing was deployed, or it is gone already
-  }
+  killDataPlane(dir);
 });
 
 describe("automatic rollback through the real data plane", () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killDataPlane } from "@/tests/support/data-plane";
 import { until as waitFor } from "@/tests/support/wait";
 
 // The same analysis through a real Prometheus (Debian's 2.42, started here on 127.0.0.1) that
@@ -91,12 +92,7 @@ afterAll(async () => {
   traffic?.kill("SIGKILL");
   await runner?.stop();
   prometheus?.kill("SIGTERM");
-  try {
-    const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
-    for (const p of [sup.router, sup.stable, sup.canary]) if (p) process.kill(p.pid, "SIGKILL");
-  } catch {
-    // nothing started, or already gone
-  }
+  killDataPlane(dir);
 });
 
 describe("analysis through a real Prometheus", () => {

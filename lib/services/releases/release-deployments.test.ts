@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killDataPlane } from "@/tests/support/data-plane";
 import { until } from "@/tests/support/wait";
 
 // G4 + G5 end to end: a release that rolls out two services together, with expand migrations
@@ -80,18 +81,7 @@ async function validated(releaseId: number) {
 
 afterAll(async () => {
   await runner.stop();
-  for (const d of readdirSync(path.join(dir, "local-driver"))) {
-    const file = path.join(dir, "local-driver", d, "supervision.json");
-    if (!existsSync(file)) continue;
-    const sup = JSON.parse(readFileSync(file, "utf8")) as Record<string, { pid: number } | null>;
-    for (const p of [sup.router, sup.stable, sup.canary]) {
-      try {
-        if (p) process.kill(p.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  }
+  killDataPlane(dir);
 });
 
 const quick = { kind: "canary", steps: [{ weight: 50, holdSeconds: 1 }, { weight: 100, holdSeconds: 0 }] };

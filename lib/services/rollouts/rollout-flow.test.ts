@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killDataPlane } from "@/tests/support/data-plane";
 import { until as waitFor } from "@/tests/support/wait";
 import { versionsSeen } from "@/tests/support/traffic";
 
@@ -53,14 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner.stop();
-  const sup = JSON.parse(readFileSync(path.join(dir, "local-driver", "sample-api-staging", "supervision.json"), "utf8")) as Record<string, { pid: number } | null>;
-  for (const p of [sup.router, sup.stable, sup.canary]) {
-    try {
-      if (p) process.kill(p.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
+  killDataPlane(dir);
 });
 
 const canary = (steps: [number, number][]) => ({ kind: "canary", steps: steps.map(([weight, holdSeconds]) => ({ weight, holdSeconds })) });
