@@ -44,7 +44,9 @@ let serviceId = 0;
 let stagingId = 0;
 const canary = (steps: [number, number][]) => ({ kind: "canary", steps: steps.map(([weight, holdSeconds]) => ({ weight, holdSeconds })) }) as never;
 // Fast analysis: 50x shorter durations than the runbooks (5xx > 5% for 1 min -> 1.2 s).
-const FAST = { timeScale: 0.02, windowSeconds: 5, minRequests: 10, gradualDrainSeconds: 100 };
+// A p99 floor of 1 s: on a loaded test machine a 5 ms service jitters past 100 ms (the default
+// floor), and the latency health class would race the rule a test is about.
+const FAST = { timeScale: 0.02, windowSeconds: 5, minRequests: 10, gradualDrainSeconds: 100, health: { latencyFloorMs: 1000 } };
 
 beforeAll(async () => {
   const db = getDb();
@@ -120,7 +122,7 @@ describe("automatic rollback through the real data plane", () => {
   it("a degraded canary (5xx between 0.5% and 2%) is paused for the captain with the reason", async () => {
     // 0.8% 5xx judged over >= 300 canary requests (a 20 s window): the share stays inside 0.5-2%, so
     // the degraded bound holds it while the unhealthy bound (> 2%) stays out of reach.
-    putServiceAnalysis(getDb(), serviceId, JSON.stringify({ ...FAST, windowSeconds: 20, minRequests: 300, rules: [], health: { forSeconds: 50 } }), Date.now());
+    putServiceAnalysis(getDb(), serviceId, JSON.stringify({ ...FAST, windowSeconds: 20, minRequests: 300, rules: [], health: { forSeconds: 50, latencyFloorMs: 1000 } }), Date.now());
     // SAMPLE_ERROR_RATE is read by the version process: the driver passes the worker's environment on.
     process.env.SAMPLE_ERROR_RATE = "0.008";
     try {

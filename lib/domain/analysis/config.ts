@@ -138,7 +138,9 @@ export const analysisConfigSchema = z
     health: z
       .object({
         enabled: z.boolean().default(true),
-        forSeconds: seconds("Health duration").default(60),
+        // Longer than runbook 002's critical rows (5xx > 5% for 1 min): a sharp error spike is decided
+        // by the matrix's immediate row, not raced by the health class's "> 2%" (gradual).
+        forSeconds: seconds("Health duration").default(120),
         unhealthyAction: z.enum(["rollback_immediate", "rollback_gradual"]).default("rollback_gradual"),
         /** p99 must also exceed this to count as degraded (tiny latencies jitter by 20% all the time). */
         latencyFloorMs: z.number().min(0).max(600_000).default(100),
@@ -172,7 +174,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 // The p99 floor is high because demo machines are busy: a 5 ms service jitters to hundreds of ms
 // under CPU contention (seen in e2e), which is +50% without being a regression; 1.1.0-slow (+800 ms)
 // is still caught by runbook 002's p95 > 600 ms rule.
-export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 60, latencyFloorMs: 1000 }, judge: { minPoints: 5 } };
+export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 120, latencyFloorMs: 1000 }, judge: { minPoints: 5 } };
 
 /** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
 export const analysisConfigJsonSchema = jsonTextSchema(analysisConfigSchema, "Analysis config", { emptyAs: {} });
