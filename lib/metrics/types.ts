@@ -9,6 +9,8 @@ export interface MetricQuery {
   windowSeconds: number;
   /** Epoch milliseconds: the end of the window. */
   at: number;
+  /** Epoch milliseconds the current step began: `snapshot.step` counts from here to `at`. */
+  stepStartedAt: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
 import { type HealthClass, healthOf } from "./health";
+import type { LatencyHistogram } from "./histogram";
 import { burnRate, judge } from "./stats";
 
 /** DESIGN rule 9: four verdicts; only `pass` lets a hold advance. */
@@ -22,8 +23,27 @@ export interface VariantValues {
   memory_pct: number | null;
 }
 
+/** Cumulative counts of one variant since the current step began: the sequential tests' input. */
+export interface VariantCounts {
+  requests: number;
+  /** 5xx responses. */
+  errors: number;
+  /** Latency distribution of those requests (null when the provider has none). */
+  latency: LatencyHistogram | null;
+}
+
+/** Both variants' counts over [since, the snapshot's end]. */
+export interface StepCounts {
+  /** Epoch ms the counts start from (the step's start as the provider could resolve it). */
+  since: number;
+  canary: VariantCounts | null;
+  baseline: VariantCounts | null;
+}
+
 export interface Snapshot {
   windowSeconds: number;
+  /** Counts since the step began (sequential judge); absent from providers that cannot count. */
+  step?: StepCounts;
   canary: VariantValues | null;
   baseline: VariantValues | null;
   /** Per-interval series for the statistical judge (mean latency, error percent). */
