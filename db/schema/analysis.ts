@@ -74,3 +74,24 @@ export const resourceSamples = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.serviceId, t.environmentId, t.second, t.variant] })],
 );
+
+/**
+ * Per-second chart rows read from an external metrics provider (Prometheus) by the analysis tick:
+ * the charts of a service whose traffic the local router does not see. Kept apart from
+ * metric_samples so they never mix with router rows of the same second.
+ */
+export const providerSamples = sqliteTable(
+  "provider_samples",
+  {
+    serviceId: integer("service_id").notNull(),
+    environmentId: integer("environment_id").notNull(),
+    second: integer("second").notNull(),
+    variant: text("variant", { enum: ["baseline", "canary"] }).notNull(),
+    version: text("version").notNull(),
+    /** Requests and 5xx in that second (rates from the provider: may be fractional). */
+    requests: real("requests").notNull(),
+    errors5xx: real("errors_5xx").notNull(),
+    p95Ms: real("p95_ms"),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.environmentId, t.second, t.variant] })],
+);

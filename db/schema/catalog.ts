@@ -186,6 +186,11 @@ export const metricSamples = sqliteTable(
     p95Ms: real("p95_ms").notNull(),
     p99Ms: real("p99_ms").notNull(),
     meanMs: real("mean_ms").notNull(),
+    /**
+     * The second's latency histogram: JSON {bucket index: requests} in the log-linear scheme of
+     * lib/domain/analysis/histogram.ts (null in rows written before it). Window percentiles merge these.
+     */
+    latencyHist: text("latency_hist"),
   },
   (t) => [primaryKey({ columns: [t.serviceId, t.environmentId, t.second, t.variant] })],
 );

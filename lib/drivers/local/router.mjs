@@ -1,7 +1,8 @@
 // Weighted HTTP router of the local driver (REQUIREMENTS H1): the data plane. It runs as its own
 // process so that restarting Flightdeck never interrupts traffic. It splits requests between the
 // stable and the canary version by the recorded weight, measures every request per version and
-// writes per-second aggregates to SQLite in batches.
+// writes per-second aggregates to SQLite in batches: counts, p50/p95/p99/mean, and the second's
+// latency histogram (log-linear buckets, latency-hist.mjs) from which true window percentiles merge.
 //
 // Environment: ROUTER_PORT (traffic), ROUTER_ADMIN_PORT (control, 127.0.0.1 only), ROUTER_STATE
 // (JSON state file), ROUTER_OPS (append-only log of applied operations), FLIGHTDECK_DB (metrics),
@@ -10,6 +11,7 @@ import Database from "better-sqlite3";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { Pool } from "undici";
+import { sparseOf } from "./latency-hist.mjs";
 
 const port = Number(process.env.ROUTER_PORT ?? 4000);
 const adminPort = Number(process.env.ROUTER_ADMIN_PORT ?? port + 1);
@@ -135,15 +137,22 @@ if (db) {
   // in `pending` and go out with the next flush.
   db.pragma("busy_timeout = 0");
 }
+// A second written twice (a retried or final flush) adds up: counts, request-weighted mean, and the
+// histograms merged bucket by bucket in SQL (json_each over both maps), so the flush never reads first.
+// The per-second percentiles keep the later part's (legacy columns; windows use the histograms).
 const insert = db?.prepare(
-  `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms, latency_hist)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (service_id, environment_id, second, variant) DO UPDATE SET requests = requests + excluded.requests,
-     errors_5xx = errors_5xx + excluded.errors_5xx, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, mean_ms = excluded.mean_ms`,
+     errors_5xx = errors_5xx + excluded.errors_5xx, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms,
+     mean_ms = (mean_ms * requests + excluded.mean_ms * excluded.requests) / max(1, requests + excluded.requests),
+     latency_hist = CASE WHEN latency_hist IS NULL THEN excluded.latency_hist WHEN excluded.latency_hist IS NULL THEN latency_hist ELSE
+       (SELECT json_group_object(key, n) FROM (SELECT key, sum(value) AS n FROM
+         (SELECT key, value FROM json_each(metric_samples.latency_hist) UNION ALL SELECT key, value FROM json_each(excluded.latency_hist)) GROUP BY key)) END`,
 );
 let pending = []; // rows whose write failed (database busy): retried on the next flush
 const flushBatch = db?.transaction((rows) => {
-  for (const r of rows) insert.run(serviceId, environmentId, r.second, r.variant, r.version, r.requests, r.errors, r.p50, r.p95, r.p99, r.mean);
+  for (const r of rows) insert.run(serviceId, environmentId, r.second, r.variant, r.version, r.requests, r.errors, r.p50, r.p95, r.p99, r.mean, r.hist);
 });
 
 function pct(sorted, p) {
@@ -159,7 +168,8 @@ function flush(all = false) {
     buckets.delete(key);
     const sorted = b.latencies.sort((x, y) => x - y);
     const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-    rows.push({ second: b.second, variant: b.variant, version: b.version, requests: sorted.length, errors: b.errors, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), mean });
+    const hist = JSON.stringify(sparseOf(sorted));
+    rows.push({ second: b.second, variant: b.variant, version: b.version, requests: sorted.length, errors: b.errors, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), mean, hist });
   }
   if (rows.length && flushBatch) {
     try {
