@@ -1,5 +1,5 @@
 import type { Executor } from "@/db/connection";
-import { type AnalysisDecisionRow, chartBuckets, findAnalysisState, listDecisions, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
+import { type AnalysisDecisionRow, chartBuckets, findAnalysisState, listDecisions, providerChartBuckets, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
 import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
 import { type AnalysisConfig, effectiveRules } from "@/lib/domain/analysis/config";
 import { CHART_METRICS, type ChartMetric, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
@@ -27,6 +27,7 @@ export function decisionView(d: AnalysisDecisionRow): DecisionView {
     satisfiedAt: d.satisfiedAt,
     sentence: d.sentence,
     outcome: d.outcome,
+    evidence: d.evidence ? (JSON.parse(d.evidence) as DecisionView["evidence"]) : null,
   };
 }
 
@@ -47,8 +48,9 @@ function thresholdsOf(cfg: AnalysisConfig): Record<ChartMetric, Threshold[]> {
 
 /**
  * Chart data of one rollout (REQUIREMENTS J1): canary and baseline series from the router's
- * per-second samples and the /proc samples, bucketed so no line exceeds MAX_POINTS, plus the
- * thresholds, the weight over time, phase and decision markers and the latest verdict.
+ * per-second samples (or the provider's, for a Prometheus-measured service) and the /proc samples,
+ * bucketed so no line exceeds MAX_POINTS, plus the thresholds, the weight over time, phase and
+ * decision markers and the latest verdict.
  */
 export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow, now = Date.now()): RolloutMetricsView | undefined {
   const r = findRollout(db, id);
@@ -63,7 +65,11 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
   const bucketSeconds = Math.max(1, Math.ceil((toSecond - fromSecond + 1) / MAX_POINTS));
   const range = { serviceId: r.serviceId, environmentId: r.environmentId, fromSecond, toSecond, bucketSeconds };
 
-  const rows = chartBuckets(db, { ...range, versions: { canary: r.toVersion, baseline: r.fromVersion } });
+  const versions = { canary: r.toVersion, baseline: r.fromVersion };
+  // A Prometheus-measured service charts what the analysis read (stored by its ticks); the router's
+  // rows remain the fallback (rollouts from before, or a local router behind the same service).
+  const fromProvider = cfg.provider.kind === "prometheus" ? providerChartBuckets(db, { ...range, versions }) : [];
+  const rows = fromProvider.length ? fromProvider : chartBuckets(db, { ...range, versions });
   const res = resourceBuckets(db, range);
   const byBucket = new Map<number, Partial<Record<ChartMetric, { canary?: number; baseline?: number }>>>();
   const put = (bucket: number, metric: ChartMetric, variant: "canary" | "baseline", value: number) => {
@@ -74,7 +80,7 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
   for (const row of rows) {
     if (row.requests === 0) continue;
     const errorRate = (100 * row.errors) / row.requests;
-    put(row.bucket, "p95_ms", row.variant, row.p95);
+    if (row.p95 !== null && Number.isFinite(row.p95)) put(row.bucket, "p95_ms", row.variant, row.p95);
     put(row.bucket, "error_rate", row.variant, errorRate);
     put(row.bucket, "burn_rate", row.variant, burnRate(errorRate, cfg.sloTarget));
     put(row.bucket, "request_rate", row.variant, row.requests / Math.max(1, row.seconds));
@@ -133,7 +139,7 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
           baseline: s.baseline ? (JSON.parse(s.baseline) as VariantValues) : null,
         }
       : null,
-    config: { provider: cfg.provider.kind, intervalSeconds: cfg.intervalSeconds, windowSeconds: cfg.windowSeconds, timeScale: cfg.timeScale, minRequests: cfg.minRequests, judgeMode: cfg.judge.enabled ? cfg.judge.mode : "off", enabled: cfg.enabled, error },
+    config: { provider: cfg.provider.kind, intervalSeconds: cfg.intervalSeconds, windowSeconds: cfg.windowSeconds, timeScale: cfg.timeScale, alpha: cfg.sequential.alpha, requireSafety: cfg.sequential.requireSafety, judgeMode: cfg.judge.enabled ? cfg.judge.mode : "off", enabled: cfg.enabled, error },
     decisions,
     units: { p95_ms: "ms", error_rate: "%", burn_rate: "x", request_rate: "/s", cpu_pct: "%", memory_pct: "%" },
     labels: { p95_ms: "p95 latency", error_rate: "5xx rate", burn_rate: "Error budget burn rate", request_rate: "Request rate", cpu_pct: "CPU", memory_pct: "Memory" },

@@ -93,7 +93,7 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
         <div>
           <div className="text-slate-600">Analysis</div>
           <span className="text-xs">
-            {v.config.provider} provider, every {v.config.intervalSeconds} s over {v.config.windowSeconds} s, ≥ {v.config.minRequests} requests
+            {v.config.provider} provider, every {v.config.intervalSeconds} s over {v.config.windowSeconds} s; sequential tests at alpha {v.config.alpha}{v.config.requireSafety ? ", promotion needs evidence of safety" : ""}
             {v.config.timeScale !== 1 ? `, durations ×${v.config.timeScale}` : ""}
           </span>
         </div>

@@ -55,6 +55,8 @@ export const analysisDecisions = sqliteTable(
     sentence: text("sentence").notNull(),
     /** What the decision did: "rollback", "pause", or "none" with why (e.g. refused by policy). */
     outcome: text("outcome").notNull(),
+    /** JSON: the sequential test behind a count rule's decision (e-value, alpha, counts, latency cut); null otherwise. */
+    evidence: text("evidence"),
   },
   (t) => [index("analysis_decisions_rollout").on(t.rolloutId, t.id)],
 );

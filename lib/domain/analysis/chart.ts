@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { VariantValues, Verdict } from "./evaluate";
+import type { Decision, VariantValues, Verdict } from "./evaluate";
 import type { HealthClass } from "./health";
 
 export const CHART_WINDOWS = ["15m", "1h", "all"] as const;
@@ -41,6 +41,8 @@ export interface DecisionView {
   satisfiedAt: number;
   sentence: string;
   outcome: string;
+  /** The sequential test behind it (count rules): e-value, alpha, counts. */
+  evidence: Decision["evidence"];
 }
 
 export interface RolloutMetricsView {
@@ -63,7 +65,7 @@ export interface RolloutMetricsView {
     canary: VariantValues | null;
     baseline: VariantValues | null;
   } | null;
-  config: { provider: string; intervalSeconds: number; windowSeconds: number; timeScale: number; minRequests: number; judgeMode: string; enabled: boolean; error: string | null };
+  config: { provider: string; intervalSeconds: number; windowSeconds: number; timeScale: number; alpha: number; requireSafety: boolean; judgeMode: string; enabled: boolean; error: string | null };
   decisions: DecisionView[];
   units: Record<ChartMetric, string>;
   labels: Record<ChartMetric, string>;

@@ -89,7 +89,7 @@ export const DEFAULT_RULES: z.input<typeof ruleSchema>[] = [
 ];
 
 /** Metrics with a PromQL template: every metric but burn rate (derived), plus the request count and the judge's series. */
-export const QUERY_KEYS = ["requests", "request_rate", "p50_ms", "p95_ms", "p99_ms", "error_rate", "cpu_pct", "memory_pct", "series_latency", "series_errors"] as const;
+export const QUERY_KEYS = ["requests", "request_rate", "p50_ms", "p95_ms", "p99_ms", "error_rate", "cpu_pct", "memory_pct", "series_latency", "series_errors", "step_requests", "step_errors", "step_latency_buckets", "chart_requests", "chart_errors", "chart_p95_ms"] as const;
 export type QueryKey = (typeof QUERY_KEYS)[number];
 const templates = z
   .partialRecord(z.enum(QUERY_KEYS, { error: (i) => `Unknown query ${JSON.stringify(i.input)}: choose among ${QUERY_KEYS.join(", ")}.` }), z.string().trim().min(1).max(2000))
@@ -113,7 +113,11 @@ export const providerSchema = z.discriminatedUnion(
 );
 export type ProviderConfig = z.output<typeof providerSchema>;
 
-export const analysisConfigSchema = z
+/** Fields of earlier configs that no longer mean anything (the minimum-request guard, replaced by sequential tests). */
+const LEGACY_FIELDS = ["minRequests"];
+const dropLegacy = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !LEGACY_FIELDS.includes(k))) : v);
+
+const analysisConfigObject = z
   .object({
     enabled: z.boolean().default(true),
     provider: providerSchema.default({ kind: "builtin" }),
@@ -123,8 +127,23 @@ export const analysisConfigSchema = z
     windowSeconds: z.number().min(1, "Window must be at least 1 s.").max(3600).default(60),
     /** Multiplies every rule duration and the gradual drain (demos and tests: e.g. 0.02). */
     timeScale: z.number().gt(0, "Time scale must be above 0.").max(1, "Time scale is at most 1.").default(1),
-    /** Minimum-sample guard: fewer requests per variant in the window is inconclusive, never a pass. */
-    minRequests: z.number().int().min(1, "Minimum requests must be at least 1.").max(1_000_000).default(50),
+    /**
+     * Sequential tests on the step's counts (REQUIREMENTS I6). `alpha`: the false-rollback budget
+     * per step, split evenly across the count rules; `safetyAlpha`: a hold ends only when every
+     * rollback rule's breach is excluded at this level (evidence of safety), unless `requireSafety`
+     * is off (demo); `priorStrength`: s of the Beta(s * p0, s * (1 - p0)) mixing prior centred on each threshold.
+     */
+    sequential: z
+      .object({
+        alpha: z.number({ error: "Alpha must be a number." }).gt(0, "Alpha must be above 0.").max(0.2, "Alpha is at most 0.2 (a 20% false-rollback budget)."),
+        safetyAlpha: z.number({ error: "Safety alpha must be a number." }).gt(0, "Safety alpha must be above 0.").max(0.5, "Safety alpha is at most 0.5."),
+        requireSafety: z.boolean(),
+        priorStrength: z.number({ error: "Prior strength must be a number." }).gt(0, "Prior strength must be above 0.").max(10_000, "Prior strength is at most 10,000."),
+      })
+      .partial()
+      .strict()
+      .transform((s) => ({ alpha: s.alpha ?? 0.01, safetyAlpha: s.safetyAlpha ?? 0.2, requireSafety: s.requireSafety ?? true, priorStrength: s.priorStrength ?? 2 }))
+      .prefault({}),
     /** Consecutive error verdicts (provider down, NaN) before the rollout is paused. */
     errorLimit: z.number().int().min(1).max(100_000).default(10),
     /** Consecutive inconclusive verdicts (no data, too few requests) before the rollout is paused; 0 = never. */
@@ -165,6 +184,7 @@ export const analysisConfigSchema = z
     gradualDrainSeconds: z.number().min(0).max(24 * 3600).default(300),
   })
   .strict();
+export const analysisConfigSchema = z.preprocess(dropLegacy, analysisConfigObject);
 export type AnalysisConfig = z.output<typeof analysisConfigSchema>;
 
 /** Default analysis of a service with none configured. */
@@ -174,7 +194,9 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 // The p99 floor is high because demo machines are busy: a 5 ms service jitters to hundreds of ms
 // under CPU contention (seen in e2e), which is +50% without being a regression; 1.1.0-slow (+800 ms)
 // is still caught by runbook 002's p95 > 600 ms rule.
-export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, minRequests: 10, gradualDrainSeconds: 300, health: { forSeconds: 120, latencyFloorMs: 1000 }, judge: { minPoints: 5 } };
+// Evidence of safety is off in the demo: at 20 requests/s a 5% canary serves ~20 requests in a
+// 20 s hold, and excluding "5xx > 1%" takes ~200 clean ones; breaches are still decided by evidence.
+export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, gradualDrainSeconds: 300, health: { forSeconds: 120, latencyFloorMs: 1000 }, judge: { minPoints: 5 }, sequential: { requireSafety: false } };
 
 /** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
 export const analysisConfigJsonSchema = jsonTextSchema(analysisConfigSchema, "Analysis config", { emptyAs: {} });

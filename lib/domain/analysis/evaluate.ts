@@ -1,4 +1,5 @@
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
+import { type CountTest, countTest, countsSentence, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
 import { type HealthClass, healthOf } from "./health";
 import type { LatencyHistogram } from "./histogram";
 import { burnRate, judge } from "./stats";
@@ -48,6 +49,8 @@ export interface Snapshot {
   baseline: VariantValues | null;
   /** Per-interval series for the statistical judge (mean latency, error percent). */
   series?: { canary: { latency: number[]; errors: number[] }; baseline: { latency: number[]; errors: number[] } };
+  /** Per-second chart rows of the interval read, from providers whose samples SQLite lacks (Prometheus); the tick stores them. */
+  chart?: { serviceId: number; environmentId: number; second: number; variant: "baseline" | "canary"; version: string; requests: number; errors5xx: number; p95Ms: number | null }[];
 }
 
 export type FetchResult = { ok: true; snapshot: Snapshot } | { ok: false; error: string };
@@ -64,9 +67,22 @@ export interface AnalysisState {
   lastAt: number | null;
   consecutiveErrors: number;
   consecutiveInconclusive: number;
+  /** Start of the step the counts belong to: a new step starts every rule afresh. */
+  stepSince?: number | null;
+  /** Which step that is ("stepIndex:weight"), kept by the worker to notice a new step. */
+  stepKey?: string;
 }
 
-export const initialAnalysisState = (): AnalysisState => ({ rules: {}, observedSince: null, lastAt: null, consecutiveErrors: 0, consecutiveInconclusive: 0 });
+export const initialAnalysisState = (): AnalysisState => ({ rules: {}, observedSince: null, lastAt: null, consecutiveErrors: 0, consecutiveInconclusive: 0, stepSince: null });
+
+/**
+ * The state to evaluate a step with: the same step keeps its streaks; a new step ("stepIndex:weight")
+ * starts its counts at `at`, so every streak starts afresh (fail-safe counters carry over).
+ */
+export function enterStep(prev: AnalysisState, stepKey: string, at: number): AnalysisState {
+  if (prev.stepKey === stepKey && prev.stepSince != null) return prev;
+  return { ...prev, rules: {}, observedSince: null, stepKey, stepSince: at };
+}
 
 export const DECISION_KINDS = ["rollback_immediate", "rollback_gradual", "hold", "pause_errors", "pause_inconclusive"] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
@@ -86,6 +102,8 @@ export interface Decision {
   /** When the rule's duration was satisfied (its breach began + its duration). */
   satisfiedAt: number;
   sentence: string;
+  /** Sequential evidence behind the decision (count rules): e-value, the rule's alpha, the counts. */
+  evidence?: { value: number; alpha: number; canary: { bad: number; n: number }; baseline: { bad: number; n: number } | null; cutMs: number | null } | null;
 }
 
 export interface Breach {
@@ -98,10 +116,31 @@ export interface Breach {
   action: RuleAction;
 }
 
+/** One count rule's sequential test at this evaluation (charts, overview, replay). */
+export interface RuleEvidence {
+  ruleId: string;
+  metric: Metric;
+  action: RuleAction;
+  /** ln of the breach evidence and the ln(1/alpha) it must reach. */
+  lnEvidence: number;
+  lnBound: number;
+  /** Canary's bad share of the step (0-1), its anytime-valid upper bound, the share tested against, the baseline's share. */
+  rate: number;
+  upper: number;
+  p0: number;
+  baselineRate: number | null;
+  bad: number;
+  n: number;
+  safe: boolean;
+  needs: number | null;
+}
+
 export interface Evaluation {
   at: number;
   verdict: Verdict;
   reasons: string[];
+  /** Count rules' tests (empty when the evaluation stopped before them). */
+  evidence: RuleEvidence[];
   health: HealthClass | null;
   score: number | null;
   canary: VariantValues | null;
@@ -157,24 +196,41 @@ export function ruleSentence(rule: EffectiveRule, canary: number, baseline: numb
 const valueOf = (v: VariantValues | null, m: Metric): number | null => (v ? (v[m] ?? null) : null);
 const CORE: Metric[] = ["request_rate", "p50_ms", "p95_ms", "p99_ms", "error_rate"];
 
+/** Whether a variant's window values are all numbers (NaN from a provider is an error, not data). */
+const badCore = (v: VariantValues) => CORE.filter((m) => typeof v[m] !== "number" || Number.isNaN(v[m]));
+
+/** Counts a provider must never send: NaN, negative, fractional or more 5xx than requests. */
+function invalidCounts(v: VariantCounts | null): string | null {
+  if (!v) return null;
+  const ok = (x: number) => Number.isFinite(x) && x >= 0;
+  if (!ok(v.requests) || !ok(v.errors) || v.errors > v.requests) return `requests ${v.requests}, 5xx ${v.errors}`;
+  if (v.latency && v.latency.counts.some((c) => !ok(c))) return "a negative or NaN latency bucket";
+  return null;
+}
+
 /**
- * One analysis evaluation (pure): updates the rule streaks with the window's values and returns
- * the verdict, the reasons, runbook 003's health class, the judge's score and, when something
- * must change, the decision. Fail safe: a fetch error, NaN, no data or too few requests is never
- * a pass; errors and inconclusive streaks pause the rollout at their limits.
+ * One analysis evaluation (pure). Count rules (5xx, burn, latency percentiles) are anytime-valid
+ * sequential tests on the counts since the step began (count-rules.ts): a rule's breach is
+ * established when its evidence reaches 1/alpha_rule, and it fires once the breach has stayed
+ * established for the rule's duration (a flapping canary whose evidence falls back restarts the
+ * streak). Gauges (request rate, CPU, memory) compare the window's value with the threshold for
+ * the duration. A hold may end (verdict pass) only with evidence of safety for every rollback
+ * rule, unless the config waives it. Fail safe: a fetch error, NaN or invalid counts are errors;
+ * no canary traffic is inconclusive; neither is ever a pass.
  */
 export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchResult, at: number): Evaluation {
   const gapLimit = Math.max(5000, 5 * cfg.intervalSeconds * 1000);
   // A long gap (worker down) breaks every streak: durations are about consecutive observation.
   const base: AnalysisState = prev.lastAt !== null && at - prev.lastAt > gapLimit ? { ...prev, rules: {}, observedSince: null } : prev;
   const state: AnalysisState = { ...base, rules: { ...base.rules }, lastAt: at, observedSince: base.observedSince ?? at };
-  const out = (e: Omit<Evaluation, "at" | "state" | "breaches" | "decision" | "health" | "score"> & Partial<Evaluation>): Evaluation => ({
+  const out = (e: Omit<Evaluation, "at" | "state" | "breaches" | "decision" | "health" | "score" | "evidence"> & Partial<Evaluation>): Evaluation => ({
     at,
     state,
     breaches: [],
     decision: null,
     health: null,
     score: null,
+    evidence: [],
     ...e,
   });
 
@@ -189,7 +245,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     let decision: Decision | null = null;
     // At the limit, and again every `limit` more: a captain who resumes while the provider is still down is told again.
     if (verdict === "error" && state.consecutiveErrors % cfg.errorLimit === 0) {
-      decision = pauseDecision("pause_errors", `paused: ${cfg.errorLimit} consecutive analysis errors; last: ${reason}`, cfg, at);
+      const again = state.consecutiveErrors > cfg.errorLimit ? ` again: ${cfg.errorLimit} more errors since the last pause (${state.consecutiveErrors} in a row)` : `: ${cfg.errorLimit} consecutive analysis errors`;
+      decision = pauseDecision("pause_errors", `paused${again}; last: ${reason}`, cfg, at);
     } else if (verdict === "inconclusive" && cfg.inconclusiveLimit > 0 && state.consecutiveInconclusive % cfg.inconclusiveLimit === 0) {
       decision = pauseDecision("pause_inconclusive", `paused: no conclusive analysis in ${cfg.inconclusiveLimit} evaluations; last: ${reason}`, cfg, at);
     }
@@ -197,44 +254,74 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   };
 
   if (!input.ok) return failSafe("error", `metrics provider failed: ${input.error}`);
-  const { canary: c, baseline: b } = input.snapshot;
-  if (!c) return failSafe("inconclusive", "no data for the canary yet", null, b);
-  if (!b) return failSafe("inconclusive", "no data for the baseline", c, null);
-  const canary: VariantValues = { ...c, burn_rate: burnRate(c.error_rate, cfg.sloTarget) };
-  const baseline: VariantValues = { ...b, burn_rate: burnRate(b.error_rate, cfg.sloTarget) };
-  if (!Number.isFinite(c.requests) || !Number.isFinite(b.requests)) return failSafe("error", "provider returned no valid request count", canary, baseline);
-  // Minimum-sample guard first: a histogram quantile over zero requests is NaN, which is "too few", not broken.
-  if (canary.requests < cfg.minRequests) return failSafe("inconclusive", `too few canary requests (${canary.requests} < ${cfg.minRequests} in ${input.snapshot.windowSeconds} s)`, canary, baseline);
-  if (baseline.requests < cfg.minRequests) return failSafe("inconclusive", `too few baseline requests (${baseline.requests} < ${cfg.minRequests} in ${input.snapshot.windowSeconds} s)`, canary, baseline);
-  for (const [name, v] of [["canary", c], ["baseline", b]] as const) {
-    const bad = CORE.filter((m) => typeof v[m] !== "number" || Number.isNaN(v[m]));
+  const { canary: c, baseline: b, step } = input.snapshot;
+  // An empty window has no percentiles: treat it as no window values, not as NaN data.
+  const windowOf = (v: VariantValues | null): VariantValues | null => (v && v.requests > 0 ? { ...v, burn_rate: burnRate(v.error_rate, cfg.sloTarget) } : null);
+  const canary = windowOf(c);
+  const baseline = windowOf(b);
+  if (!step) return failSafe("error", "provider returned no counts for the step", canary, baseline);
+  for (const [name, v] of [["canary", step.canary], ["baseline", step.baseline]] as const) {
+    const bad = invalidCounts(v);
+    if (bad) return failSafe("error", `provider returned invalid counts for the ${name} (${bad})`, canary, baseline);
+  }
+  for (const [name, v] of [["canary", canary], ["baseline", baseline]] as const) {
+    const bad = v ? badCore(v) : [];
     if (bad.length) return failSafe("error", `provider returned NaN for ${name} ${bad.map((m) => METRIC_LABEL[m]).join(", ")}`, canary, baseline);
   }
+  if (!step.canary || step.canary.requests === 0) return failSafe("inconclusive", "no canary requests in this step yet", canary, baseline);
 
-  state.consecutiveErrors = 0;
-  state.consecutiveInconclusive = 0;
+  const rules = effectiveRules(cfg);
+  const countRules = rules.filter(isCountRule);
+  const alphaRule = ruleAlpha(cfg, countRules.length);
+  const lnBound = Math.log(1 / alphaRule);
   const reasons: string[] = [];
   const breaches: Breach[] = [];
-  const fired: { rule: EffectiveRule; canary: number; baseline: number | null; threshold: number; satisfiedAt: number }[] = [];
+  const evidence: RuleEvidence[] = [];
+  const fired: { rule: EffectiveRule; canary: number; baseline: number | null; threshold: number; satisfiedAt: number; test: CountTest | null }[] = [];
+  const unsafe: string[] = [];
   let unevaluable = false;
 
-  for (const rule of effectiveRules(cfg)) {
-    const cv = valueOf(canary, rule.metric);
-    const bv = valueOf(baseline, rule.metric);
-    if (cv === null) {
-      // CPU / memory a provider does not report: skipped, and said so (never read as healthy data).
-      if (rule.metric === "cpu_pct" || rule.metric === "memory_pct") continue;
-      unevaluable = true;
-      reasons.push(`${rule.id}: no canary ${METRIC_LABEL[rule.metric]}`);
-      continue;
+  for (const rule of rules) {
+    let breach: boolean;
+    let cv: number;
+    let bv: number | null;
+    let thr: number;
+    let test: CountTest | null = null;
+    if (isCountRule(rule)) {
+      const r = countTest(rule, step, cfg);
+      if (!r.ok) {
+        unevaluable = true;
+        reasons.push(r.reason);
+        continue;
+      }
+      test = r.test;
+      breach = test.lnEvidence >= lnBound;
+      cv = test.canaryValue;
+      bv = test.baselineValue;
+      thr = test.threshold;
+      const safe = test.lnSafety >= Math.log(1 / cfg.sequential.safetyAlpha);
+      evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.p0, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: test.needs });
+      if (!safe && rule.action !== "hold") unsafe.push(`${rule.id} (${countsSentence(rule, test)}${test.needs ? `; needs ~${test.needs.toLocaleString("en-US")} more canary requests` : ""})`);
+    } else {
+      const gauge = valueOf(canary, rule.metric);
+      if (gauge === null) {
+        // CPU / memory a provider does not report: skipped, and said so (never read as healthy data).
+        if (rule.metric === "cpu_pct" || rule.metric === "memory_pct") continue;
+        unevaluable = true;
+        reasons.push(`${rule.id}: no canary ${METRIC_LABEL[rule.metric]} in the window`);
+        continue;
+      }
+      const t = thresholdOf(rule, valueOf(baseline, rule.metric), cfg);
+      if (t === null) {
+        unevaluable = true;
+        reasons.push(`${rule.id}: no baseline ${METRIC_LABEL[rule.metric]} to compare with`);
+        continue;
+      }
+      cv = gauge;
+      bv = valueOf(baseline, rule.metric);
+      thr = t;
+      breach = (rule.op === ">=" ? cv >= thr : cv > thr) && (rule.floor === undefined || cv > rule.floor);
     }
-    const thr = thresholdOf(rule, bv, cfg);
-    if (thr === null) {
-      unevaluable = true;
-      reasons.push(`${rule.id}: no baseline ${METRIC_LABEL[rule.metric]} to compare with`);
-      continue;
-    }
-    const breach = (rule.op === ">=" ? cv >= thr : cv > thr) && (rule.floor === undefined || cv > rule.floor);
     const rs: RuleState = { ...(state.rules[rule.id] ?? { since: null }) };
     let satisfied = false;
     let satisfiedAt = at;
@@ -251,18 +338,20 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     }
     state.rules[rule.id] = rs;
     if (breach && rs.since !== null) breaches.push({ ruleId: rule.id, metric: rule.metric, since: rs.since, forMs: rule.effectiveForMs, canary: cv, threshold: thr, action: rule.action });
-    if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt) });
-    else if (breach) reasons.push(`${rule.id}: canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
+    if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt), test });
+    else if (breach) reasons.push(`${rule.id}: ${test ? `${countsSentence(rule, test)}, evidence ${formatEvidence(test.lnEvidence)} > ${formatEvidence(lnBound)}` : `canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)}`} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
   }
 
-  const health = healthOf({
-    errorRatePct: canary.error_rate,
-    canaryP99Ms: canary.p99_ms,
-    baselineP99Ms: baseline.p99_ms,
-    cpuPct: canary.cpu_pct,
-    memoryPct: canary.memory_pct,
-    latencyFloorMs: cfg.health.latencyFloorMs,
-  }).overall;
+  const health = canary
+    ? healthOf({
+        errorRatePct: canary.error_rate,
+        canaryP99Ms: canary.p99_ms,
+        baselineP99Ms: baseline?.p99_ms ?? null,
+        cpuPct: canary.cpu_pct,
+        memoryPct: canary.memory_pct,
+        latencyFloorMs: cfg.health.latencyFloorMs,
+      }).overall
+    : null;
 
   let score: number | null = null;
   let judgeFails = false;
@@ -284,9 +373,23 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     }
   }
 
+  // A hold (degraded band) waits while a rollback rule on the same metric family still sees the canary
+  // above its threshold: a 33% canary establishes "5xx >= 0.5%" first, yet belongs to a rollback.
+  const family = (m: Metric) => (m === "error_rate" || m === "burn_rate" ? "errors" : m.endsWith("_ms") ? "latency" : m);
+  const pending = (m: Metric) => evidence.some((r) => r.action !== "hold" && family(r.metric) === family(m) && r.rate > r.p0 && !fired.some((f) => f.rule.id === r.ruleId));
+  for (let i = fired.length - 1; i >= 0; i--) {
+    const f = fired[i]!;
+    if (f.rule.action === "hold" && f.test && pending(f.rule.metric)) {
+      fired.splice(i, 1);
+      reasons.push(`${f.rule.id}: held back while a rollback rule on ${family(f.rule.metric)} gathers evidence`);
+    }
+  }
+
   let decision: Decision | null = null;
+  const windowSeconds = input.snapshot.windowSeconds;
   const top = fired.sort((x, y) => ACTION_SEVERITY[y.rule.action] - ACTION_SEVERITY[x.rule.action])[0];
   if (top && (!judgeFails || ACTION_SEVERITY[top.rule.action] >= ACTION_SEVERITY[cfg.judge.action])) {
+    const t = top.test;
     decision = {
       kind: top.rule.action,
       ruleId: top.rule.id,
@@ -296,10 +399,11 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       canary: top.canary,
       baseline: top.baseline,
       threshold: top.threshold,
-      windowSeconds: input.snapshot.windowSeconds,
+      windowSeconds: t ? Math.max(0, Math.round((at - (step.since ?? at)) / 1000)) : windowSeconds,
       forMs: top.rule.effectiveForMs,
       satisfiedAt: top.satisfiedAt,
-      sentence: ruleSentence(top.rule, top.canary, top.baseline, top.threshold),
+      sentence: t ? countSentence(top.rule, t, alphaRule) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold),
+      evidence: t ? { value: Math.exp(t.lnEvidence), alpha: alphaRule, canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
     };
   } else if (judgeFails) {
     decision = {
@@ -311,21 +415,39 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       canary: score,
       baseline: null,
       threshold: cfg.judge.failBelow,
-      windowSeconds: input.snapshot.windowSeconds,
+      windowSeconds,
       forMs: null,
       satisfiedAt: at,
-      sentence: `${VERB[cfg.judge.action]}: canary score ${score} < ${cfg.judge.failBelow} (Mann-Whitney U, alpha ${cfg.judge.alpha}) over ${input.snapshot.windowSeconds} s`,
+      sentence: `${VERB[cfg.judge.action]}: canary score ${score} < ${cfg.judge.failBelow} (Mann-Whitney U, alpha ${cfg.judge.alpha}) over ${windowSeconds} s`,
+      evidence: null,
     };
   }
   if (decision) {
     // A decision starts every streak afresh: a hold that the captain resumes must breach again.
     state.rules = {};
-    return out({ verdict: "fail", reasons: [decision.sentence, ...reasons], canary, baseline, breaches, decision, health, score });
+    return out({ verdict: "fail", reasons: [decision.sentence, ...reasons], canary, baseline, breaches, decision, health, score, evidence });
   }
-  if (breaches.length || unevaluable) return out({ verdict: "inconclusive", reasons, canary, baseline, breaches, health, score });
-  return out({ verdict: "pass", reasons: [`all ${effectiveRules(cfg).length} rules within thresholds`], canary, baseline, breaches, health, score });
+  if (breaches.length || unevaluable) {
+    // An established breach waiting out its duration is a finding, not missing data: only
+    // evaluations that could not judge some rule count toward the inconclusive limit.
+    state.consecutiveInconclusive = unevaluable ? base.consecutiveInconclusive + 1 : 0;
+    const limit = cfg.inconclusiveLimit > 0 && state.consecutiveInconclusive > 0 && state.consecutiveInconclusive % cfg.inconclusiveLimit === 0;
+    const d = limit ? pauseDecision("pause_inconclusive", `paused: no conclusive analysis in ${cfg.inconclusiveLimit} evaluations; last: ${reasons[0] ?? "breach not yet sustained"}`, cfg, at) : null;
+    return out({ verdict: "inconclusive", reasons, canary, baseline, breaches, health, score, evidence, decision: d });
+  }
+  state.consecutiveInconclusive = 0;
+  // Evidence of safety: absence of a breach is not enough to end a hold (it holds, and says what it still needs).
+  if (cfg.sequential.requireSafety && unsafe.length) {
+    return out({ verdict: "inconclusive", reasons: [`awaiting evidence of safety at ${Math.round(100 * (1 - cfg.sequential.safetyAlpha))}%: ${unsafe.slice(0, 3).join("; ")}`], canary, baseline, health, score, evidence });
+  }
+  return out({ verdict: "pass", reasons: [`no breach established in ${rules.length} rules${cfg.sequential.requireSafety ? "; every rollback rule excluded" : ""} (${step.canary.requests} canary requests this step)`], canary, baseline, health, score, evidence });
+}
+
+/** "rolled back: canary 5xx 31% (11/35) vs baseline 0.4% (3/700) > 5%; evidence 1,240 > 100 (alpha 1%)". */
+function countSentence(rule: EffectiveRule, t: CountTest, alpha: number): string {
+  return `${VERB[rule.action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} (${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(t.lnEvidence)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%)`;
 }
 
 function pauseDecision(kind: "pause_errors" | "pause_inconclusive", sentence: string, cfg: AnalysisConfig, at: number): Decision {
-  return { kind, ruleId: null, source: "fail safe", metric: null, comparison: null, canary: null, baseline: null, threshold: null, windowSeconds: cfg.windowSeconds, forMs: null, satisfiedAt: at, sentence };
+  return { kind, ruleId: null, source: "fail safe", metric: null, comparison: null, canary: null, baseline: null, threshold: null, windowSeconds: cfg.windowSeconds, forMs: null, satisfiedAt: at, sentence, evidence: null };
 }

@@ -4,7 +4,7 @@ import { findAnalysisState, insertResourceSamples } from "@/db/queries/analysis"
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
-import { type AnalysisState, type FetchResult, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
+import { type AnalysisState, type FetchResult, enterStep, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { processUsage } from "@/lib/metrics/proc";
@@ -81,9 +81,13 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         result = { ok: false, error: `CPU/memory sampling failed: ${err instanceof Error ? err.message : String(err)}` };
       }
       if (!result && configError) result = { ok: false, error: `the stored analysis config is invalid (${configError})` };
+      // Counts run from the step's start: the first evaluation that saw this step and weight.
+      const stepKey = `${r.stepIndex}:${r.weight}`;
+      const before = findAnalysisState(db, rolloutId);
+      const stepStartedAt = enterStep(before ? (JSON.parse(before.state) as AnalysisState) : initialAnalysisState(), stepKey, t).stepSince!;
       if (!result) {
         try {
-          const snapshot = await providerFor(db, cfg.provider).snapshot({ target, canaryVersion: r.toVersion, baselineVersion: r.fromVersion, windowSeconds: cfg.windowSeconds, at: now() });
+          const snapshot = await providerFor(db, cfg.provider).snapshot({ target, canaryVersion: r.toVersion, baselineVersion: r.fromVersion, windowSeconds: cfg.windowSeconds, at: now(), stepStartedAt });
           result = { ok: true, snapshot };
         } catch (err) {
           result = { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -94,7 +98,7 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         const fresh = findRollout(tx, rolloutId);
         if (!fresh || !TICKING.includes(fresh.status)) return;
         const stored = findAnalysisState(tx, rolloutId);
-        const prev = stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState();
+        const prev = enterStep(stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState(), stepKey, stepStartedAt);
         const at = now();
         const e = evaluate(cfg, prev, fetched, at);
         recordEvaluation(tx, rolloutId, e);

@@ -31,6 +31,7 @@ export function recordDecision(tx: Tx, rollout: RolloutRow, d: Decision, verdict
     satisfiedAt: d.satisfiedAt,
     sentence: d.sentence,
     outcome,
+    evidence: d.evidence ? JSON.stringify(d.evidence) : null,
   });
   recordAudit(tx, {
     actor: ANALYSIS_ACTOR,
@@ -51,6 +52,7 @@ export function recordDecision(tx: Tx, rollout: RolloutRow, d: Decision, verdict
       forMs: d.forMs,
       satisfiedAt: d.satisfiedAt,
       sentence: d.sentence,
+      evidence: d.evidence ?? null,
       outcome,
       version: rollout.toVersion,
     },

@@ -1,0 +1,1 @@
+ALTER TABLE `analysis_decisions` ADD `evidence` text;

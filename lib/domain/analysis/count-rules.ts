@@ -1,0 +1,190 @@
+import { type AnalysisConfig, type EffectiveRule, METRIC_LABEL, type Metric } from "./config";
+import type { StepCounts, VariantCounts } from "./evaluate";
+import { countAbove, quantile } from "./histogram";
+import { type Prior, canaryShareUnderNull, lnBreachEvidence, lnSafetyEvidence, trialsToSafety, upperBound } from "./sequential";
+
+/**
+ * Runbook rules as tests on counts (REQUIREMENTS I6). A rule on the 5xx rate, the burn rate or a
+ * latency percentile becomes "the share of bad canary requests is above p0":
+ * - 5xx > T%: bad = 5xx, p0 = T/100; burn > B: bad = 5xx, p0 = B * (1 - SLO target);
+ * - pXX > T ms: bad = slower than T, p0 = 1 - XX/100 (p95 > 600 ms <=> more than 5% slower than 600 ms);
+ *   SLO-relative: T = SLO * (1 + d); baseline-relative: T = the baseline's step pXX * (1 + d), at least the floor;
+ * - 5xx (or burn) > baseline + d%: two samples (canary's share of all 5xx vs its share of traffic),
+ *   and, with a floor, the canary's rate must also be established above the floor.
+ * Other metrics (request rate, CPU, memory) are gauges judged on the window (evaluate.ts).
+ */
+export const COUNT_METRICS: readonly Metric[] = ["error_rate", "burn_rate", "p50_ms", "p95_ms", "p99_ms"];
+export const isCountRule = (r: Pick<EffectiveRule, "metric">): boolean => COUNT_METRICS.includes(r.metric);
+
+const QUANTILE: Partial<Record<Metric, number>> = { p50_ms: 0.5, p95_ms: 0.95, p99_ms: 0.99 };
+
+/** One count test of one rule at one evaluation, with what the decision record and the charts show. */
+export interface CountTest {
+  ruleId: string;
+  /** ln of the breach evidence (min over the rule's parts). */
+  lnEvidence: number;
+  /** ln of the evidence that the rule is NOT breached (its safety). */
+  lnSafety: number;
+  /** The canary's bad requests and requests in the step. */
+  bad: number;
+  n: number;
+  /** The baseline's bad requests and requests (null: not compared with the baseline). */
+  baselineBad: number | null;
+  baselineN: number | null;
+  /** The rate the canary's bad share is tested against (0-1), and the latency cut in ms for latency rules. */
+  p0: number;
+  cutMs: number | null;
+  /** The canary's value in the rule's unit (5xx %, burn x, share slower than the cut as %). */
+  canaryValue: number;
+  baselineValue: number | null;
+  /** In the rule's unit, for the decision record: the threshold it compared with. */
+  threshold: number;
+  /** Anytime-valid upper bound of the canary's bad share (0-1) at the safety level. */
+  upper: number;
+  /** Canary requests still needed, at the rate seen, to show safety (null: never at this rate). */
+  needs: number | null;
+}
+
+export type CountOutcome = { ok: true; test: CountTest } | { ok: false; reason: string };
+
+function badOf(rule: EffectiveRule, v: VariantCounts, cutMs: number | null): number | null {
+  if (rule.metric === "error_rate" || rule.metric === "burn_rate") return v.errors;
+  if (cutMs === null || !v.latency) return null;
+  return Math.round(countAbove(v.latency, cutMs));
+}
+
+/**
+ * Prior of the mixture for a test against p0: Beta(s * p0, s * (1 - p0)), centred on the threshold,
+ * truncated to the alternative. With s = 2 its density falls off like 1/q above p0, about equal
+ * mass per order of magnitude, so both small and large regressions are found quickly (measured:
+ * 33% vs 5% in 23 requests like a uniform prior, 5% vs 1% in 210 instead of 252).
+ */
+export const priorOf = (cfg: AnalysisConfig, p0: number): Prior => ({ a: cfg.sequential.priorStrength * p0, b: cfg.sequential.priorStrength * (1 - p0) });
+
+/** Per-rule false-rollback budget: alpha split evenly across the count rules (union bound). */
+export function ruleAlpha(cfg: AnalysisConfig, countRules: number): number {
+  return cfg.sequential.alpha / Math.max(1, countRules);
+}
+
+/**
+ * The count test of one rule over the step's counts. A rule it cannot evaluate yet (no latency
+ * histogram, no baseline percentile to compare with) says why; that is never a pass.
+ */
+export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisConfig): CountOutcome {
+  const c = step.canary;
+  const b = step.baseline;
+  if (!c || c.requests === 0) return { ok: false, reason: `${rule.id}: no canary requests in this step yet` };
+  const safetyAlpha = cfg.sequential.safetyAlpha;
+  const slo = 1 - cfg.sloTarget;
+  const isErrors = rule.metric === "error_rate" || rule.metric === "burn_rate";
+  const unit = (share: number) => (rule.metric === "burn_rate" ? share / slo : share * 100);
+
+  if (isErrors && rule.comparison === "relative") {
+    if (!b || b.requests === 0) return { ok: false, reason: `${rule.id}: no baseline requests in this step to compare with` };
+    const d = rule.threshold / 100;
+    const rho0 = canaryShareUnderNull(c.requests, b.requests, d);
+    const all = c.errors + b.errors;
+    const prior = priorOf(cfg, rho0);
+    let lnEvidence = all > 0 ? lnBreachEvidence(c.errors, all, rho0, prior) : 0;
+    let lnSafety = all > 0 ? lnSafetyEvidence(c.errors, all, rho0, prior) : 0;
+    // With a floor the canary must also be established above it; safety holds when either part shows it
+    // (each at half the safety budget, so "either" keeps the level).
+    let needs: number | null = null;
+    if (rule.floor !== undefined) {
+      const pFloor = rule.metric === "burn_rate" ? rule.floor * slo : rule.floor / 100;
+      if (pFloor > 0 && pFloor < 1) {
+        const floorPrior = priorOf(cfg, pFloor);
+        lnEvidence = Math.min(lnEvidence, lnBreachEvidence(c.errors, c.requests, pFloor, floorPrior));
+        const floorSafety = lnSafetyEvidence(c.errors, c.requests, pFloor, floorPrior);
+        lnSafety = Math.max(lnSafety, floorSafety) - Math.LN2;
+        needs = lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(c.errors, c.requests, pFloor, safetyAlpha / 2, floorPrior);
+      }
+    }
+    const baseShare = b.errors / b.requests;
+    return {
+      ok: true,
+      test: {
+        ruleId: rule.id,
+        lnEvidence,
+        lnSafety,
+        bad: c.errors,
+        n: c.requests,
+        baselineBad: b.errors,
+        baselineN: b.requests,
+        p0: rho0,
+        cutMs: null,
+        canaryValue: unit(c.errors / c.requests),
+        baselineValue: unit(baseShare),
+        threshold: unit(baseShare) * (1 + d),
+        upper: upperBound(c.errors, c.requests, safetyAlpha),
+        needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : needs,
+      },
+    };
+  }
+
+  let p0: number;
+  let cutMs: number | null = null;
+  let threshold = rule.threshold;
+  if (isErrors) {
+    if (rule.comparison !== "absolute") return { ok: false, reason: `${rule.id}: ${METRIC_LABEL[rule.metric]} compares only absolutely or with the baseline` };
+    p0 = rule.metric === "burn_rate" ? rule.threshold * slo : rule.threshold / 100;
+  } else {
+    const q = QUANTILE[rule.metric]!;
+    p0 = 1 - q;
+    if (!c.latency) return { ok: false, reason: `${rule.id}: the provider gave no latency histogram for the canary` };
+    if (rule.comparison === "absolute") cutMs = rule.threshold;
+    else if (rule.comparison === "slo") cutMs = cfg.latencySloMs * (1 + rule.threshold / 100);
+    else {
+      // A baseline percentile needs at least 1/(1-q) baseline requests (100 for p99) to exist at all.
+      if (!b?.latency || b.requests < Math.ceil(1 / (1 - q))) return { ok: false, reason: `${rule.id}: too few baseline requests in this step for its ${METRIC_LABEL[rule.metric]} (${b?.requests ?? 0} < ${Math.ceil(1 / (1 - q))})` };
+      const ref = quantile(b.latency, q);
+      if (!Number.isFinite(ref)) return { ok: false, reason: `${rule.id}: no baseline ${METRIC_LABEL[rule.metric]}` };
+      cutMs = Math.max(ref * (1 + rule.threshold / 100), rule.floor ?? 0);
+    }
+    threshold = cutMs;
+  }
+  if (!(p0 > 0 && p0 < 1)) return { ok: false, reason: `${rule.id}: threshold ${rule.threshold} is outside what a rate test can judge` };
+  const bad = badOf(rule, c, cutMs);
+  if (bad === null) return { ok: false, reason: `${rule.id}: no canary latency histogram` };
+  const bBad = b ? badOf(rule, b, cutMs) : null;
+  const prior = priorOf(cfg, p0);
+  const lnSafety = lnSafetyEvidence(bad, c.requests, p0, prior);
+  const latency = !isErrors;
+  return {
+    ok: true,
+    test: {
+      ruleId: rule.id,
+      lnEvidence: lnBreachEvidence(bad, c.requests, p0, prior),
+      lnSafety,
+      bad,
+      n: c.requests,
+      baselineBad: bBad,
+      baselineN: b ? b.requests : null,
+      p0,
+      cutMs,
+      // Latency rules report the canary's percentile itself (from the histogram), errors their rate.
+      canaryValue: latency ? quantile(c.latency!, QUANTILE[rule.metric]!) : unit(bad / c.requests),
+      baselineValue: latency ? (b?.latency ? quantile(b.latency, QUANTILE[rule.metric]!) : null) : b && b.requests ? unit(b.errors / b.requests) : null,
+      threshold,
+      upper: upperBound(bad, c.requests, safetyAlpha, prior),
+      needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(bad, c.requests, p0, safetyAlpha, prior),
+    },
+  };
+}
+
+/** "1,240" / "3.2e+6": evidence values for people. */
+export function formatEvidence(lnE: number): string {
+  const e = Math.exp(lnE);
+  if (!Number.isFinite(e)) return "> 1e300";
+  if (e >= 1e6) return e.toExponential(1);
+  return e >= 10 ? Math.round(e).toLocaleString("en-US") : Number(e.toFixed(2)).toString();
+}
+
+const pct = (x: number) => `${Number((100 * x).toFixed(x < 0.1 ? 2 : 1))}%`;
+
+/** The counts behind a test, in words: "5xx 31% (11/35) vs baseline 0.4% (3/700)". */
+export function countsSentence(rule: EffectiveRule, t: CountTest): string {
+  const what = rule.metric === "error_rate" || rule.metric === "burn_rate" ? "5xx" : `slower than ${Math.round(t.cutMs ?? 0)} ms`;
+  const base = t.baselineBad !== null && t.baselineN ? ` vs baseline ${pct(t.baselineBad / t.baselineN)} (${t.baselineBad}/${t.baselineN})` : "";
+  return `canary ${what} ${pct(t.bad / t.n)} (${t.bad}/${t.n})${base}`;
+}
