@@ -3,17 +3,21 @@
 //   1. detection overhead: rule duration satisfied -> router sends 0% to the canary (real worker,
 //      local driver, router, traffic), p95 over >= 20 runs (target <= 2 s; Flagger checks every 60 s)
 //   2. metric ingest into SQLite: the router's batched upsert (target >= 100,000 samples/s)
-//   3. chart data for a 2-hour canary at 1 s resolution over HTTP from `next start` (target p95 <= 100 ms)
+//   3. chart data for a 2-hour canary at 1 s resolution over HTTP from `next start` (target p95 <= 100 ms);
+//      its loader alone in process too (p95 over merged per-second latency histograms), without a build
 //   4. sample-to-browser latency with 50 live views polling like the page does (target p95 <= 1 s)
-// Runs with `tsx --conditions=react-server`; parts 3 and 4 need a production build (`next build`).
+// Runs with `tsx --conditions=react-server`; the HTTP parts of 3 and 4 need a production build (`next build`).
+// `--chart` runs part 3 only.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { UPSERT_SAMPLE_SQL, sparseOf } from "@/lib/drivers/local/latency-hist.mjs";
 import { benchReporter, pct } from "./bench-report";
 
 const quick = process.argv.includes("--quick");
+const chartOnly = process.argv.includes("--chart");
 const dir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-analysis-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
@@ -96,14 +100,10 @@ function ingestRate() {
   // The router's connection and statement (lib/drivers/local/router.mjs): WAL, batched upserts.
   const sqlite = new Sqlite(file);
   sqlite.pragma("journal_mode = WAL");
-  const insert = sqlite.prepare(
-    `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (service_id, environment_id, second, variant) DO UPDATE SET requests = requests + excluded.requests,
-       errors_5xx = errors_5xx + excluded.errors_5xx, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, mean_ms = excluded.mean_ms`,
-  );
+  const insert = sqlite.prepare(UPSERT_SAMPLE_SQL);
+  const hists = Array.from({ length: 64 }, (_, k) => JSON.stringify(sparseOf(secondOfLatencies(k))));
   const batch = sqlite.transaction((from: number, n: number) => {
-    for (let i = from; i < from + n; i++) insert.run(1 + (i % 50), 1, 1_700_000_000 + Math.floor(i / 100), i % 2 ? "canary" : "baseline", "1.0.0", 20, 1, 5, 8, 12, 6);
+    for (let i = from; i < from + n; i++) insert.run(1 + (i % 50), 1, 1_700_000_000 + Math.floor(i / 100), i % 2 ? "canary" : "baseline", "1.0.0", 20, 1, 5, 8, 12, 6, hists[i % 64]!);
   });
   const total = quick ? 200_000 : 1_000_000;
   const size = 5000;
@@ -112,7 +112,7 @@ function ingestRate() {
   const seconds = (performance.now() - t) / 1000;
   sqlite.close();
   report("analysis.ingest.samples_per_s", total / seconds, "samples/s", 100_000, "higher");
-  rows.push(`(${total} per-second variant samples, batches of ${size} in one transaction each, WAL, the router's upsert statement)`);
+  rows.push(`(${total} per-second variant samples with a 20-request latency histogram each, batches of ${size} in one transaction each, WAL, the router's upsert statement)`);
 }
 
 async function signIn(base: string): Promise<string> {
@@ -130,27 +130,50 @@ async function signIn(base: string): Promise<string> {
   return `${jar}; ${session.split(";")[0]}`;
 }
 
+/** One second of the sample service as the router sees it at 20 requests/s: 5 ms +-30%, now and then a slow one. */
+function secondOfLatencies(seed: number): number[] {
+  let x = seed + 1;
+  const r = () => ((x = (x * 16807) % 2147483647) - 1) / 2147483646;
+  return Array.from({ length: 20 }, () => 5 * (0.7 + 0.6 * r()) + (r() < 0.015 ? 1500 : 0));
+}
+
 async function httpFigures() {
-  if (!existsSync(path.resolve(".next", "BUILD_ID"))) {
-    rows.push("chart data / live views: no production build (.next/BUILD_ID); run `next build` first - skipped");
-    return;
-  }
   const now = Date.now();
   const second = Math.floor(now / 1000);
   const base = { serviceId: svc.id, strategy: JSON.stringify({ kind: "canary", steps: [{ weight: 50, holdSeconds: 7200 }] }), plan: JSON.stringify([{ kind: "deploy" }, { kind: "shift", weight: 50, holdMs: 7_200_000 }, { kind: "promote" }]), status: "running", stepIndex: 1, phase: "hold" as const, weight: 50, holdEndsAt: now + 3_600_000, updatedAt: now };
   // A 2-hour canary in staging at 1 s resolution: 7,200 seconds x 2 variants of router samples and of /proc samples.
   const long = insertRollout(db, { ...base, environmentId: staging.id, fromVersion: "2.0.0", toVersion: "2.1.0", idempotencyKey: "bench-2h", createdAt: now - 7_200_000 });
   const sqlite = getSqlite();
-  const ins = sqlite.prepare("INSERT OR REPLACE INTO metric_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const ins = sqlite.prepare(
+    "INSERT OR REPLACE INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms, latency_hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  );
+  const hists = Array.from({ length: 64 }, (_, k) => JSON.stringify(sparseOf(secondOfLatencies(k))));
   const res = sqlite.prepare("INSERT OR REPLACE INTO resource_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   sqlite.transaction(() => {
     for (let s = second - 7200; s <= second; s++) {
       for (const [variant, version] of [["baseline", "2.0.0"], ["canary", "2.1.0"]] as const) {
-        ins.run(svc.id, staging.id, s, variant, version, 20, variant === "canary" ? s % 7 === 0 ? 1 : 0 : 0, 5, 8 + (s % 5), 12, 6);
+        ins.run(svc.id, staging.id, s, variant, version, 20, variant === "canary" ? s % 7 === 0 ? 1 : 0 : 0, 5, 8 + (s % 5), 12, 6, hists[s % 64]!);
         res.run(svc.id, staging.id, s, variant, version, 1.5, 50_000_000, 0.6);
       }
     }
   })();
+
+  // 3a. The chart loader in process (no HTTP, no build): SQL decimation and merging ~14,400 histograms.
+  const { loadRolloutMetrics } = await import("@/lib/analysis-view");
+  loadRolloutMetrics(db, long.id, "all");
+  const inProcess: number[] = [];
+  for (let i = 0; i < (quick ? 15 : 50); i++) {
+    const t = performance.now();
+    loadRolloutMetrics(db, long.id, "all");
+    inProcess.push(performance.now() - t);
+  }
+  report("analysis.chart_2h_1s.loader.p95", pct(inProcess, 95), "ms", null, "lower");
+  rows.push("(loadRolloutMetrics of the same 2-hour canary in process: 8 s buckets, p95 per bucket from merged per-second histograms)");
+  if (!existsSync(path.resolve(".next", "BUILD_ID"))) {
+    rows.push("chart data over HTTP / live views: no production build (.next/BUILD_ID); run `next build` first - skipped");
+    return;
+  }
+
   // A live canary in production that the 50 views follow; a writer adds one sample per second.
   const live = insertRollout(db, { ...base, environmentId: production.id, fromVersion: "3.0.0", toVersion: "3.1.0", idempotencyKey: "bench-live", createdAt: now - 60_000 });
 
@@ -194,6 +217,7 @@ async function httpFigures() {
   report("analysis.chart_2h_1s.p95", pct(times, 95), "ms", 100, "lower");
   report("analysis.chart_2h_1s.p50", pct(times, 50), "ms", null, "lower");
   report("analysis.chart_2h_1s.points_per_line", points, "points", 1000, "lower");
+  if (chartOnly) return;
   rows.push(`(GET /api/rollouts/:id/metrics?window=all over HTTP from next start, signed in; 14,402 router + 14,402 /proc samples; ${Math.round(bytes / 1024)} KiB JSON)`);
 
   // 4. Sample-to-browser: a sample committed at t is seen by each of 50 views polling every 1 s.
@@ -208,8 +232,8 @@ async function httpFigures() {
       await sleep(Math.max(0, (s + 1) * 1000 + 50 - Date.now()));
       // Like the router: the second just over, both variants, one transaction.
       sqlite.transaction(() => {
-        ins.run(svc.id, production.id, s, "baseline", "3.0.0", 20, 0, 5, 8, 12, 6);
-        ins.run(svc.id, production.id, s, "canary", "3.1.0", 20, 0, 5, 9, 12, 6);
+        ins.run(svc.id, production.id, s, "baseline", "3.0.0", 20, 0, 5, 8, 12, 6, hists[s % 64]!);
+        ins.run(svc.id, production.id, s, "canary", "3.1.0", 20, 0, 5, 9, 12, 6, hists[(s + 1) % 64]!);
       })();
       committed.set(s * 1000, Date.now());
       s++;
@@ -254,8 +278,10 @@ const Sqlite = (await import("better-sqlite3")).default;
 const awaitOpen = await import("@/db/connection");
 
 try {
-  await detectionOverhead();
-  ingestRate();
+  if (!chartOnly) {
+    await detectionOverhead();
+    ingestRate();
+  }
   await httpFigures();
 } finally {
   for (const p of procs) p.kill("SIGKILL");

@@ -1,6 +1,8 @@
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import type { VariantCounts } from "@/lib/domain/analysis/evaluate";
+import { type LatencyHistogram, SparseAccumulator, quantile } from "@/lib/domain/analysis/histogram";
 import type { Executor } from "../connection";
-import { analysisDecisions, analysisState, auditEvents, environments, metricSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
+import { analysisDecisions, analysisState, auditEvents, environments, metricSamples, providerSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
 
 export type AnalysisStateRow = typeof analysisState.$inferSelect;
 export type AnalysisDecisionRow = typeof analysisDecisions.$inferSelect;
@@ -65,19 +67,61 @@ export interface WindowAggregate {
   seconds: number;
 }
 
+type VersionPair = { canary: string; baseline: string | null };
+/** The router's rows of one service, environment, second range and the rollout's two versions. */
+const samplesOf = (q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; versions: VersionPair }) => sql`
+  service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
+  AND ((variant = 'canary' AND version = ${q.versions.canary}) OR (variant = 'baseline' AND version = ${q.versions.baseline ?? ""}))`;
+
 /**
- * Per-variant aggregates of the router's per-second rows over [fromSecond, toSecond]:
- * percentiles are request-weighted means of the per-second percentiles.
+ * The merged histogram of `group_concat(latency_hist)` (the per-second sparse maps, comma-joined
+ * by SQLite so a group is one string to scan), or null when no row of the group has one.
+ */
+function mergedHistogram(acc: SparseAccumulator, concat: string | null): LatencyHistogram | null {
+  if (!concat) return null;
+  acc.addJson(concat);
+  const h = acc.histogram();
+  return h.counts.length ? h : null;
+}
+
+/**
+ * Per-variant aggregates of the router's per-second rows over [fromSecond, toSecond]. Percentiles
+ * are true window percentiles from the merged per-second histograms (REQUIREMENTS I1; within 1.6%);
+ * a variant whose rows predate histograms falls back to request-weighted means of the per-second
+ * percentiles, which understate a tail (each second's p99 is its slowest request at low rates).
  */
 export function windowAggregates(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; versions: { canary: string; baseline: string } }): WindowAggregate[] {
-  return db.all<WindowAggregate>(sql`
+  const rows = db.all<WindowAggregate & { hists: string | null }>(sql`
     SELECT variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
       sum(p50_ms * requests) / sum(requests) AS p50, sum(p95_ms * requests) / sum(requests) AS p95,
-      sum(p99_ms * requests) / sum(requests) AS p99, count(*) AS seconds
-    FROM metric_samples
-    WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
-      AND ((variant = 'canary' AND version = ${q.versions.canary}) OR (variant = 'baseline' AND version = ${q.versions.baseline}))
+      sum(p99_ms * requests) / sum(requests) AS p99, count(*) AS seconds, group_concat(latency_hist) AS hists
+    FROM metric_samples WHERE ${samplesOf(q)}
     GROUP BY variant`);
+  const acc = new SparseAccumulator();
+  return rows.map(({ hists, ...a }) => {
+    const h = mergedHistogram(acc, hists);
+    return h ? { ...a, p50: quantile(h, 0.5), p95: quantile(h, 0.95), p99: quantile(h, 0.99) } : a;
+  });
+}
+
+/**
+ * Per-variant counts over [fromSecond, toSecond] with the merged latency histogram (null when no
+ * row has one): the sequential tests' input from the step's start. A variant without rows is null.
+ */
+export function variantCounts(
+  db: Executor,
+  q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; versions: { canary: string; baseline: string } },
+): Record<"canary" | "baseline", VariantCounts | null> {
+  const rows = db.all<{ variant: "canary" | "baseline"; requests: number; errors: number; hists: string | null }>(sql`
+    SELECT variant, sum(requests) AS requests, sum(errors_5xx) AS errors, group_concat(latency_hist) AS hists
+    FROM metric_samples WHERE ${samplesOf(q)}
+    GROUP BY variant`);
+  const acc = new SparseAccumulator();
+  const of = (variant: "canary" | "baseline"): VariantCounts | null => {
+    const r = rows.find((x) => x.variant === variant);
+    return r ? { requests: r.requests, errors: r.errors, latency: mergedHistogram(acc, r.hists) } : null;
+  };
+  return { canary: of("canary"), baseline: of("baseline") };
 }
 
 /** Per-second mean latency and error percent per variant (the judge's samples). */
@@ -122,21 +166,59 @@ export interface ChartRow {
   variant: "baseline" | "canary";
   requests: number;
   errors: number;
-  p95: number;
+  /** Null when the provider had no latency for the bucket. */
+  p95: number | null;
   seconds: number;
 }
 
 /**
- * Chart series decimated in SQL (`%` works on integers even when the bucket size is bound as REAL): rows grouped into `bucketSeconds` buckets (request-weighted p95,
- * summed requests and errors), so a 2-hour canary at 1 s comes back as <= ~1,000 points per line.
+ * Chart series decimated in SQL (`%` works on integers even when the bucket size is bound as REAL): rows grouped into `bucketSeconds` buckets
+ * (summed requests and errors, p95 from the bucket's merged histograms, else request-weighted), so a
+ * 2-hour canary at 1 s comes back as <= ~1,000 points per line.
  */
-export function chartBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number; versions: { canary: string; baseline: string | null } }): ChartRow[] {
+export function chartBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number; versions: VersionPair }): ChartRow[] {
+  // One second per bucket: the router's own p95 of that second is exact, no histogram needed.
+  const merge = q.bucketSeconds > 1;
+  const rows = db.all<ChartRow & { hists: string | null }>(sql`
+    SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
+      sum(p95_ms * requests) / max(1, sum(requests)) AS p95, count(*) AS seconds,
+      ${merge ? sql`group_concat(latency_hist)` : sql`NULL`} AS hists
+    FROM metric_samples WHERE ${samplesOf(q)}
+    GROUP BY bucket, variant ORDER BY bucket`);
+  const acc = new SparseAccumulator();
+  return rows.map(({ hists, ...r }) => {
+    const h = mergedHistogram(acc, hists);
+    return h ? { ...r, p95: quantile(h, 0.95) } : r;
+  });
+}
+
+/** A per-second chart row read from an external provider (Snapshot.chart), stored for the charts. */
+export type ProviderSampleRow = typeof providerSamples.$inferInsert;
+
+/**
+ * Stores the provider's per-second chart rows (Prometheus-only services). A second read again
+ * replaces the earlier read: later reads include late scrapes. Call inside the tick's commit.
+ */
+export function insertProviderSamples(db: Executor, rows: readonly ProviderSampleRow[] | undefined): void {
+  if (!rows?.length) return;
+  // 8 bound values per row: chunks stay far below SQLite's variable limit.
+  for (let i = 0; i < rows.length; i += 500) {
+    db.insert(providerSamples)
+      .values(rows.slice(i, i + 500))
+      .onConflictDoUpdate({
+        target: [providerSamples.serviceId, providerSamples.environmentId, providerSamples.second, providerSamples.variant],
+        set: { version: sql`excluded.version`, requests: sql`excluded.requests`, errors5xx: sql`excluded.errors_5xx`, p95Ms: sql`excluded.p95_ms` },
+      })
+      .run();
+  }
+}
+
+/** chartBuckets over provider_samples: the same rows for a service measured by Prometheus (p95 request-weighted per bucket). */
+export function providerChartBuckets(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number; bucketSeconds: number; versions: VersionPair }): ChartRow[] {
   return db.all<ChartRow>(sql`
     SELECT (second - second % ${q.bucketSeconds}) AS bucket, variant, sum(requests) AS requests, sum(errors_5xx) AS errors,
-      sum(p95_ms * requests) / max(1, sum(requests)) AS p95, count(*) AS seconds
-    FROM metric_samples
-    WHERE service_id = ${q.serviceId} AND environment_id = ${q.environmentId} AND second BETWEEN ${q.fromSecond} AND ${q.toSecond}
-      AND ((variant = 'canary' AND version = ${q.versions.canary}) OR (variant = 'baseline' AND version = ${q.versions.baseline ?? ""}))
+      sum(p95_ms * requests) / max(1e-9, sum(CASE WHEN p95_ms IS NULL THEN 0 ELSE requests END)) AS p95, count(*) AS seconds
+    FROM provider_samples WHERE ${samplesOf(q)}
     GROUP BY bucket, variant ORDER BY bucket`);
 }
 

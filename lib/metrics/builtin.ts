@@ -1,12 +1,13 @@
 import "server-only";
 import type { Db } from "@/db/connection";
-import { resourceAverages, secondSeries, windowAggregates } from "@/db/queries/analysis";
+import { resourceAverages, secondSeries, variantCounts, windowAggregates } from "@/db/queries/analysis";
 import type { VariantValues } from "@/lib/domain/analysis/evaluate";
 import type { MetricProvider, MetricQuery } from "./types";
 
 /**
- * The built-in provider: the local router's per-second aggregates in SQLite (request rate,
- * p50/p95/p99, 5xx) plus the worker's /proc samples of each version's process (CPU, memory).
+ * The built-in provider: the local router's per-second aggregates in SQLite (request rate, 5xx,
+ * p50/p95/p99 from the merged per-second latency histograms) plus the worker's /proc samples of
+ * each version's process (CPU, memory), and the step's cumulative counts for the sequential tests.
  */
 export function createBuiltinProvider(db: Db): MetricProvider {
   return {
@@ -40,8 +41,12 @@ export function createBuiltinProvider(db: Db): MetricProvider {
         const mine = rows.filter((x) => x.variant === variant);
         return { latency: mine.map((x) => x.mean), errors: mine.map((x) => (100 * x.errors) / Math.max(1, x.requests)) };
       };
+      // The step's counts start at its first whole second (a request of that second before the step began is counted).
+      const stepFrom = Math.floor(q.stepStartedAt / 1000);
+      const counts = variantCounts(db, { ...range, fromSecond: stepFrom, versions });
       return Promise.resolve({
         windowSeconds: seconds,
+        step: { since: stepFrom * 1000, canary: counts.canary, baseline: counts.baseline },
         canary: values("canary"),
         baseline: values("baseline"),
         series: { canary: seriesOf("canary"), baseline: seriesOf("baseline") },

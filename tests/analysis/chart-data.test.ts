@@ -21,7 +21,7 @@ beforeAll(async () => {
   const base = { serviceId: svc.id, environmentId: env.id, strategy: "{}", plan: JSON.stringify([{ kind: "deploy" }, { kind: "shift", weight: 50, holdMs: 1 }, { kind: "promote" }]), status: "running", stepIndex: 1, phase: "hold" as const, weight: 50, updatedAt: now };
   longId = insertRollout(db, { ...base, fromVersion: "1.0.0", toVersion: "1.1.0", idempotencyKey: "long", createdAt: now - 7_200_000 }).id;
   emptyId = insertRollout(db, { ...base, environmentId: findEnvironmentByName(db, "production")!.id, fromVersion: "1.0.0", toVersion: "9.9.9", idempotencyKey: "empty", createdAt: now - 10_000 }).id;
-  const ins = sqlite.prepare("INSERT INTO metric_samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const ins = sqlite.prepare("INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const second = Math.floor(now / 1000);
   sqlite.transaction(() => {
     for (let s = second - 7200; s <= second; s++) {

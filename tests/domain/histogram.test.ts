@@ -4,6 +4,7 @@ import {
   type LatencyHistogram,
   MAX_MS,
   MIN_MS,
+  SparseAccumulator,
   SUB_BUCKETS,
   bucketIndex,
   bucketUpper,
@@ -180,6 +181,18 @@ describe("merging", () => {
     }
     for (const ms of [3, 10, 100, 1000]) expect(countAbove(left, ms)).toBeCloseTo(countAbove(sparse, ms), 9);
     expect(total(left)).toBe(5500);
+  });
+
+  it("the accumulator reads SQLite's group_concat of JSON maps like merging the parsed maps, and empties itself", () => {
+    const acc = new SparseAccumulator();
+    const text = [a, b, c].map((m) => JSON.stringify(m)).join(",");
+    acc.addJson(text);
+    expect(acc.histogram()).toEqual(fromSparse(mergeSparse(mergeSparse(a, b), c)));
+    expect(acc.histogram()).toEqual({ bounds: [], counts: [] });
+    // json_group_object's spelling, whitespace, fractions, negative keys and an empty map.
+    acc.addJson('{"-3":2,"150":1.5e0} , { "150" : 2 ,"-3": 0.5 },{}');
+    expect(acc.histogram()).toEqual(fromSparse({ "-3": 2.5, "150": 3.5 }));
+    for (const bad of ['{"x":1}', '{"1":}', '{"1":"2"}', '{"1":NaN}']) expect(() => acc.addJson(bad), bad).toThrow(SyntaxError);
   });
 
   it("equal bounds add bucket by bucket; a bound splitting a non-empty bucket is refused", () => {

@@ -4,3 +4,4 @@ export declare const MIN_MS: number;
 export declare const MAX_MS: number;
 export declare function bucketIndex(ms: number): number;
 export declare function sparseOf(latencies: Iterable<number>): Record<string, number>;
+export declare const UPSERT_SAMPLE_SQL: string;

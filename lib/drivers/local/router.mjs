@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { Pool } from "undici";
-import { sparseOf } from "./latency-hist.mjs";
+import { UPSERT_SAMPLE_SQL, sparseOf } from "./latency-hist.mjs";
 
 const port = Number(process.env.ROUTER_PORT ?? 4000);
 const adminPort = Number(process.env.ROUTER_ADMIN_PORT ?? port + 1);
@@ -137,19 +137,7 @@ if (db) {
   // in `pending` and go out with the next flush.
   db.pragma("busy_timeout = 0");
 }
-// A second written twice (a retried or final flush) adds up: counts, request-weighted mean, and the
-// histograms merged bucket by bucket in SQL (json_each over both maps), so the flush never reads first.
-// The per-second percentiles keep the later part's (legacy columns; windows use the histograms).
-const insert = db?.prepare(
-  `INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms, latency_hist)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-   ON CONFLICT (service_id, environment_id, second, variant) DO UPDATE SET requests = requests + excluded.requests,
-     errors_5xx = errors_5xx + excluded.errors_5xx, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms,
-     mean_ms = (mean_ms * requests + excluded.mean_ms * excluded.requests) / max(1, requests + excluded.requests),
-     latency_hist = CASE WHEN latency_hist IS NULL THEN excluded.latency_hist WHEN excluded.latency_hist IS NULL THEN latency_hist ELSE
-       (SELECT json_group_object(key, n) FROM (SELECT key, sum(value) AS n FROM
-         (SELECT key, value FROM json_each(metric_samples.latency_hist) UNION ALL SELECT key, value FROM json_each(excluded.latency_hist)) GROUP BY key)) END`,
-);
+const insert = db?.prepare(UPSERT_SAMPLE_SQL);
 let pending = []; // rows whose write failed (database busy): retried on the next flush
 const flushBatch = db?.transaction((rows) => {
   for (const r of rows) insert.run(serviceId, environmentId, r.second, r.variant, r.version, r.requests, r.errors, r.p50, r.p95, r.p99, r.mean, r.hist);
