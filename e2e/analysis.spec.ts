@@ -56,11 +56,12 @@ test.describe.serial("canary analysis of sample-api", () => {
     startTraffic();
   });
 
-  test("a bad canary breaches the 5xx rule on the chart, rolls back by itself and explains why", async ({ asUser }) => {
+  test("a bad canary with the form's default strategy (5% first) breaches a 5xx rule on the chart, rolls back by itself and explains why with its evidence", async ({ asUser }) => {
     const page = await asUser("captain");
     const rollouts = new RolloutsPage(page);
     await rollouts.goto();
-    const id = await rollouts.start({ environment: env, version: "1.1.0-bad", strategy: canary([25, 600], [100, 0]) });
+    // 20% 5xx at ~1.5 canary requests/s: no minimum request count, the evidence decides within seconds.
+    const id = await rollouts.start({ environment: env, version: "1.1.0-bad" });
     const rollout = new RolloutPage(page);
     const analysis = new AnalysisPanel(page);
     const errors = analysis.chart("5xx rate");
@@ -71,20 +72,21 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect.poll(async () => analysis.number(errors, "data-peak-canary"), { timeout: 30_000 }).toBeGreaterThan(5);
     // ... then the decision marker and the rollback, all by itself.
     await expect.poll(async () => analysis.number(errors, "data-decision-markers"), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
-    await expect(errors.getByText(/⚑ decision: immediate/)).toBeVisible();
+    await expect(errors.getByText(/⚑ decision: (immediate|gradual)/)).toBeVisible();
     await expect(rollout.status).toHaveText("rolled back", { timeout: 30_000 });
     await expect(rollout.weight).toHaveText("0%");
     const sentence = analysis.decisions.first();
-    await expect(sentence).toHaveText(/^rolled back: canary 5xx [\d.]+% > 5% for 1\.2 s; baseline 0%$/);
+    await expect(sentence).toHaveText(/^rolled back( gradually)?: canary 5xx [\d.]+% \(\d+\/\d+\) vs baseline 0% \(0\/\d+\) > [\d.]+% \((002|003)-[\w-]+, sustained [\d.]+ s\); evidence [\d,.e+]+ > [\d,]+ \(alpha [\d.]+%\)$/);
     const text = await sentence.innerText();
     await expect(page.getByRole("main").getByRole("alert").filter({ hasText: text })).toBeVisible();
     expect(await analysis.number(analysis.chart("Traffic weight"), "data-latest-weight")).toBe(0);
     await expect(rollout.jobLog).toContainText("analysis fail");
 
     // The decision is exportable with its numbers.
-    const exported = (await (await page.request.get((await analysis.exportLink.getAttribute("href"))!)).json()) as { decisions: { sentence: string; threshold: number; canary: number; baseline: number; ruleId: string }[] };
-    expect(exported.decisions[0]).toMatchObject({ sentence: text, threshold: 5, baseline: 0, ruleId: "002-5xx-5" });
-    expect(exported.decisions[0]!.canary).toBeGreaterThan(5);
+    const exported = (await (await page.request.get((await analysis.exportLink.getAttribute("href"))!)).json()) as { decisions: { sentence: string; threshold: number; canary: number; baseline: number; ruleId: string; evidence: { value: number; alpha: number; canary: { bad: number; n: number } } }[] };
+    expect(exported.decisions[0]).toMatchObject({ sentence: text, baseline: 0 });
+    expect(exported.decisions[0]!.canary).toBeGreaterThan(exported.decisions[0]!.threshold);
+    expect(exported.decisions[0]!.evidence.value).toBeGreaterThanOrEqual(1 / exported.decisions[0]!.evidence.alpha);
 
     // The audit timeline has the decision by "analysis", with its numbers, and the automatic abort.
     const audit = new AuditPage(page);
@@ -94,8 +96,8 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(row).toHaveCount(1);
     await expect(row).toContainText("analysis");
     await expect(row).toContainText(text);
-    await expect(row).toContainText('"threshold":5');
-    await expect(row).toContainText('"kind":"rollback_immediate"');
+    await expect(row).toContainText('"kind":"rollback_');
+    await expect(row).toContainText('"evidence":{"value":');
     await audit.filter({ action: "rollout.abort", environment: env });
     await expect(audit.rows.filter({ hasText: `rollout ${id}` })).toContainText('"automatic":true');
 

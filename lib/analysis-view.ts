@@ -3,7 +3,7 @@ import { type AnalysisDecisionRow, chartBuckets, findAnalysisState, listDecision
 import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
 import { type AnalysisConfig, effectiveRules } from "@/lib/domain/analysis/config";
 import { CHART_METRICS, type ChartMetric, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
-import { type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
+import { type RuleEvidence, type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
 import { burnRate } from "@/lib/domain/analysis/stats";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
 
@@ -137,6 +137,7 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
           evaluatedAt: s.evaluatedAt,
           canary: s.canary ? (JSON.parse(s.canary) as VariantValues) : null,
           baseline: s.baseline ? (JSON.parse(s.baseline) as VariantValues) : null,
+          evidence: s.evidence ? (JSON.parse(s.evidence) as RuleEvidence[]) : [],
         }
       : null,
     config: { provider: cfg.provider.kind, intervalSeconds: cfg.intervalSeconds, windowSeconds: cfg.windowSeconds, timeScale: cfg.timeScale, alpha: cfg.sequential.alpha, requireSafety: cfg.sequential.requireSafety, judgeMode: cfg.judge.enabled ? cfg.judge.mode : "off", enabled: cfg.enabled, error },

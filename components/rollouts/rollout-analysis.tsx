@@ -6,6 +6,7 @@ import { MetricChart } from "@/components/charts/metric-chart";
 import { WeightChart } from "@/components/charts/weight-chart";
 import { METRICS, type Metric } from "@/lib/domain/analysis/config";
 import { formatMetric } from "@/lib/domain/analysis/evaluate";
+import { formatEvidence } from "@/lib/domain/analysis/count-rules";
 import { CHART_METRICS, CHART_WINDOWS, type ChartMetric, type ChartWindow, type RolloutMetricsView } from "@/lib/domain/analysis/chart";
 import { queryKeys } from "@/lib/query-keys";
 
@@ -107,6 +108,42 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
         )}
       </div>
 
+      {a && a.evidence.length > 0 && (
+        <section aria-label="Evidence per rule" className="overflow-x-auto rounded-lg border border-slate-200 bg-white p-4">
+          <h3 className="mb-2 font-semibold">Evidence per rule (this step)</h3>
+          <table className="w-full text-left text-xs">
+            <thead className="text-slate-600">
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">Canary bad share</th>
+                <th scope="col">Upper bound</th>
+                <th scope="col">Tested against</th>
+                <th scope="col">Baseline</th>
+                <th scope="col">Evidence of breach</th>
+                <th scope="col">Safe?</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.evidence.map((r) => (
+                <tr key={r.ruleId} className="border-t border-slate-100" data-rule={r.ruleId}>
+                  <td className="py-1 font-mono">{r.ruleId}</td>
+                  <td>
+                    {share(r.rate)} ({r.bad}/{r.n})
+                  </td>
+                  <td>{share(r.upper)}</td>
+                  <td>{share(r.p0)}</td>
+                  <td>{r.baselineRate === null ? "—" : share(r.baselineRate)}</td>
+                  <td className={r.lnEvidence >= r.lnBound ? "font-semibold text-red-800" : ""}>
+                    {formatEvidence(r.lnEvidence)} / {formatEvidence(r.lnBound)}
+                  </td>
+                  <td>{r.safe ? "yes" : r.needs ? `needs ~${r.needs.toLocaleString("en-US")} more` : "not yet"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
       <div className="grid gap-3 lg:grid-cols-2">
         {CHART_METRICS.map((m) => (
           <MetricChart key={m} metric={m} title={v.labels[m]} unit={v.units[m]} points={v.series[m]} thresholds={v.thresholds[m]} markers={v.markers} domain={domain} latest={latestOf(m)} />
@@ -143,6 +180,7 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
   );
 }
 
+const share = (x: number) => `${Number((100 * x).toFixed(x < 0.1 ? 2 : 1))}%`;
 /** A decision's number in its metric's unit ("6.2%", "812 ms"); plain for the judge's score. */
 function num(metric: string | null, v: number | null): string {
   if (v === null) return "—";

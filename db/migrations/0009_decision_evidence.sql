@@ -1,1 +1,2 @@
-ALTER TABLE `analysis_decisions` ADD `evidence` text;
+ALTER TABLE `analysis_decisions` ADD `evidence` text;--> statement-breakpoint
+ALTER TABLE `analysis_state` ADD `evidence` text;

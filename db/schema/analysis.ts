@@ -29,6 +29,8 @@ export const analysisState = sqliteTable("analysis_state", {
   baseline: text("baseline"),
   evaluatedAt: integer("evaluated_at").notNull(),
   evaluations: integer("evaluations").notNull().default(0),
+  /** JSON RuleEvidence[]: each count rule's sequential test at the last evaluation (panel, overview). */
+  evidence: text("evidence"),
 });
 
 /** Every analysis verdict that changed something, with its numbers (REQUIREMENTS I5). Append-only by convention. */

@@ -4,8 +4,8 @@ export interface RolloutRequest {
   service?: string;
   environment: string;
   version: string;
-  /** Strategy JSON; an object is stringified. */
-  strategy: string | object;
+  /** Strategy JSON; an object is stringified; none keeps the form's default. */
+  strategy?: string | object;
 }
 
 /** A canary with explicit steps: weights and holds in seconds. */
@@ -45,7 +45,8 @@ export class RolloutsPage {
     await this.field("Service").selectOption({ label: r.service ?? "sample-api" });
     await this.field("Environment").selectOption({ label: r.environment });
     await this.field("Version").fill(r.version);
-    await this.field("Strategy (JSON)").fill(typeof r.strategy === "string" ? r.strategy : JSON.stringify(r.strategy));
+    // No strategy: the form's default (5 / 10 / 25 / 50 / 100 with holds) stays.
+    if (r.strategy !== undefined) await this.field("Strategy (JSON)").fill(typeof r.strategy === "string" ? r.strategy : JSON.stringify(r.strategy));
   }
 
   async submit(): Promise<void> {

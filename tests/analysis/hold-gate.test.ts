@@ -40,7 +40,7 @@ afterAll(() => {
 });
 
 const verdict = (v: "pass" | "fail" | "inconclusive" | "error", at: number, reasons: string[] = []) =>
-  saveAnalysisState(db, { rolloutId: id, state: "{}", verdict: v, reasons: JSON.stringify(reasons), health: null, score: null, canary: null, baseline: null, evaluatedAt: at });
+  saveAnalysisState(db, { rolloutId: id, state: "{}", verdict: v, reasons: JSON.stringify(reasons), health: null, score: null, canary: null, baseline: null, evaluatedAt: at, evidence: null });
 
 describe("the hold gate", () => {
   it("no verdict yet holds", () => {

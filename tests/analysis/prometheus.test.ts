@@ -25,6 +25,7 @@ const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 const { createPrometheusProvider } = await import("@/lib/metrics/prometheus");
 const { evaluate, initialAnalysisState } = await import("@/lib/domain/analysis/evaluate");
 const { analysisConfigSchema } = await import("@/lib/domain/analysis/config");
+const { quantile, total } = await import("@/lib/domain/analysis/histogram");
 
 // Port block of this file: 28000-29999 (routers); Prometheus on a free port.
 const routerPort = 28_000 + Math.floor(Math.random() * 10) * 200;
@@ -99,13 +100,16 @@ describe("analysis through a real Prometheus", () => {
   it("Prometheus scrapes the sample service's /metrics and the provider reads both variants", async () => {
     const provider = createPrometheusProvider(analysisConfigSchema.parse(JSON.parse(analysis())).provider as never);
     const target = { serviceId, serviceName: "sample-api", environmentId: stagingId, environmentName: "staging" };
-    const snap = await until(
+    const got = await until(
       wrap(async () => {
-        const s = await provider.snapshot({ target, canaryVersion: "1.0.0", baselineVersion: "1.0.0", windowSeconds: 10, at: Date.now() });
-        return s.canary && s.canary.request_rate > 30 && (s.series?.canary.latency.length ?? 0) >= 5 ? s : undefined;
+        const at = Date.now();
+        const s = await provider.snapshot({ target, canaryVersion: "1.0.0", baselineVersion: "1.0.0", windowSeconds: 10, at, stepStartedAt: at - 8000 });
+        const ready = s.canary && s.canary.request_rate > 30 && (s.series?.canary.latency.length ?? 0) >= 5 && s.step?.canary?.latency && (s.chart?.length ?? 0) >= 10;
+        return ready ? { s, at } : undefined;
       }),
       30_000,
     );
+    const { s: snap, at } = got;
     expect(snap.canary!.request_rate).toBeGreaterThan(20);
     expect(snap.canary!.error_rate).toBe(0);
     expect(snap.canary!.p95_ms).toBeGreaterThan(0);
@@ -117,6 +121,28 @@ describe("analysis through a real Prometheus", () => {
     expect(snap.series!.baseline.errors.every((e) => e === 0)).toBe(true);
     const e = evaluate(analysisConfigSchema.parse({ judge: { minPoints: 5 }, minRequests: 10 }), initialAnalysisState(), { ok: true, snapshot: snap }, Date.now());
     expect(e.score).toBe(100);
+    // The step's counts: increase() over the 8 s since the step began, latency from the summed
+    // `le` buckets (at 60 requests/s: ~480 requests, all in the 5-10 ms buckets).
+    expect(snap.step!.since).toBe(at - 8000);
+    const step = snap.step!.canary!;
+    expect(step.requests).toBeGreaterThan(100);
+    expect(step.errors).toBe(0);
+    expect(Math.abs(total(step.latency!) - step.requests)).toBeLessThanOrEqual(0.1 * step.requests + 5);
+    expect(step.latency!.bounds.at(-1)).toBe(Infinity);
+    expect(step.latency!.bounds).toContain(5); // le="0.005" s in ms
+    expect(quantile(step.latency!, 0.95)).toBeGreaterThan(0);
+    expect(quantile(step.latency!, 0.95)).toBeLessThan(100);
+    expect(snap.step!.baseline!.requests).toBe(step.requests); // the same version on both sides
+    // Per-second chart rows of the window for both variants, ready for insertProviderSamples.
+    const rows = snap.chart!;
+    expect(new Set(rows.map((r) => r.variant))).toEqual(new Set(["canary", "baseline"]));
+    for (const r of rows) {
+      expect(r).toMatchObject({ serviceId, environmentId: stagingId, version: "1.0.0" });
+      expect(Number.isInteger(r.second)).toBe(true);
+      expect(r.second).toBeGreaterThan(Math.floor(at / 1000) - 10);
+      expect(r.second).toBeLessThanOrEqual(Math.floor(at / 1000));
+    }
+    expect(rows.some((r) => r.requests > 20 && r.p95Ms !== null && r.p95Ms > 0 && r.p95Ms < 100)).toBe(true);
   }, 60_000);
 
   it("a bad canary rolls back by itself on Prometheus' numbers", async () => {
@@ -130,13 +156,13 @@ describe("analysis through a real Prometheus", () => {
     expect(d).toMatchObject({ verdict: "fail", metric: "error_rate" });
     expect(d!.kind).toMatch(/^rollback_/);
     expect(d!.canaryValue!).toBeGreaterThan(5);
-    expect(done.reason).toMatch(/canary 5xx [\d.]+% >/);
+    expect(done.reason).toMatch(/canary 5xx [\d.]+% .*> 5%/);
   }, 90_000);
 
   it("Prometheus down, an empty result or NaN is never a pass", async () => {
     const cfg = analysisConfigSchema.parse(JSON.parse(analysis()));
     const target = { serviceId, serviceName: "sample-api", environmentId: stagingId, environmentName: "staging" };
-    const q = { target, canaryVersion: "1.0.0", baselineVersion: "1.0.0", windowSeconds: 10, at: Date.now() };
+    const q = { target, canaryVersion: "1.0.0", baselineVersion: "1.0.0", windowSeconds: 10, at: Date.now(), stepStartedAt: Date.now() - 10_000 };
     const run = async (provider: ReturnType<typeof createPrometheusProvider>, query = q) => {
       try {
         return evaluate(cfg, initialAnalysisState(), { ok: true, snapshot: await provider.snapshot(query) }, Date.now());
@@ -149,7 +175,7 @@ describe("analysis through a real Prometheus", () => {
     expect(down.reasons[0]).toMatch(/^metrics provider failed: Prometheus at http:\/\/127\.0\.0\.1:\d+ unreachable/);
     const empty = await run(createPrometheusProvider({ kind: "prometheus", url: promUrl, queries: {}, timeoutMs: 1000 }), { ...q, canaryVersion: "9.9.9-never-deployed" });
     expect(empty.verdict).toBe("inconclusive");
-    expect(empty.reasons[0]).toBe("no data for the canary yet");
+    expect(empty.reasons[0]).toBe("no canary requests in this step yet"); // the step's counts come back empty, not an error
     const nan = await run(createPrometheusProvider({ kind: "prometheus", url: promUrl, queries: { p95_ms: "0/0" }, timeoutMs: 1000 }));
     expect(nan.verdict).toBe("error");
     expect(nan.reasons[0]).toMatch(/NaN for canary p95/);

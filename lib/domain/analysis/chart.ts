@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Decision, VariantValues, Verdict } from "./evaluate";
+import type { Decision, RuleEvidence, VariantValues, Verdict } from "./evaluate";
 import type { HealthClass } from "./health";
 
 export const CHART_WINDOWS = ["15m", "1h", "all"] as const;
@@ -64,6 +64,8 @@ export interface RolloutMetricsView {
     evaluatedAt: number;
     canary: VariantValues | null;
     baseline: VariantValues | null;
+    /** Each count rule's sequential test at that evaluation. */
+    evidence: RuleEvidence[];
   } | null;
   config: { provider: string; intervalSeconds: number; windowSeconds: number; timeScale: number; alpha: number; requireSafety: boolean; judgeMode: string; enabled: boolean; error: string | null };
   decisions: DecisionView[];

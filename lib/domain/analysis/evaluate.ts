@@ -373,15 +373,20 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     }
   }
 
-  // A hold (degraded band) waits while a rollback rule on the same metric family still sees the canary
-  // above its threshold: a 33% canary establishes "5xx >= 0.5%" first, yet belongs to a rollback.
+  // A rollback rule waits (at most one more of its own duration) while a more severe rule on the same
+  // metric family still sees the canary above its threshold: a 33% canary establishes "5xx >= 0.5%"
+  // (hold) and "> 2%" (gradual) before "> 5%" (immediate), yet belongs to an immediate rollback.
   const family = (m: Metric) => (m === "error_rate" || m === "burn_rate" ? "errors" : m.endsWith("_ms") ? "latency" : m);
-  const pending = (m: Metric) => evidence.some((r) => r.action !== "hold" && family(r.metric) === family(m) && r.rate > r.p0 && !fired.some((f) => f.rule.id === r.ruleId));
+  const firedIds = new Set(fired.map((f) => f.rule.id));
+  const severer = (f: (typeof fired)[number]) =>
+    evidence.find((r) => ACTION_SEVERITY[r.action] > ACTION_SEVERITY[f.rule.action] && family(r.metric) === family(f.rule.metric) && r.rate > r.p0 && !firedIds.has(r.ruleId));
   for (let i = fired.length - 1; i >= 0; i--) {
     const f = fired[i]!;
-    if (f.rule.action === "hold" && f.test && pending(f.rule.metric)) {
+    const waitFor = f.test ? severer(f) : undefined;
+    // A hold waits for as long as a rollback is possible (the captain is not needed for a canary that is rolled back).
+    if (waitFor && (f.rule.action === "hold" || at - f.satisfiedAt < f.rule.effectiveForMs)) {
       fired.splice(i, 1);
-      reasons.push(`${f.rule.id}: held back while a rollback rule on ${family(f.rule.metric)} gathers evidence`);
+      reasons.push(`${f.rule.id}: waits while ${waitFor.ruleId} (more severe) gathers evidence`);
     }
   }
 
@@ -443,9 +448,12 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   return out({ verdict: "pass", reasons: [`no breach established in ${rules.length} rules${cfg.sequential.requireSafety ? "; every rollback rule excluded" : ""} (${step.canary.requests} canary requests this step)`], canary, baseline, health, score, evidence });
 }
 
-/** "rolled back: canary 5xx 31% (11/35) vs baseline 0.4% (3/700) > 5%; evidence 1,240 > 100 (alpha 1%)". */
+/** "rolled back: canary 5xx 31% (11/35) vs baseline 0.4% (3/700) > 5% (002-5xx-5, sustained 1.2 s); evidence 1,240 > 100 (alpha 1%)". */
 function countSentence(rule: EffectiveRule, t: CountTest, alpha: number): string {
-  return `${VERB[rule.action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} (${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(t.lnEvidence)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%)`;
+  const why = `(${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(t.lnEvidence)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%)`;
+  if (t.cutMs === null) return `${VERB[rule.action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} ${why}`;
+  // Latency: the percentile itself, then the counts behind it ("more than 5% slower than 600 ms").
+  return `${VERB[rule.action]}: canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, t.canaryValue)} ${rule.op} ${describeThreshold(rule, t.threshold)}; ${countsSentence(rule, t)} ${why}`;
 }
 
 function pauseDecision(kind: "pause_errors" | "pause_inconclusive", sentence: string, cfg: AnalysisConfig, at: number): Decision {

@@ -1,8 +1,14 @@
 // Sample HTTP service shipped with Flightdeck (REQUIREMENTS H1). One process per version.
 // Behaviour comes from the version name, so a demo needs no setup:
-//   "...-slow" adds ~800 ms latency, "...-bad" answers 5xx on 20% of requests;
-// SAMPLE_LATENCY_MS / SAMPLE_ERROR_RATE override either. Endpoints: /health, /metrics
-// (Prometheus text format), anything else answers JSON {version} after the configured latency.
+//   "...-slow"   adds ~800 ms latency to every request;
+//   "...-bad"    answers 5xx on 20% of requests;
+//   "...-tail"   a latency tail: exactly 1.5% of requests (evenly spread, 3 in every 200) take
+//                1.5 s longer, so the true p99 is ~1,505 ms while p95 stays ~6 ms;
+//   "...-tail45" the same tail on 4.5% of requests: true p95 still ~6 ms, p99 ~1,505 ms
+//                ("-tailN": N tenths of a percent);
+// SAMPLE_LATENCY_MS / SAMPLE_ERROR_RATE / SAMPLE_TAIL_RATE (0-1) / SAMPLE_TAIL_MS override them.
+// Endpoints: /health, /metrics (Prometheus text format), anything else answers JSON {version}
+// after the configured latency.
 import http from "node:http";
 
 const port = Number(process.env.PORT ?? 5000);
@@ -10,6 +16,15 @@ const version = process.env.VERSION ?? "0.0.0";
 const buildHash = process.env.BUILD_HASH ?? version;
 const latencyMs = Number(process.env.SAMPLE_LATENCY_MS ?? (version.includes("-slow") ? 800 : 5));
 const errorRate = Number(process.env.SAMPLE_ERROR_RATE ?? (version.includes("-bad") ? 0.2 : 0));
+const tailMatch = /-tail(\d*)/.exec(version);
+const tailRate = Number(process.env.SAMPLE_TAIL_RATE ?? (tailMatch ? (tailMatch[1] ? Number(tailMatch[1]) / 1000 : 0.015) : 0));
+const tailMs = Number(process.env.SAMPLE_TAIL_MS ?? 1500);
+let served = 0;
+/** Deterministic tail: exactly `tailRate` of every run of requests, evenly spread (like the router's split). */
+function inTail() {
+  const n = served++;
+  return Math.floor((n + 1) * tailRate) > Math.floor(n * tailRate);
+}
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.6, 1, 2.5, 5, 10];
 const counts = new Map(); // status -> n
@@ -62,7 +77,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   // Jitter of +-30% keeps percentiles realistic.
-  const delay = Math.max(0, latencyMs * (0.7 + Math.random() * 0.6));
+  const delay = Math.max(0, latencyMs * (0.7 + Math.random() * 0.6)) + (tailRate > 0 && inTail() ? tailMs : 0);
   setTimeout(() => {
     const fail = Math.random() < errorRate;
     const status = fail ? 500 : 200;
@@ -74,7 +89,7 @@ const server = http.createServer((req, res) => {
 
 server.keepAliveTimeout = 65_000;
 server.listen(port, "127.0.0.1", () => {
-  console.log(`sample-service ${version} listening on 127.0.0.1:${port} (latency ~${latencyMs} ms, error rate ${errorRate})`);
+  console.log(`sample-service ${version} listening on 127.0.0.1:${port} (latency ~${latencyMs} ms, error rate ${errorRate}, tail ${tailRate} at +${tailMs} ms)`);
 });
 // Graceful stop: finish in-flight requests, drop idle keep-alive connections (the router keeps
 // some open, which would otherwise hold the process for a minute), and give up after 3 s.

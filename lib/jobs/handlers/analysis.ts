@@ -102,7 +102,9 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         const at = now();
         const e = evaluate(cfg, prev, fetched, at);
         recordEvaluation(tx, rolloutId, e);
-        if (stored?.verdict !== e.verdict) {
+        // Logged when the verdict or the kind of its first reason changes ("awaiting evidence of safety", a rule id).
+        const topic = (verdict: string, reason: string | undefined) => `${verdict}|${(reason ?? "").split(":")[0]}`;
+        if (!stored || topic(stored.verdict, (JSON.parse(stored.reasons) as string[])[0]) !== topic(e.verdict, e.reasons[0])) {
           appendRolloutLog(tx, { rolloutId, at, level: e.verdict === "pass" ? "info" : "warn", message: `analysis ${e.verdict}: ${e.reasons.slice(0, 2).join("; ")}` });
         }
         const d = e.decision;

@@ -18,5 +18,6 @@ export function recordEvaluation(tx: Tx, rolloutId: number, e: Evaluation): void
     canary: e.canary ? JSON.stringify(e.canary) : null,
     baseline: e.baseline ? JSON.stringify(e.baseline) : null,
     evaluatedAt: e.at,
+    evidence: JSON.stringify(e.evidence),
   });
 }
