@@ -30,7 +30,7 @@ export function saveAnalysisState(db: Executor, v: Omit<AnalysisStateRow, "evalu
     .values({ ...v, evaluations: 1 })
     .onConflictDoUpdate({
       target: analysisState.rolloutId,
-      set: { state: v.state, verdict: v.verdict, reasons: v.reasons, health: v.health, score: v.score, canary: v.canary, baseline: v.baseline, evaluatedAt: v.evaluatedAt, evaluations: sql`${analysisState.evaluations} + 1` },
+      set: { state: v.state, verdict: v.verdict, reasons: v.reasons, health: v.health, score: v.score, canary: v.canary, baseline: v.baseline, evaluatedAt: v.evaluatedAt, evidence: v.evidence, evaluations: sql`${analysisState.evaluations} + 1` },
     })
     .run();
 }
