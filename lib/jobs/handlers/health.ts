@@ -2,19 +2,20 @@ import "server-only";
 import type { Db } from "@/db/connection";
 import { findEnvironment, findService, listEnvironments } from "@/db/queries/catalog";
 import { insertProbeResults, listProbes, purgeProbeResults } from "@/db/queries/governance";
-import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
+import { purgeFinishedJobs } from "@/db/queries/jobs";
 import { recordAudit } from "@/lib/audit/record";
 import { driverFor } from "@/lib/drivers/registry";
 import { environmentHealth } from "@/lib/services/health/environment-health";
+import { HEALTH_JOB, healthSlotKey, payloadOf, queueJob } from "../kinds";
 import type { JobHandler } from "../runner";
 
-export const HEALTH_JOB = "health.probe";
+export { HEALTH_JOB };
 const EVERY_MS = 10_000;
 const KEEP_MS = 24 * 3600_000;
 
 export function scheduleHealthProbes(db: Db, now: number, next = false): void {
   const slot = Math.floor(now / EVERY_MS) + (next ? 1 : 0);
-  db.transaction((tx) => enqueueJob(tx, { kind: HEALTH_JOB, payload: {}, runAt: next ? slot * EVERY_MS : now, idempotencyKey: `health:${slot}`, now }), { behavior: "immediate" });
+  db.transaction((tx) => queueJob(tx, HEALTH_JOB, {}, { runAt: next ? slot * EVERY_MS : now, key: healthSlotKey(slot), now }), { behavior: "immediate" });
   if (next) purgeFinishedJobs(db, HEALTH_JOB, now - 10 * 60_000);
 }
 
@@ -49,6 +50,7 @@ async function serviceHealthUrl(db: Db, serviceId: number | null, environmentId:
 export function healthHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   return {
     async [HEALTH_JOB](ctx) {
+      payloadOf(ctx.job, HEALTH_JOB);
       const probes = listProbes(db);
       const before = environmentHealth(db, 2);
       const results = await Promise.all(

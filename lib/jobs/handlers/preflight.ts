@@ -7,7 +7,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { factCheck } from "@/lib/domain/release/preflight";
 import { driverFor } from "@/lib/drivers/registry";
 import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
-import { PREFLIGHT_JOB } from "@/lib/services/releases/run-preflight";
+import { PREFLIGHT_JOB, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
 const PROBE_TIMEOUT_MS = 3000;
@@ -29,7 +29,7 @@ async function probeEnvironments(db: Db, serviceId: number): Promise<{ ok: boole
 export function preflightHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   return {
     async [PREFLIGHT_JOB](ctx) {
-      const { releaseId } = JSON.parse(ctx.job.payload) as { releaseId: number };
+      const { releaseId } = payloadOf(ctx.job, PREFLIGHT_JOB);
       const release = findRelease(db, releaseId);
       if (!release) return;
       const results: { id: number; key: string; ok: boolean; detail: string }[] = [];

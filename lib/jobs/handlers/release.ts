@@ -8,8 +8,9 @@ import { recordAudit } from "@/lib/audit/record";
 import type { Actor, AnyActor } from "@/lib/domain/actor";
 import { ROLES, type Role } from "@/lib/domain/roles";
 import { renderCommand, runCommand } from "@/lib/drivers/command/driver";
-import { type MigrateJob, RELEASE_MIGRATE_JOB, advanceRelease, pendingMigrations } from "@/lib/services/releases/follow-rollout";
+import { advanceRelease, pendingMigrations } from "@/lib/services/releases/follow-rollout";
 import { startReleaseRollouts } from "@/lib/services/releases/start-release-rollouts";
+import { RELEASE_MIGRATE_JOB, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
 const MIGRATION_TIMEOUT_MS = 10 * 60_000;
@@ -32,7 +33,7 @@ function actorOf(db: Db, id: number | null): AnyActor {
 export function releaseHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   return {
     async [RELEASE_MIGRATE_JOB](ctx) {
-      const job = JSON.parse(ctx.job.payload) as MigrateJob;
+      const job = payloadOf(ctx.job, RELEASE_MIGRATE_JOB);
       const release = findRelease(db, job.releaseId);
       const environment = findEnvironment(db, job.environmentId);
       if (!release || !environment) return;

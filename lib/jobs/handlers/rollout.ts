@@ -8,11 +8,11 @@ import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { AppError } from "@/lib/errors";
-import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
-import { enqueueJob } from "@/db/queries/jobs";
+import { WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rollouts/apply-rollout-event";
 import { findRelease } from "@/db/queries/releases";
 import { auditDecision, policyDecision } from "@/lib/services/policy/check-policy";
 import { findAnalysisState } from "@/db/queries/analysis";
+import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, payloadOf, queueJob, rolloutHoldRecheckKey, rolloutRollbackRemoveKey, rolloutWatchKey } from "../kinds";
 import type { JobContext, JobHandler } from "../runner";
 import { analysisHoldReason } from "@/lib/analysis-view";
 
@@ -65,7 +65,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
   return {
     /** Executes one plan step through the driver (G1): idempotent, keyed by an operation id. */
     async [ROLLOUT_JOB.step](ctx) {
-      const { rolloutId, stepIndex, rowVersion } = JSON.parse(ctx.job.payload) as { rolloutId: number; stepIndex: number; rowVersion: number };
+      const { rolloutId, stepIndex, rowVersion } = payloadOf(ctx.job, ROLLOUT_JOB.step);
       const r = findRollout(db, rolloutId);
       if (!r || !["running", "paused"].includes(r.status) || r.stepIndex !== stepIndex || r.phase !== "start") return; // superseded
       const step = planOfRow(r)[stepIndex]!;
@@ -108,7 +108,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
 
     /** A release deployment's timeout (G5): still live -> abort it, with the reason. */
     [ROLLOUT_JOB.deadline](ctx) {
-      const { rolloutId } = JSON.parse(ctx.job.payload) as { rolloutId: number };
+      const { rolloutId } = payloadOf(ctx.job, ROLLOUT_JOB.deadline);
       const r = findRollout(db, rolloutId);
       if (!r?.deadlineAt || ["succeeded", "rolled_back", "rolling_back"].includes(r.status)) return;
       const minutes = Math.round((r.deadlineAt - r.createdAt) / 60_000);
@@ -120,7 +120,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
      * still waits while canary analysis is not passing (DESIGN rule 9): the timer re-arms itself.
      */
     [ROLLOUT_JOB.wake](ctx) {
-      const { rolloutId, deferrals = 0 } = JSON.parse(ctx.job.payload) as { rolloutId: number; deferrals?: number };
+      const { rolloutId, deferrals } = payloadOf(ctx.job, ROLLOUT_JOB.wake);
       const r = findRollout(db, rolloutId);
       if (!r || r.status !== "running" || r.phase !== "hold") return;
       const t = now();
@@ -128,10 +128,10 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       if (holding) {
         ctx.commit((tx) => {
           // A rollout started before analysis existed (an upgrade) has no evaluation chain: start it.
-          if (!findAnalysisState(tx, rolloutId)) enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: 1 }, runAt: t, idempotencyKey: `analysis:${rolloutId}:tick:1`, now: t });
+          if (!findAnalysisState(tx, rolloutId)) queueJob(tx, ANALYSIS_TICK_JOB, { rolloutId, n: 1 }, { runAt: t, key: analysisTickKey(rolloutId, 1), now: t });
           // One log line when the hold starts waiting, then one every ~10 s.
           if (deferrals % 20 === 0) appendRolloutLog(tx, { rolloutId, at: t, level: "warn", message: `hold time is up but the rollout holds: ${holding}` });
-          enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId, deferrals: deferrals + 1 }, runAt: t + ANALYSIS_RECHECK_MS, idempotencyKey: `rollout:${rolloutId}:v${r.rowVersion}:analysis-hold:${deferrals + 1}`, now: t });
+          queueJob(tx, ROLLOUT_JOB.wake, { rolloutId, deferrals: deferrals + 1 }, { runAt: t + ANALYSIS_RECHECK_MS, key: rolloutHoldRecheckKey(rolloutId, r.rowVersion, deferrals + 1), now: t });
         });
         return;
       }
@@ -140,7 +140,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
 
     /** During a hold: a version whose process died or stopped answering fails the step, with the reason. */
     async [ROLLOUT_JOB.watch](ctx) {
-      const { rolloutId, rowVersion, n } = JSON.parse(ctx.job.payload) as { rolloutId: number; rowVersion: number; n: number };
+      const { rolloutId, rowVersion, n } = payloadOf(ctx.job, ROLLOUT_JOB.watch);
       const r = findRollout(db, rolloutId);
       if (!r || r.rowVersion !== rowVersion || r.status !== "running" || r.phase !== "hold") return; // the hold is over
       const { target, deployTarget, environment } = targetOf(db, r);
@@ -151,7 +151,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
         return;
       }
       ctx.commit((tx) =>
-        enqueueJob(tx, { kind: ROLLOUT_JOB.watch, payload: { rolloutId, rowVersion, n: n + 1 }, runAt: now() + WATCH_EVERY_MS, idempotencyKey: `rollout:${rolloutId}:v${rowVersion}:wake_at:watch:${n + 1}`, now: now() }),
+        queueJob(tx, ROLLOUT_JOB.watch, { rolloutId, rowVersion, n: n + 1 }, { runAt: now() + WATCH_EVERY_MS, key: rolloutWatchKey(rolloutId, rowVersion, n + 1), now: now() }),
       );
     },
 
@@ -160,7 +160,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
      * removed at once. Gradual (`drainMs`): weight 0 now, the canary removed by a later job.
      */
     async [ROLLOUT_JOB.rollback](ctx) {
-      const { rolloutId, drainMs = 0, drained = false, reason } = JSON.parse(ctx.job.payload) as { rolloutId: number; drainMs?: number; drained?: boolean; reason?: string };
+      const { rolloutId, drainMs, drained, reason } = payloadOf(ctx.job, ROLLOUT_JOB.rollback);
       const r = findRollout(db, rolloutId);
       if (!r || r.status !== "rolling_back") return;
       const { target, deployTarget, environment } = targetOf(db, r);
@@ -177,7 +177,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
           const fresh = findRollout(tx, rolloutId)!;
           appendRolloutLog(tx, { rolloutId, at: now(), level: "warn", message: `gradual rollback: weight 0, removing ${r.toVersion} in ${Math.round(drainMs / 1000)} s` });
           const updated = applyRolloutEvent(tx, fresh, { type: "rollback_drained" }, { actor: WORKER, environment }, now());
-          enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId, reason, drainMs, drained: true }, runAt: now() + drainMs, idempotencyKey: `rollout:${rolloutId}:v${updated.rowVersion}:rollback:remove`, now: now() });
+          queueJob(tx, ROLLOUT_JOB.rollback, { rolloutId, reason, drainMs, drained: true }, { runAt: now() + drainMs, key: rolloutRollbackRemoveKey(rolloutId, updated.rowVersion), now: now() });
         });
         return;
       }

@@ -9,7 +9,7 @@ import { deploymentsOf } from "@/lib/domain/release/deployments";
 import { RELEASE_PHASES } from "@/lib/domain/release/lifecycle";
 import { environmentHealth } from "@/lib/services/health/environment-health";
 import { releaseEnvironments } from "@/lib/services/releases/drive-release";
-import { VALIDATION_JOB } from "@/lib/services/releases/start-validation";
+import { VALIDATION_JOB, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
 type Check = { ok: boolean; detail: string };
@@ -47,7 +47,7 @@ function checkGate(db: Executor, key: ValidationGate, release: ReleaseRow, envir
 export function validationHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   return {
     [VALIDATION_JOB](ctx) {
-      const { validationId } = JSON.parse(ctx.job.payload) as { validationId: number };
+      const { validationId } = payloadOf(ctx.job, VALIDATION_JOB);
       const v = findValidation(db, validationId);
       if (!v || v.status === "passed" || v.status === "failed") return;
       const release = findRelease(db, v.releaseId)!;

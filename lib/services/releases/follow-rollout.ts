@@ -2,7 +2,6 @@ import "server-only";
 import type { Tx } from "@/db/connection";
 import { type EnvironmentRow, findEnvironment } from "@/db/queries/catalog";
 import { migrationRunsOf } from "@/db/queries/governance";
-import { enqueueJob } from "@/db/queries/jobs";
 import { type ReleaseRow, findRelease, insertApproval, rolloutsOfRelease, updateRelease } from "@/db/queries/releases";
 import type { RolloutRow } from "@/db/queries/rollouts";
 import { recordAudit } from "@/lib/audit/record";
@@ -13,24 +12,15 @@ import { type MigrationSpec, deploymentsOf, migrationsToRun, roundOutcome } from
 import { type ReleasePhase, afterRollout } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import { approvalTtlMs } from "@/lib/env";
+import { type JobPayload, RELEASE_MIGRATE_JOB, migrateKey, migrateKeyPrefix, queueJob } from "@/lib/jobs/kinds";
 
-export const RELEASE_MIGRATE_JOB = "release.migrate";
-
-/** Payload of a release's migration job: which migrations, where, and what follows them. */
-export interface MigrateJob {
-  releaseId: number;
-  environmentId: number;
-  kind: MigrationSpec["kind"];
-  /** Idempotency key of the deploy command (the rollouts started after expand migrations reuse it). */
-  key: string;
-  actorId: number | null;
-}
-
-export const migrateKeyPrefix = (releaseId: number, environmentId: number) => `release:${releaseId}:migrate:${environmentId}:`;
+/** Payload of a release's migration job: which migrations, where, and what follows them (lib/jobs/kinds.ts). */
+export type MigrateJob = JobPayload<typeof RELEASE_MIGRATE_JOB>;
+export { RELEASE_MIGRATE_JOB, migrateKeyPrefix };
 
 /** Queues the release's migrations of `kind` for the worker (G4). */
 export function queueMigrations(tx: Tx, job: MigrateJob, now: number): void {
-  enqueueJob(tx, { kind: RELEASE_MIGRATE_JOB, payload: job, runAt: now, idempotencyKey: `${migrateKeyPrefix(job.releaseId, job.environmentId)}${job.kind}:${job.key}`, now });
+  queueJob(tx, RELEASE_MIGRATE_JOB, job, { runAt: now, key: migrateKey(job), now });
 }
 
 /** Migrations of `kind` this release has not yet run successfully in the environment. */

@@ -2,7 +2,6 @@ import "server-only";
 import { getDb } from "@/db/client";
 import { findEnvironment } from "@/db/queries/catalog";
 import { insertValidation, insertValidationGates } from "@/db/queries/governance";
-import { enqueueJob } from "@/db/queries/jobs";
 import { findRelease } from "@/db/queries/releases";
 import { writeTransaction } from "@/db/transaction";
 import { recordAudit } from "@/lib/audit/record";
@@ -11,8 +10,9 @@ import type { Actor } from "@/lib/domain/actor";
 import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
 import { VALIDATION_GATES, gatesFor } from "@/lib/domain/health";
 import { NotFoundError, PreconditionError } from "@/lib/errors";
+import { VALIDATION_JOB, queueJob, validationKey } from "@/lib/jobs/kinds";
 
-export const VALIDATION_JOB = "validation.run";
+export { VALIDATION_JOB };
 
 /** Starts a release validation for one environment (C2, runbook 003): its gates run in the worker. */
 export function startValidation(actor: Actor, input: { releaseId: number; environmentId: number }, requestId?: string, now = Date.now()) {
@@ -26,7 +26,7 @@ export function startValidation(actor: Actor, input: { releaseId: number; enviro
     const gates = gatesFor(environment);
     const v = insertValidation(tx, { releaseId: release.id, environmentId: environment.id, status: "pending", fingerprint: releaseFingerprint(release), startedBy: actor.id, startedAt: now });
     insertValidationGates(tx, gates.map((key) => ({ validationId: v.id, key, label: VALIDATION_GATES[key], status: "pending" as const })));
-    enqueueJob(tx, { kind: VALIDATION_JOB, payload: { validationId: v.id }, runAt: now, idempotencyKey: `validation:${v.id}`, now });
+    queueJob(tx, VALIDATION_JOB, { validationId: v.id }, { runAt: now, key: validationKey(v.id), now });
     recordAudit(tx, { actor, action: "validation.start", subjectType: "release", subjectId: release.id, environment: environment.name, details: { validationId: v.id, gates }, requestId, at: now });
     return v;
   });

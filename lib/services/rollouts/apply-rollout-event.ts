@@ -1,6 +1,5 @@
 import "server-only";
 import type { Tx } from "@/db/connection";
-import { enqueueJob } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, updateRolloutState, upsertServiceEnvState } from "@/db/queries/rollouts";
 import { recordAudit } from "@/lib/audit/record";
 import type { AnyActor } from "@/lib/domain/actor";
@@ -8,13 +7,12 @@ import type { AuditAction } from "@/lib/domain/audit-actions";
 import { FINAL_STATUSES, type RolloutEvent, transition } from "@/lib/domain/rollout/machine";
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
 import { ConflictError, PreconditionError } from "@/lib/errors";
+import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, queueJob, rolloutEffectKey, rolloutWatchKey } from "@/lib/jobs/kinds";
 import { stateOf } from "@/lib/rollout-view";
 import { followRollout } from "@/lib/services/releases/follow-rollout";
 
-export const ROLLOUT_JOB = { step: "rollout.step", wake: "rollout.wake", rollback: "rollout.rollback", watch: "rollout.watch", deadline: "rollout.deadline" } as const;
-
-/** Canary analysis: one recurring evaluation per live rollout that has a baseline (lib/jobs/handlers/analysis.ts). */
-export const ANALYSIS_TICK_JOB = "analysis.tick";
+/** Job kinds live in the registry (lib/jobs/kinds.ts); re-exported for the modules that import them from here. */
+export { ANALYSIS_TICK_JOB, ROLLOUT_JOB };
 
 /** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
 export const WATCH_EVERY_MS = 2000;
@@ -59,19 +57,19 @@ export function applyRolloutEvent(
   if (!updated) throw new ConflictError("The rollout changed meanwhile. Reload and try again.");
 
   for (const effect of t.effects) {
-    const key = `rollout:${rollout.id}:v${updated.rowVersion}:${effect.type}`;
+    const key = rolloutEffectKey(rollout.id, updated.rowVersion, effect.type);
     if (effect.type === "execute_step") {
-      enqueueJob(tx, { kind: ROLLOUT_JOB.step, payload: { rolloutId: rollout.id, stepIndex: effect.stepIndex, rowVersion: updated.rowVersion }, runAt: now, idempotencyKey: key, now });
+      queueJob(tx, ROLLOUT_JOB.step, { rolloutId: rollout.id, stepIndex: effect.stepIndex, rowVersion: updated.rowVersion }, { runAt: now, key, now });
     } else if (effect.type === "wake_at") {
-      enqueueJob(tx, { kind: ROLLOUT_JOB.wake, payload: { rolloutId: rollout.id }, runAt: effect.at, idempotencyKey: key, now });
-      enqueueJob(tx, { kind: ROLLOUT_JOB.watch, payload: { rolloutId: rollout.id, rowVersion: updated.rowVersion, n: 1 }, runAt: now + WATCH_EVERY_MS, idempotencyKey: `${key}:watch:1`, now });
+      queueJob(tx, ROLLOUT_JOB.wake, { rolloutId: rollout.id }, { runAt: effect.at, key, now });
+      queueJob(tx, ROLLOUT_JOB.watch, { rolloutId: rollout.id, rowVersion: updated.rowVersion, n: 1 }, { runAt: now + WATCH_EVERY_MS, key: rolloutWatchKey(rollout.id, updated.rowVersion, 1), now });
     } else {
-      enqueueJob(tx, { kind: ROLLOUT_JOB.rollback, payload: { rolloutId: rollout.id, reason: effect.reason, drainMs: effect.drainMs ?? 0 }, runAt: now, idempotencyKey: key, now });
+      queueJob(tx, ROLLOUT_JOB.rollback, { rolloutId: rollout.id, reason: effect.reason, drainMs: effect.drainMs ?? 0 }, { runAt: now, key, now });
     }
   }
   if (event.type === "start" && rollout.fromVersion) {
     // Analysis follows the rollout from its first step until it rolls back or completes.
-    enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId: rollout.id, n: 1 }, runAt: now, idempotencyKey: `analysis:${rollout.id}:tick:1`, now });
+    queueJob(tx, ANALYSIS_TICK_JOB, { rolloutId: rollout.id, n: 1 }, { runAt: now, key: analysisTickKey(rollout.id, 1), now });
   }
 
   if (t.next.status === "succeeded") {

@@ -4,8 +4,8 @@ import { insertRollout } from "@/db/queries/rollouts";
 import type { AnyActor } from "@/lib/domain/actor";
 import { initialState } from "@/lib/domain/rollout/machine";
 import { type Strategy, planOf } from "@/lib/domain/rollout/strategy";
-import { enqueueJob } from "@/db/queries/jobs";
-import { ROLLOUT_JOB, applyRolloutEvent } from "./apply-rollout-event";
+import { ROLLOUT_JOB, queueJob, rolloutDeadlineKey } from "@/lib/jobs/kinds";
+import { applyRolloutEvent } from "./apply-rollout-event";
 
 /**
  * Inserts a rollout and starts it inside the caller's transaction (state, first job and audit
@@ -45,6 +45,6 @@ export function createRollout(
     createdAt: now,
     updatedAt: now,
   });
-  if (v.deadlineAt) enqueueJob(tx, { kind: ROLLOUT_JOB.deadline, payload: { rolloutId: rollout.id }, runAt: v.deadlineAt, idempotencyKey: `rollout:${rollout.id}:deadline`, now });
+  if (v.deadlineAt) queueJob(tx, ROLLOUT_JOB.deadline, { rolloutId: rollout.id }, { runAt: v.deadlineAt, key: rolloutDeadlineKey(rollout.id), now });
   return applyRolloutEvent(tx, rollout, { type: "start" }, { actor: v.actor, environment: v.environment.name, requestId: v.requestId, details: v.details }, now);
 }
