@@ -31,25 +31,42 @@ export function enqueueJob(
   return { job: existing!, created: false };
 }
 
+const kindsFilter = (kinds?: readonly string[]) => (kinds?.length ? sql`AND kind IN (${sql.join(kinds.map((k) => sql`${k}`), sql`, `)})` : sql``);
+const idsFilter = (ids?: readonly number[]) => (ids?.length ? sql`AND id NOT IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})` : sql``);
+
 /**
  * Claims the next due job in one statement: a queued job whose time has come, or a running job
  * whose lease expired (its worker died; this is the reaper). The lease token is bumped on every
  * claim, fencing off the previous holder.
  */
-export function claimNextJob(db: Executor, owner: string, now: number, leaseMs: number, kinds?: readonly string[]): JobRow | undefined {
-  const kindFilter = kinds?.length ? sql`AND kind IN (${sql.join(kinds.map((k) => sql`${k}`), sql`, `)})` : sql``;
+export function claimNextJob(db: Executor, owner: string, now: number, leaseMs: number, kinds?: readonly string[], excludeIds?: readonly number[]): JobRow | undefined {
+  const filter = sql`${kindsFilter(kinds)} ${idsFilter(excludeIds)}`;
   return db.get<JobRow | undefined>(sql`
     UPDATE jobs SET status = 'running', lease_owner = ${owner}, lease_expires_at = ${now + leaseMs},
       lease_token = lease_token + 1, attempts = attempts + 1, heartbeat_at = ${now}
     WHERE id = (
       SELECT id FROM jobs
-      WHERE ((status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND lease_expires_at < ${now})) ${kindFilter}
+      WHERE ((status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND lease_expires_at < ${now})) ${filter}
       ORDER BY run_at, id LIMIT 1
     )
     RETURNING id, kind, payload, status, attempts, run_at AS runAt, lease_owner AS leaseOwner,
       lease_expires_at AS leaseExpiresAt, lease_token AS leaseToken, heartbeat_at AS heartbeatAt,
       idempotency_key AS idempotencyKey, last_error AS lastError, created_by AS createdBy,
       created_at AS createdAt, finished_at AS finishedAt`);
+}
+
+/**
+ * Hands a claimed job back untouched (its target is busy in this worker): queued again at its old
+ * time, the attempt the claim counted taken back. False when the lease was no longer ours.
+ */
+export function unclaimJob(db: Executor, id: number, token: number): boolean {
+  return (
+    db
+      .update(jobs)
+      .set({ status: "queued", attempts: sql`${jobs.attempts} - 1`, leaseOwner: null, leaseExpiresAt: null })
+      .where(and(eq(jobs.id, id), eq(jobs.leaseToken, token), eq(jobs.status, "running")))
+      .run().changes > 0
+  );
 }
 
 /** Extends the lease if it is still ours; false means another worker has taken the job. */
@@ -89,9 +106,9 @@ export function findJob(db: Executor, id: number): JobRow | undefined {
   return db.select().from(jobs).where(eq(jobs.id, id)).get();
 }
 
-/** Earliest time a queued job becomes due (so an idle worker can sleep until then). */
-export function nextDueAt(db: Executor): number | null {
-  const row = db.get<{ at: number | null }>(sql`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`);
+/** Earliest time a queued job (of `kinds`, not in `excludeIds`) becomes due, so an idle worker can sleep until then. */
+export function nextDueAt(db: Executor, kinds?: readonly string[], excludeIds?: readonly number[]): number | null {
+  const row = db.get<{ at: number | null }>(sql`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued' ${kindsFilter(kinds)} ${idsFilter(excludeIds)}`);
   return row?.at ?? null;
 }
 
