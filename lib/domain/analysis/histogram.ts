@@ -100,6 +100,7 @@ export class SparseAccumulator {
    * {"<integer>": <number>, ...} objects.
    */
   addJson(text: string): void {
+    const counts = this.#counts;
     const n = text.length;
     let i = 0;
     while (i < n) {
@@ -128,7 +129,15 @@ export class SparseAccumulator {
       }
       if (!plain) value = Number(text.slice(start, j));
       if (!Number.isFinite(value) || start >= j) throw new SyntaxError(`histogram JSON: bad count at ${start}`);
-      this.add(neg ? -key : key, value);
+      // add(), inlined: this loop runs once per bucket of every second of a chart.
+      const at = (neg ? -key : key) - MIN_INDEX;
+      if (at >= 0 && at < SPAN) {
+        if (value > 0) {
+          counts[at]! += value;
+          if (at < this.#lo) this.#lo = at;
+          if (at > this.#hi) this.#hi = at;
+        }
+      } else this.add(neg ? -key : key, value);
       i = j + 1;
     }
   }
