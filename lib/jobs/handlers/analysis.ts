@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/connection";
-import { findAnalysisState, insertResourceSamples } from "@/db/queries/analysis";
+import { findAnalysisState, insertProviderSamples, insertResourceSamples } from "@/db/queries/analysis";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
@@ -15,6 +15,7 @@ import { analysisApplies } from "@/lib/analysis-view";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
 import { recordEvaluation } from "@/lib/services/analysis/record-evaluation";
 import { ANALYSIS_TICK_JOB } from "@/lib/services/rollouts/apply-rollout-event";
+import { analysisTickKey, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
 /** Statuses in which analysis keeps ticking (failed: a retry may bring it back). */
@@ -40,7 +41,7 @@ function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: 
 export function analysisHandlers(db: Db, now: () => number = Date.now): Record<string, JobHandler> {
   return {
     async [ANALYSIS_TICK_JOB](ctx) {
-      const { rolloutId, n } = JSON.parse(ctx.job.payload) as { rolloutId: number; n: number };
+      const { rolloutId, n } = payloadOf(ctx.job, ANALYSIS_TICK_JOB);
       const r = findRollout(db, rolloutId);
       if (!r || !TICKING.includes(r.status)) return; // rolled back, rolling back or done: analysis ends
       const { config: cfg, error: configError } = readAnalysisConfig(db, r.serviceId);
@@ -48,7 +49,7 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
       const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) => {
         // Ticks are one job a second per live rollout: every 600th one clears finished ticks older than 10 min.
         if (n % 600 === 0) purgeFinishedJobs(tx, ANALYSIS_TICK_JOB, now() - 10 * 60_000);
-        return enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: `analysis:${rolloutId}:tick:${n + 1}`, now: now() });
+        return enqueueJob(tx, { kind: ANALYSIS_TICK_JOB, payload: { rolloutId, n: n + 1 }, runAt: now() + delay, idempotencyKey: analysisTickKey(rolloutId, n + 1), now: now() });
       };
       if (!cfg.enabled && !configError) {
         // Switched off: keep a slow pulse so switching it back on takes effect for this rollout.
@@ -101,6 +102,8 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         const prev = enterStep(stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState(), stepKey, stepStartedAt);
         const at = now();
         const e = evaluate(cfg, prev, fetched, at);
+        // Charts of a service measured only by Prometheus: the per-second rows the provider read.
+        if (fetched.ok) insertProviderSamples(tx, fetched.snapshot.chart);
         recordEvaluation(tx, rolloutId, e);
         // Logged when the verdict or the kind of its first reason changes ("awaiting evidence of safety", a rule id).
         const topic = (verdict: string, reason: string | undefined) => `${verdict}|${(reason ?? "").split(":")[0]}`;
