@@ -30,7 +30,7 @@ describe("analysis config of a service", () => {
   it("the demo seed gives sample-api scaled-down runbook rules", () => {
     const { config, stored } = readAnalysisConfig(db, sampleId);
     expect(stored).toBe(true);
-    expect(config).toMatchObject({ timeScale: 0.02, windowSeconds: 10, minRequests: 10 });
+    expect(config).toMatchObject({ timeScale: 0.02, windowSeconds: 10, sequential: { alpha: 0.01, requireSafety: false } });
     expect(config.rules).toHaveLength(8);
   });
 
