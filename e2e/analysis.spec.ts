@@ -81,6 +81,10 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(page.getByRole("main").getByRole("alert").filter({ hasText: text })).toBeVisible();
     expect(await analysis.number(analysis.chart("Traffic weight"), "data-latest-weight")).toBe(0);
     await expect(rollout.jobLog).toContainText("analysis fail");
+    // The evidence chart of the deciding rule: its evidence passed the 1/alpha bar.
+    const evidence = page.getByTestId(/^evidence-/);
+    await expect(evidence).toBeVisible();
+    expect(await analysis.number(evidence, "data-log10-evidence")).toBeGreaterThanOrEqual(await analysis.number(evidence, "data-log10-bound"));
 
     // The decision is exportable with its numbers.
     const exported = (await (await page.request.get((await analysis.exportLink.getAttribute("href"))!)).json()) as { decisions: { sentence: string; threshold: number; canary: number; baseline: number; ruleId: string; evidence: { value: number; alpha: number; canary: { bad: number; n: number } } }[] };

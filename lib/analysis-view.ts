@@ -1,8 +1,8 @@
 import type { Executor } from "@/db/connection";
-import { type AnalysisDecisionRow, chartBuckets, findAnalysisState, listDecisions, providerChartBuckets, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
+import { type AnalysisDecisionRow, chartBuckets, evidenceBuckets, findAnalysisState, listDecisions, providerChartBuckets, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
 import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
-import { type AnalysisConfig, effectiveRules } from "@/lib/domain/analysis/config";
-import { CHART_METRICS, type ChartMetric, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
+import { type AnalysisConfig, METRIC_LABEL, effectiveRules } from "@/lib/domain/analysis/config";
+import { CHART_METRICS, type ChartMetric, evidenceSeries, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
 import { type RuleEvidence, type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
 import { burnRate } from "@/lib/domain/analysis/stats";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
@@ -117,6 +117,12 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
   markers.sort((a, b) => a.t - b.t);
 
   const s = findAnalysisState(db, r.id);
+  const latestEvidence = s?.evidence ? (JSON.parse(s.evidence) as RuleEvidence[]) : [];
+  const evidence = evidenceSeries(
+    evidenceBuckets(db, { rolloutId: r.id, fromMs: fromSecond * 1000, toMs: endMs, bucketMs: bucketSeconds * 1000 }),
+    effectiveRules(cfg).map((x) => ({ id: x.id, label: `${x.id}: ${METRIC_LABEL[x.metric]} ${x.op} ${x.comparison === "absolute" ? formatMetric(x.metric, x.threshold) : `${x.comparison === "slo" ? "SLO" : "baseline"} + ${x.threshold}%`}`, action: SHORT_ACTION[x.action] ?? x.action })),
+    Object.fromEntries(latestEvidence.map((x) => [x.ruleId, x.lnBound])),
+  );
   return {
     rolloutId: r.id,
     window,
@@ -137,11 +143,12 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
           evaluatedAt: s.evaluatedAt,
           canary: s.canary ? (JSON.parse(s.canary) as VariantValues) : null,
           baseline: s.baseline ? (JSON.parse(s.baseline) as VariantValues) : null,
-          evidence: s.evidence ? (JSON.parse(s.evidence) as RuleEvidence[]) : [],
+          evidence: latestEvidence,
         }
       : null,
     config: { provider: cfg.provider.kind, intervalSeconds: cfg.intervalSeconds, windowSeconds: cfg.windowSeconds, timeScale: cfg.timeScale, alpha: cfg.sequential.alpha, requireSafety: cfg.sequential.requireSafety, judgeMode: cfg.judge.enabled ? cfg.judge.mode : "off", enabled: cfg.enabled, error },
     decisions,
+    evidence,
     units: { p95_ms: "ms", error_rate: "%", burn_rate: "x", request_rate: "/s", cpu_pct: "%", memory_pct: "%" },
     labels: { p95_ms: "p95 latency", error_rate: "5xx rate", burn_rate: "Error budget burn rate", request_rate: "Request rate", cpu_pct: "CPU", memory_pct: "Memory" },
   };

@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { MetricChart } from "@/components/charts/metric-chart";
 import { WeightChart } from "@/components/charts/weight-chart";
+import { EvidenceChart } from "@/components/charts/evidence-chart";
 import { METRICS, type Metric } from "@/lib/domain/analysis/config";
 import { formatMetric } from "@/lib/domain/analysis/evaluate";
 import { formatEvidence } from "@/lib/domain/analysis/count-rules";
@@ -39,6 +40,10 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
   const v = data ?? initial;
   const domain = useMemo<[number, number]>(() => [v.from, v.to], [v.from, v.to]);
   const a = v.analysis;
+  const [picked, setPicked] = useState<string | null>(null);
+  // Default: the decision's rule, else the rule closest to its bar (highest evidence relative to 1/alpha).
+  const closest = [...v.evidence].sort((x, y) => (y.points.at(-1)!.log10Evidence - (y.log10Bound ?? 0)) - (x.points.at(-1)!.log10Evidence - (x.log10Bound ?? 0)))[0];
+  const shown = v.evidence.find((e) => e.ruleId === (picked ?? v.decisions[0]?.ruleId)) ?? closest;
   const latestOf = (m: ChartMetric) => (a?.canary || a?.baseline ? { canary: a.canary?.[m] ?? null, baseline: a.baseline?.[m] ?? null } : null);
 
   return (
@@ -150,6 +155,22 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
         ))}
         <WeightChart points={v.weight} markers={v.markers} domain={domain} />
       </div>
+
+      {shown && (
+        <section aria-label="Evidence charts" className="space-y-2">
+          <label className="flex items-center gap-2 text-sm">
+            <span className="font-semibold">Evidence of rule</span>
+            <select className="rounded border border-slate-300 px-2 py-1 text-sm" value={shown.ruleId} onChange={(e) => setPicked(e.target.value)}>
+              {v.evidence.map((e) => (
+                <option key={e.ruleId} value={e.ruleId}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <EvidenceChart series={shown} markers={v.markers} domain={domain} />
+        </section>
+      )}
 
       <section aria-label="Analysis decisions" className="rounded-lg border border-slate-200 bg-white p-4">
         <div className="mb-2 flex items-center justify-between">

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { VariantCounts } from "@/lib/domain/analysis/evaluate";
 import { type LatencyHistogram, SparseAccumulator, quantile } from "@/lib/domain/analysis/histogram";
 import type { Executor } from "../connection";
-import { analysisDecisions, analysisState, auditEvents, environments, metricSamples, providerSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
+import { analysisDecisions, analysisEvidence, analysisState, auditEvents, environments, metricSamples, providerSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
 
 export type AnalysisStateRow = typeof analysisState.$inferSelect;
 export type AnalysisDecisionRow = typeof analysisDecisions.$inferSelect;
@@ -245,4 +245,19 @@ export function putServiceAnalysis(db: Executor, serviceId: number, config: stri
     .values({ serviceId, config, updatedAt: at })
     .onConflictDoUpdate({ target: serviceAnalysis.serviceId, set: { config, updatedAt: at, rowVersion: sql`${serviceAnalysis.rowVersion} + 1` } })
     .run();
+}
+
+/** Appends one evaluation's per-rule evidence (telemetry for the evidence charts; not audited). */
+export function insertEvidence(db: Executor, v: { rolloutId: number; at: number; rules: string }): void {
+  db.insert(analysisEvidence).values(v).run();
+}
+
+/** The last evidence row of each `bucketMs` bucket of a rollout in [fromMs, toMs] (<= ~1,000 points per line). */
+export function evidenceBuckets(db: Executor, q: { rolloutId: number; fromMs: number; toMs: number; bucketMs: number }) {
+  return db.all<{ at: number; rules: string }>(sql`
+    SELECT at, rules FROM analysis_evidence WHERE id IN (
+      SELECT max(id) FROM analysis_evidence
+      WHERE rollout_id = ${q.rolloutId} AND at BETWEEN ${q.fromMs} AND ${q.toMs}
+      GROUP BY at - at % ${Math.max(1, Math.round(q.bucketMs))}
+    ) ORDER BY at`);
 }

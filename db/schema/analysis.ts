@@ -99,3 +99,20 @@ export const providerSamples = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.serviceId, t.environmentId, t.second, t.variant] })],
 );
+
+/**
+ * Each count rule's evidence at every evaluation of a rollout (the evidence charts, J1/I6):
+ * JSON [ruleId, ln evidence, canary bad share, upper bound, threshold share, baseline share | null][].
+ */
+export const analysisEvidence = sqliteTable(
+  "analysis_evidence",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    rolloutId: integer("rollout_id")
+      .notNull()
+      .references(() => rollouts.id),
+    at: integer("at").notNull(),
+    rules: text("rules").notNull(),
+  },
+  (t) => [index("analysis_evidence_rollout").on(t.rolloutId, t.at)],
+);

@@ -9,6 +9,7 @@ const { seedDemo } = await import("@/db/seed");
 const { insertRollout } = await import("@/db/queries/rollouts");
 const { findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
 const { loadRolloutMetrics } = await import("@/lib/analysis-view");
+const { insertEvidence, saveAnalysisState } = await import("@/db/queries/analysis");
 
 let longId = 0;
 let emptyId = 0;
@@ -65,6 +66,25 @@ describe("rollout chart data", () => {
     expect(v.analysis).toBeNull();
     expect(v.weight[0]).toMatchObject({ weight: 0 });
   });
+  it("evidence charts: each count rule's cumulative share, upper bound, threshold and evidence against its 1/alpha bar, decimated", () => {
+    // Two hours of evaluations every second for one rule (as the worker stores them).
+    sqlite.transaction(() => {
+      for (let t = now - 7_200_000; t <= now; t += 1000) insertEvidence(db, { rolloutId: longId, at: t, rules: JSON.stringify([["002-5xx-5", Math.log(50), 0.1, 0.2, 0.05, 0.001], ["002-5xx-1", Math.log(3), 0.1, 0.2, 0.01, null]]) });
+    })();
+    const lnBound = Math.log(1200);
+    saveAnalysisState(db, { rolloutId: longId, state: "{}", verdict: "inconclusive", reasons: "[]", health: null, score: null, canary: null, baseline: null, evaluatedAt: now, evidence: JSON.stringify([{ ruleId: "002-5xx-5", lnBound }]) });
+    const v = loadRolloutMetrics(db, longId, "all", now)!;
+    const fiveXx = v.evidence.find((e) => e.ruleId === "002-5xx-5")!;
+    expect(fiveXx.points.length).toBeLessThanOrEqual(1000);
+    expect(fiveXx.points.length).toBeGreaterThan(500);
+    expect(fiveXx.points.at(-1)).toMatchObject({ rate: 0.1, upper: 0.2, threshold: 0.05, baseline: 0.001 });
+    expect(fiveXx.points.at(-1)!.log10Evidence).toBeCloseTo(Math.log10(50), 6);
+    expect(fiveXx.log10Bound).toBeCloseTo(Math.log10(1200), 6);
+    expect(fiveXx.label).toBe("002-5xx-5: 5xx > 5%");
+    expect(v.evidence.find((e) => e.ruleId === "002-5xx-1")!.log10Bound).toBeNull(); // no latest bound for it
+    expect(loadRolloutMetrics(db, emptyId, "15m", now)!.evidence).toEqual([]);
+  });
+
   it("an unknown rollout is undefined (the route answers 404)", () => {
     expect(loadRolloutMetrics(db, 999_999, "15m", now)).toBeUndefined();
   });

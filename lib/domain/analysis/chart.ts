@@ -45,6 +45,41 @@ export interface DecisionView {
   evidence: Decision["evidence"];
 }
 
+/** One point of a rule's evidence chart: shares are 0-1; log10Evidence against log10(1/alpha). */
+export interface EvidencePoint {
+  t: number;
+  rate: number;
+  upper: number;
+  threshold: number;
+  baseline: number | null;
+  log10Evidence: number;
+}
+
+export interface EvidenceSeries {
+  ruleId: string;
+  label: string;
+  action: string;
+  /** log10 of the evidence a breach needs (1/alpha of the rule). */
+  log10Bound: number | null;
+  points: EvidencePoint[];
+}
+
+/** Stored evidence rows ([ruleId, ln e, rate, upper, threshold, baseline][] per evaluation) as one series per rule. */
+export function evidenceSeries(rows: readonly { at: number; rules: string }[], rules: readonly { id: string; label: string; action: string }[], lnBounds: Record<string, number>): EvidenceSeries[] {
+  const byRule = new Map<string, EvidencePoint[]>();
+  for (const row of rows) {
+    for (const [id, lnE, rate, upper, threshold, baseline] of JSON.parse(row.rules) as [string, number, number, number, number, number | null][]) {
+      let list = byRule.get(id);
+      if (!list) byRule.set(id, (list = []));
+      list.push({ t: row.at, rate, upper, threshold, baseline, log10Evidence: lnE / Math.LN10 });
+    }
+  }
+  return rules.flatMap((r) => {
+    const points = byRule.get(r.id);
+    return points ? [{ ruleId: r.id, label: r.label, action: r.action, log10Bound: lnBounds[r.id] !== undefined ? lnBounds[r.id]! / Math.LN10 : null, points }] : [];
+  });
+}
+
 export interface RolloutMetricsView {
   rolloutId: number;
   window: ChartWindow;
@@ -69,6 +104,8 @@ export interface RolloutMetricsView {
   } | null;
   config: { provider: string; intervalSeconds: number; windowSeconds: number; timeScale: number; alpha: number; requireSafety: boolean; judgeMode: string; enabled: boolean; error: string | null };
   decisions: DecisionView[];
+  /** Per count rule: the canary's cumulative bad share of the step with its upper bound, the threshold and the baseline, and the evidence against its 1/alpha bar. */
+  evidence: EvidenceSeries[];
   units: Record<ChartMetric, string>;
   labels: Record<ChartMetric, string>;
 }

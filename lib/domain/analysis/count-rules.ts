@@ -31,8 +31,10 @@ export interface CountTest {
   /** The baseline's bad requests and requests (null: not compared with the baseline). */
   baselineBad: number | null;
   baselineN: number | null;
-  /** The rate the canary's bad share is tested against (0-1), and the latency cut in ms for latency rules. */
+  /** The rate the test's null is at (0-1; for baseline-relative 5xx: the canary's null share of all 5xx), and the latency cut in ms for latency rules. */
   p0: number;
+  /** The canary's bad share (0-1) the rule calls a breach: p0, or baseline share x (1 + d) (at least the floor) for relative 5xx. */
+  thresholdRate: number;
   cutMs: number | null;
   /** The canary's value in the rule's unit (5xx %, burn x, share slower than the cut as %). */
   canaryValue: number;
@@ -90,8 +92,10 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
     // With a floor the canary must also be established above it; safety holds when either part shows it
     // (each at half the safety budget, so "either" keeps the level).
     let needs: number | null = null;
+    let floorRate = 0;
     if (rule.floor !== undefined) {
       const pFloor = rule.metric === "burn_rate" ? rule.floor * slo : rule.floor / 100;
+      floorRate = pFloor;
       if (pFloor > 0 && pFloor < 1) {
         const floorPrior = priorOf(cfg, pFloor);
         lnEvidence = Math.min(lnEvidence, lnBreachEvidence(c.errors, c.requests, pFloor, floorPrior));
@@ -112,6 +116,7 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
         baselineBad: b.errors,
         baselineN: b.requests,
         p0: rho0,
+        thresholdRate: Math.max(baseShare * (1 + d), floorRate),
         cutMs: null,
         canaryValue: unit(c.errors / c.requests),
         baselineValue: unit(baseShare),
@@ -161,6 +166,7 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
       baselineBad: bBad,
       baselineN: b ? b.requests : null,
       p0,
+      thresholdRate: p0,
       cutMs,
       // Latency rules report the canary's percentile itself (from the histogram), errors their rate.
       canaryValue: latency ? quantile(c.latency!, QUANTILE[rule.metric]!) : unit(bad / c.requests),

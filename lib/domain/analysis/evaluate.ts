@@ -124,7 +124,7 @@ export interface RuleEvidence {
   /** ln of the breach evidence and the ln(1/alpha) it must reach. */
   lnEvidence: number;
   lnBound: number;
-  /** Canary's bad share of the step (0-1), its anytime-valid upper bound, the share tested against, the baseline's share. */
+  /** Canary's bad share of the step (0-1), its anytime-valid upper bound, the share the rule calls a breach, the baseline's share. */
   rate: number;
   upper: number;
   p0: number;
@@ -300,7 +300,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       bv = test.baselineValue;
       thr = test.threshold;
       const safe = test.lnSafety >= Math.log(1 / cfg.sequential.safetyAlpha);
-      evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.p0, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: test.needs });
+      evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.thresholdRate, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: test.needs });
       if (!safe && rule.action !== "hold") unsafe.push(`${rule.id} (${countsSentence(rule, test)}${test.needs ? `; needs ~${test.needs.toLocaleString("en-US")} more canary requests` : ""})`);
     } else {
       const gauge = valueOf(canary, rule.metric);

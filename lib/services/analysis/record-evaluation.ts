@@ -1,6 +1,6 @@
 import "server-only";
 import type { Tx } from "@/db/connection";
-import { saveAnalysisState } from "@/db/queries/analysis";
+import { insertEvidence, saveAnalysisState } from "@/db/queries/analysis";
 import type { Evaluation } from "@/lib/domain/analysis/evaluate";
 
 /**
@@ -20,4 +20,8 @@ export function recordEvaluation(tx: Tx, rolloutId: number, e: Evaluation): void
     evaluatedAt: e.at,
     evidence: JSON.stringify(e.evidence),
   });
+  if (e.evidence.length) {
+    const round = (x: number) => Number(x.toPrecision(6));
+    insertEvidence(tx, { rolloutId, at: e.at, rules: JSON.stringify(e.evidence.map((r) => [r.ruleId, round(r.lnEvidence), round(r.rate), round(r.upper), round(r.p0), r.baselineRate === null ? null : round(r.baselineRate)])) });
+  }
 }
