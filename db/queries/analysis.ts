@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import type { VariantCounts } from "@/lib/domain/analysis/evaluate";
-import { type LatencyHistogram, SparseAccumulator, quantile } from "@/lib/domain/analysis/histogram";
+import { type LatencyHistogram, type SparseHistogram, SparseAccumulator, quantile } from "@/lib/domain/analysis/histogram";
+import type { ResourceRow, SampleRow } from "@/lib/domain/analysis/snapshot";
 import type { Executor } from "../connection";
 import { analysisDecisions, analysisEvidence, analysisState, auditEvents, environments, metricSamples, providerSamples, resourceSamples, rollouts, serviceAnalysis, services } from "../schema";
 
@@ -122,6 +123,41 @@ export function variantCounts(
     return r ? { requests: r.requests, errors: r.errors, latency: mergedHistogram(acc, r.hists) } : null;
   };
   return { canary: of("canary"), baseline: of("baseline") };
+}
+
+/**
+ * Every stored second of a service in an environment over [fromSecond, toSecond], in second order,
+ * histograms parsed (null in rows from before them): the replay's input (lib/domain/analysis/replay.ts).
+ */
+export function sampleRows(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number }): SampleRow[] {
+  return db
+    .select()
+    .from(metricSamples)
+    .where(and(eq(metricSamples.serviceId, q.serviceId), eq(metricSamples.environmentId, q.environmentId), gte(metricSamples.second, q.fromSecond), lte(metricSamples.second, q.toSecond)))
+    .orderBy(metricSamples.second)
+    .all()
+    .map((r) => ({
+      second: r.second,
+      variant: r.variant,
+      version: r.version,
+      requests: r.requests,
+      errors: r.errors5xx,
+      p50Ms: r.p50Ms,
+      p95Ms: r.p95Ms,
+      p99Ms: r.p99Ms,
+      meanMs: r.meanMs,
+      latency: r.latencyHist ? (JSON.parse(r.latencyHist) as SparseHistogram) : null,
+    }));
+}
+
+/** The /proc samples of a service's processes in an environment over [fromSecond, toSecond] (replay). */
+export function resourceRows(db: Executor, q: { serviceId: number; environmentId: number; fromSecond: number; toSecond: number }): ResourceRow[] {
+  return db
+    .select({ second: resourceSamples.second, variant: resourceSamples.variant, cpuPct: resourceSamples.cpuPct, memoryPct: resourceSamples.memoryPct })
+    .from(resourceSamples)
+    .where(and(eq(resourceSamples.serviceId, q.serviceId), eq(resourceSamples.environmentId, q.environmentId), gte(resourceSamples.second, q.fromSecond), lte(resourceSamples.second, q.toSecond)))
+    .orderBy(resourceSamples.second)
+    .all();
 }
 
 /** Per-second mean latency and error percent per variant (the judge's samples). */
