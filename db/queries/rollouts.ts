@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, notInArray } from "drizzle-orm";
 import type { Executor } from "../connection";
 import { environments, rolloutLog, rollouts, serviceEnvironmentState, services } from "../schema";
 
@@ -49,6 +49,17 @@ export function listRollouts(db: Executor, opts: { live?: boolean; limit?: numbe
     .limit(opts.limit ?? 50)
     .all();
 }
+
+/** The newest rollouts of a service that had a baseline (a previous version) to compare with, with their environment. */
+export const recentRolloutsWithBaseline = (db: Executor, serviceId: number, limit: number) =>
+  db
+    .select({ rollout: rollouts, environment: environments.name })
+    .from(rollouts)
+    .innerJoin(environments, eq(environments.id, rollouts.environmentId))
+    .where(and(eq(rollouts.serviceId, serviceId), isNotNull(rollouts.fromVersion)))
+    .orderBy(desc(rollouts.id))
+    .limit(limit)
+    .all();
 
 export function appendRolloutLog(db: Executor, v: { rolloutId: number; at: number; level: "info" | "warn" | "error"; message: string }) {
   db.insert(rolloutLog).values(v).run();
