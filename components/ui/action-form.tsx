@@ -1,12 +1,25 @@
 "use client";
 
-import { type FormEvent, type ReactNode, createContext, startTransition, useActionState, useContext, useEffect, useId, useRef } from "react";
+import { type FormEvent, type ReactNode, createContext, startTransition, useActionState, useContext, useEffect, useId, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/actions/result";
 
 type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
 
 const ResultContext = createContext<ActionResult | null>(null);
+const noAction: Action = () => Promise.resolve({ ok: true, data: null });
+
+/**
+ * A second button of the same form bound to another action (e.g. "try this draft" next to
+ * "Save"): it submits the same fields, its field errors show on the same fields, and `render`
+ * shows its result under the buttons.
+ */
+export interface SecondaryAction {
+  action: Action;
+  label: string;
+  pendingLabel?: string;
+  render?: (result: ActionResult) => ReactNode;
+}
 
 /**
  * A form bound to a server action: shows the action's message and per-field errors, keeps what
@@ -25,8 +38,14 @@ export function ActionForm(props: {
   className?: string;
   variant?: "primary" | "danger" | "secondary";
   "aria-label"?: string;
+  secondary?: SecondaryAction;
 }) {
   const [state, dispatch, pending] = useActionState<ActionResult | null, FormData>(props.action, null);
+  const [secondaryState, dispatchSecondary, secondaryPending] = useActionState<ActionResult | null, FormData>(props.secondary?.action ?? noAction, null);
+  // Which button ran last: its result is the one the fields and the message show.
+  const [active, setActive] = useState<"primary" | "secondary">("primary");
+  const shown = active === "primary" ? state : secondaryState;
+  const busy = pending || secondaryPending;
   const formRef = useRef<HTMLFormElement>(null);
 
   const router = useRouter();
@@ -42,8 +61,15 @@ export function ActionForm(props: {
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    if (props.confirm && !window.confirm(props.confirm)) return;
+    const submitter = (e.nativeEvent as SubmitEvent).submitter;
     const data = new FormData(e.currentTarget);
+    if (props.secondary && submitter?.dataset.secondary === "true") {
+      setActive("secondary");
+      startTransition(() => dispatchSecondary(data));
+      return;
+    }
+    if (props.confirm && !window.confirm(props.confirm)) return;
+    setActive("primary");
     startTransition(() => dispatch(data));
   }
 
@@ -56,22 +82,28 @@ export function ActionForm(props: {
 
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate className={props.className ?? "space-y-3"} aria-label={props["aria-label"]}>
-      <ResultContext.Provider value={state}>{props.children}</ResultContext.Provider>
+      <ResultContext.Provider value={shown}>{props.children}</ResultContext.Provider>
       <div className="flex items-center gap-3">
-        <button type="submit" disabled={pending} className={`rounded px-3 py-1.5 text-sm font-medium disabled:opacity-60 ${color}`}>
+        <button type="submit" disabled={busy} className={`rounded px-3 py-1.5 text-sm font-medium disabled:opacity-60 ${color}`}>
           {pending ? (props.pendingLabel ?? "Saving…") : props.submitLabel}
         </button>
-        {state && !state.ok && (
-          <p role="alert" className="text-sm text-red-700" data-code={state.code}>
-            {state.message}
+        {props.secondary && (
+          <button type="submit" data-secondary="true" disabled={busy} className="rounded border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-60">
+            {secondaryPending ? (props.secondary.pendingLabel ?? "Working…") : props.secondary.label}
+          </button>
+        )}
+        {shown && !shown.ok && (
+          <p role="alert" className="text-sm text-red-700" data-code={shown.code}>
+            {shown.message}
           </p>
         )}
-        {state?.ok && props.successMessage && (
+        {active === "primary" && state?.ok && props.successMessage && (
           <p role="status" className="text-sm text-emerald-700">
             {props.successMessage}
           </p>
         )}
       </div>
+      {active === "secondary" && secondaryState && props.secondary?.render?.(secondaryState)}
     </form>
   );
 }

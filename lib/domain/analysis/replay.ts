@@ -84,6 +84,24 @@ export interface ReplayResult {
   truncated: boolean;
 }
 
+/** One past rollout in the replay's answer (settings page). */
+export interface ReplayRow {
+  rollout: { id: number; fromVersion: string; toVersion: string; environment: string; createdAt: number; status: string };
+  /** What really happened: the final (or current) status and the first decision of the analysis, if any. */
+  real: { status: string; reason: string | null; decision: { kind: string; sentence: string; afterSeconds: number } | null };
+  /** What the draft would have done; null when the replay's budget ran out before this rollout. */
+  draft: ReplayResult | null;
+}
+
+export interface ReplayAnalysisResult {
+  service: string;
+  rows: ReplayRow[];
+  /** Said when there is nothing to replay. */
+  message: string | null;
+  /** The replay's limits, shown with the results. */
+  note: string;
+}
+
 /** Statuses in which the worker evaluates (lib/jobs/handlers/analysis.ts: a failed step can leave traffic on the canary). */
 const EVALUATING = ["running", "paused", "failed"];
 /** The hold gate's "recent" (lib/analysis-view.ts analysisHoldReason): at least 3 s, 3 intervals. */

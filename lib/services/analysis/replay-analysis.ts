@@ -5,28 +5,11 @@ import { findService } from "@/db/queries/catalog";
 import { recentRolloutsWithBaseline } from "@/db/queries/rollouts";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
-import { REPLAY_MAX_EVALUATIONS, REPLAY_MAX_SPAN_MS, type ReplayResult, replayAnalysisInput, replayRollout, timelineOf } from "@/lib/domain/analysis/replay";
+import { REPLAY_MAX_EVALUATIONS, REPLAY_MAX_SPAN_MS, type ReplayAnalysisResult, type ReplayRow, replayAnalysisInput, replayRollout, timelineOf } from "@/lib/domain/analysis/replay";
 import { InvalidError, NotFoundError } from "@/lib/errors";
 
 /** Evaluations across all rollouts of one replay (~0.5 ms each here): older rollouts beyond it are not replayed, and say so. */
 export const REPLAY_TOTAL_EVALUATIONS = 20_000;
-
-export interface ReplayRow {
-  rollout: { id: number; fromVersion: string; toVersion: string; environment: string; createdAt: number; status: string };
-  /** What really happened: the final (or current) status and the first decision of the analysis, if any. */
-  real: { status: string; reason: string | null; decision: { kind: string; sentence: string; afterSeconds: number } | null };
-  /** What the draft would have done; null when the replay's budget ran out before this rollout. */
-  draft: ReplayResult | null;
-}
-
-export interface ReplayAnalysisResult {
-  service: string;
-  rows: ReplayRow[];
-  /** Said when there is nothing to replay. */
-  message: string | null;
-  /** The replay's limits, shown with the results. */
-  note: string;
-}
 
 const LIVE = ["pending", "running", "paused", "failed", "rolling_back"];
 

@@ -1,7 +1,9 @@
 "use server";
 
+import { z } from "zod";
 import { defineAction } from "@/lib/actions/define-action";
 import { updateAnalysisConfigInput } from "@/lib/domain/analysis/config";
+import { replayAnalysis } from "@/lib/services/analysis/replay-analysis";
 import { updateAnalysisConfig } from "@/lib/services/analysis/update-analysis-config";
 import { deleteInput, serviceInput, updateServiceInput } from "@/lib/domain/catalog-inputs";
 import { createService } from "@/lib/services/services/create-service";
@@ -40,4 +42,14 @@ export const updateAnalysisConfigAction = defineAction({
   input: updateAnalysisConfigInput,
   run: ({ actor, input, requestId }) => updateAnalysisConfig(actor, input, requestId),
   revalidate: ["/settings/services"],
+});
+
+// Read-only (nothing saved, nothing audited) but it shows the service's past rollouts and runs
+// work on the server: the same permission as editing the config. The draft is validated inside
+// the service (replayAnalysisInput), with the same field errors as Save.
+export const replayAnalysisAction = defineAction({
+  name: "analysis.replay",
+  permission: "service.manage",
+  input: z.record(z.string(), z.unknown()),
+  run: ({ actor, input }) => replayAnalysis(actor, input),
 });
