@@ -5,6 +5,7 @@ import { type AnalysisConfig, METRIC_LABEL, effectiveRules } from "@/lib/domain/
 import { CHART_METRICS, type ChartMetric, evidenceSeries, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
 import { type RuleEvidence, type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
 import { burnRate } from "@/lib/domain/analysis/stats";
+import { holdGateReason } from "@/lib/domain/analysis/cadence";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
 
 const LIVE = ["pending", "running", "paused", "failed", "rolling_back"];
@@ -160,18 +161,10 @@ export function analysisApplies(cfg: AnalysisConfig, r: RolloutRow): boolean {
   return cfg.enabled && r.fromVersion !== null && r.weight > 0;
 }
 
-/**
- * The hold gate (DESIGN rule 9): a hold may only end on a recent `pass`. Null when the hold may
- * end; otherwise why it holds (shown in the job log).
- */
+/** The hold gate (DESIGN rule 9, lib/domain/analysis/cadence.ts) for a rollout: null when its hold may end, else why it holds. */
 export function analysisHoldReason(db: Executor, r: RolloutRow, now: number): string | null {
   const { config } = readAnalysisConfig(db, r.serviceId);
   if (!analysisApplies(config, r)) return null;
   const s = findAnalysisState(db, r.id);
-  const fresh = Math.max(3000, 3 * config.intervalSeconds * 1000);
-  if (!s || now - s.evaluatedAt > fresh) return "analysis has no recent verdict";
-  if (s.verdict === "pass") return null;
-  const reasons = JSON.parse(s.reasons) as string[];
-  return `analysis ${s.verdict}${reasons.length ? `: ${reasons.slice(0, 2).join("; ")}` : ""}`;
+  return holdGateReason(s ? { verdict: s.verdict, reasons: JSON.parse(s.reasons) as string[], at: s.evaluatedAt } : null, now, config.intervalSeconds);
 }
-

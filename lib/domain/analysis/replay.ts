@@ -1,3 +1,4 @@
+import { EVALUATING_STATUSES, holdGateReason, nextEvaluationDelay } from "./cadence";
 import { z } from "zod";
 import { type AnalysisConfig, analysisConfigJsonSchema } from "./config";
 import { type AnalysisState, type DecisionKind, type Evaluation, enterStep, evaluate, initialAnalysisState } from "./evaluate";
@@ -102,10 +103,6 @@ export interface ReplayAnalysisResult {
   note: string;
 }
 
-/** Statuses in which the worker evaluates (lib/jobs/handlers/analysis.ts: a failed step can leave traffic on the canary). */
-const EVALUATING = ["running", "paused", "failed"];
-/** The hold gate's "recent" (lib/analysis-view.ts analysisHoldReason): at least 3 s, 3 intervals. */
-const HOLD_GATE_FRESH_MS = 3000;
 
 /** Milliseconds as seconds to a tenth. */
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -143,14 +140,13 @@ export function replayRollout(
 
   const reader = new SampleReader(samples, resources, { canary: rollout.canaryVersion, baseline: rollout.baselineVersion });
   const intervalMs = Math.max(1, Math.round(cfg.intervalSeconds * 1000));
-  const fresh = Math.max(HOLD_GATE_FRESH_MS, 3 * intervalMs);
   const timeline = rollout.timeline;
   let current: TimelinePoint = { at: start, status: "pending", stepIndex: 0, weight: 0, event: null };
   let next = 0;
   let state: AnalysisState = initialAnalysisState();
   let last: Evaluation | null = null;
   let evaluations = 0;
-  const live = (p: TimelinePoint) => EVALUATING.includes(p.status) && p.weight > 0;
+  const live = (p: TimelinePoint) => EVALUATING_STATUSES.includes(p.status) && p.weight > 0;
 
   // The grid: whole seconds from the start, every interval.
   const first = Math.ceil(start / 1000) * 1000;
@@ -162,7 +158,7 @@ export function replayRollout(
       // The hold gate (DESIGN rule 9): a hold whose time is up ends only on a recent pass.
       const leavesHold = p.event === "hold_elapsed" && (p.stepIndex !== current.stepIndex || p.status !== current.status);
       if (leavesHold && live(current)) {
-        const reason = !last || p.at - last.at > fresh ? "analysis has no recent verdict" : last.verdict !== "pass" ? `analysis ${last.verdict}: ${last.reasons.slice(0, 2).join("; ")}` : null;
+        const reason = holdGateReason(last, p.at, cfg.intervalSeconds);
         if (reason) return done({ kind: "held", at: p.at, afterSeconds: seconds(p.at - start), reason }, evaluations, p.at);
       }
       current = p;
@@ -184,9 +180,7 @@ export function replayRollout(
         const d = e.decision;
         return done({ kind: "decision", at, afterSeconds: seconds(at - start), decision: { kind: d.kind, ruleId: d.ruleId, sentence: d.sentence } }, evaluations, at);
       }
-      // As the worker: a breach whose duration completes before the next evaluation is evaluated at that moment.
-      const due = e.breaches.map((b) => b.since + b.forMs - at).filter((ms) => ms > 0);
-      if (due.length) delay = Math.max(20, Math.min(intervalMs, ...due));
+      delay = nextEvaluationDelay(e, intervalMs);
     }
     const grid = first + (k + 1) * intervalMs;
     if (at + delay < grid) at += delay;

@@ -4,6 +4,7 @@ import { findAnalysisState, insertProviderSamples, insertResourceSamples } from 
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { enqueueJob, purgeFinishedJobs } from "@/db/queries/jobs";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
+import { EVALUATING_STATUSES, TICKING_STATUSES, nextEvaluationDelay } from "@/lib/domain/analysis/cadence";
 import { type AnalysisState, type FetchResult, enterStep, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
@@ -18,10 +19,6 @@ import { ANALYSIS_TICK_JOB } from "@/lib/services/rollouts/apply-rollout-event";
 import { analysisTickKey, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
-/** Statuses in which analysis keeps ticking (failed: a retry may bring it back). */
-const TICKING = ["pending", "running", "paused", "failed"];
-/** Statuses in which a tick evaluates: a failed step can leave traffic on the canary, so it stays protected. */
-const EVALUATING = ["running", "paused", "failed"];
 
 function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
   const service = findService(db, r.serviceId)!;
@@ -43,7 +40,7 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
     async [ANALYSIS_TICK_JOB](ctx) {
       const { rolloutId, n } = payloadOf(ctx.job, ANALYSIS_TICK_JOB);
       const r = findRollout(db, rolloutId);
-      if (!r || !TICKING.includes(r.status)) return; // rolled back, rolling back or done: analysis ends
+      if (!r || !TICKING_STATUSES.includes(r.status)) return; // rolled back, rolling back or done: analysis ends
       const { config: cfg, error: configError } = readAnalysisConfig(db, r.serviceId);
       const intervalMs = Math.round(cfg.intervalSeconds * 1000);
       const next = (tx: Parameters<Parameters<typeof ctx.commit>[0]>[0], delay = intervalMs) => {
@@ -56,7 +53,7 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
         ctx.commit((tx) => next(tx, 5000));
         return;
       }
-      if (!EVALUATING.includes(r.status) || !analysisApplies(cfg, r) || !r.fromVersion) {
+      if (!EVALUATING_STATUSES.includes(r.status) || !analysisApplies(cfg, r) || !r.fromVersion) {
         ctx.commit((tx) => next(tx));
         return;
       }
@@ -97,7 +94,7 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
       const fetched: FetchResult = result;
       ctx.commit((tx) => {
         const fresh = findRollout(tx, rolloutId);
-        if (!fresh || !TICKING.includes(fresh.status)) return;
+        if (!fresh || !TICKING_STATUSES.includes(fresh.status)) return;
         const stored = findAnalysisState(tx, rolloutId);
         const prev = enterStep(stored ? (JSON.parse(stored.state) as AnalysisState) : initialAnalysisState(), stepKey, stepStartedAt);
         const at = now();
@@ -111,17 +108,14 @@ export function analysisHandlers(db: Db, now: () => number = Date.now): Record<s
           appendRolloutLog(tx, { rolloutId, at, level: e.verdict === "pass" ? "info" : "warn", message: `analysis ${e.verdict}: ${e.reasons.slice(0, 2).join("; ")}` });
         }
         const d = e.decision;
-        if (d && EVALUATING.includes(fresh.status)) {
+        if (d && EVALUATING_STATUSES.includes(fresh.status)) {
           if (d.kind === "rollback_immediate" || d.kind === "rollback_gradual") {
             autoRollback(tx, fresh, { ...d, kind: d.kind }, { cfg, environment, at });
             return; // rolling back: the chain ends here
           }
           holdForCaptain(tx, fresh, d, e.verdict, { environment, at });
         }
-        // A breach whose duration completes before the next regular tick is evaluated at that
-        // moment, so a rule acts when its duration is satisfied rather than up to an interval later.
-        const due = e.breaches.map((b) => b.since + b.forMs - at).filter((ms) => ms > 0);
-        next(tx, due.length ? Math.max(20, Math.min(intervalMs, ...due)) : intervalMs);
+        next(tx, nextEvaluationDelay(e, intervalMs));
       });
     },
   };
