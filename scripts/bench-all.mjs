@@ -9,6 +9,7 @@ const parts = [
   ["scripts/bench-policy.ts"], // security gate: decide() with 1,000 overrides and windows
   ["--conditions=react-server", "scripts/bench-governance.ts"], // approvals inbox with 10,000 releases
   ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
+  ["--conditions=react-server", "scripts/bench-safety.ts"], // safety never waits: bad canary rolled back during a 60 s step; demo figures; A/A
 ];
 let failed = 0;
 for (const part of parts) {
