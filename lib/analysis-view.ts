@@ -2,7 +2,7 @@ import type { Executor } from "@/db/connection";
 import { type AnalysisDecisionRow, chartBuckets, evidenceBuckets, findAnalysisState, listDecisions, providerChartBuckets, resourceBuckets, rolloutAuditTrail } from "@/db/queries/analysis";
 import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
 import { type AnalysisConfig, METRIC_LABEL, effectiveRules } from "@/lib/domain/analysis/config";
-import { CHART_METRICS, type ChartMetric, evidenceSeries, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
+import { CHART_METRICS, type ChartMetric, evidenceSeries, type ChartPoint, type ChartWindow, type DecisionView, MAX_POINTS, type RolloutMetricsView, type SeriesSource, type Threshold, WINDOW_SECONDS } from "@/lib/domain/analysis/chart";
 import { type RuleEvidence, type VariantValues, formatMetric } from "@/lib/domain/analysis/evaluate";
 import { burnRate } from "@/lib/domain/analysis/stats";
 import { holdGateReason } from "@/lib/domain/analysis/cadence";
@@ -70,7 +70,8 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
   // A Prometheus-measured service charts what the analysis read (stored by its ticks); the router's
   // rows remain the fallback (rollouts from before, or a local router behind the same service).
   const fromProvider = cfg.provider.kind === "prometheus" ? providerChartBuckets(db, { ...range, versions }) : [];
-  const rows = fromProvider.length ? fromProvider : chartBuckets(db, { ...range, versions });
+  const seriesSource: SeriesSource = fromProvider.length ? "prometheus" : "router";
+  const rows = seriesSource === "prometheus" ? fromProvider : chartBuckets(db, { ...range, versions });
   const res = resourceBuckets(db, range);
   const byBucket = new Map<number, Partial<Record<ChartMetric, { canary?: number; baseline?: number }>>>();
   const put = (bucket: number, metric: ChartMetric, variant: "canary" | "baseline", value: number) => {
@@ -132,6 +133,7 @@ export function loadRolloutMetrics(db: Executor, id: number, window: ChartWindow
     to: toSecond * 1000,
     live,
     series,
+    seriesSource,
     thresholds: thresholdsOf(cfg),
     weight: weight.filter((w) => w.t >= fromSecond * 1000 - bucketSeconds * 1000 || w === weight.at(-1)),
     markers: markers.filter((m) => m.t >= fromSecond * 1000),

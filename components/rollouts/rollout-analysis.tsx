@@ -8,7 +8,7 @@ import { EvidenceChart } from "@/components/charts/evidence-chart";
 import { METRICS, type Metric } from "@/lib/domain/analysis/config";
 import { formatMetric } from "@/lib/domain/analysis/evaluate";
 import { formatEvidence } from "@/lib/domain/analysis/count-rules";
-import { CHART_METRICS, CHART_WINDOWS, type ChartMetric, type ChartWindow, type RolloutMetricsView } from "@/lib/domain/analysis/chart";
+import { CHART_METRICS, CHART_WINDOWS, type ChartMetric, type ChartWindow, type RolloutMetricsView, type SeriesSource } from "@/lib/domain/analysis/chart";
 import { queryKeys } from "@/lib/query-keys";
 
 const WINDOW_LABEL: Record<ChartWindow, string> = { "15m": "15 min", "1h": "1 h", all: "All" };
@@ -18,6 +18,11 @@ const VERDICT_STYLE: Record<string, string> = {
   inconclusive: "bg-amber-100 text-amber-900",
   error: "bg-red-100 text-red-900",
 };
+/** The visible note of where the request charts come from (the data attribute carries the bare source). */
+function sourceNote(source: SeriesSource, provider: string): string {
+  if (source === "prometheus") return "Request charts: metrics from Prometheus (the rows the analysis read).";
+  return provider === "prometheus" ? "Request charts: metrics from the router (Prometheus has no rows for this rollout yet)." : "Request charts: metrics from the router.";
+}
 const HEALTH_STYLE: Record<string, string> = { healthy: "text-emerald-800", degraded: "text-amber-800", unhealthy: "text-red-800" };
 
 /**
@@ -47,7 +52,7 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
   const latestOf = (m: ChartMetric) => (a?.canary || a?.baseline ? { canary: a.canary?.[m] ?? null, baseline: a.baseline?.[m] ?? null } : null);
 
   return (
-    <section aria-label="Canary analysis" className="space-y-4">
+    <section aria-label="Canary analysis" data-series-source={v.seriesSource} className="space-y-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 className="text-lg font-semibold">Canary analysis</h2>
         <div role="group" aria-label="Chart window" className="flex gap-1">
@@ -149,6 +154,9 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
         </section>
       )}
 
+      <p className="text-xs text-slate-600" data-testid="series-source" data-source={v.seriesSource}>
+        {sourceNote(v.seriesSource, v.config.provider)}
+      </p>
       <div className="grid gap-3 lg:grid-cols-2">
         {CHART_METRICS.map((m) => (
           <MetricChart key={m} metric={m} title={v.labels[m]} unit={v.units[m]} points={v.series[m]} thresholds={v.thresholds[m]} markers={v.markers} domain={domain} latest={latestOf(m)} />

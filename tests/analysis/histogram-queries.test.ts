@@ -160,7 +160,11 @@ describe("Prometheus chart rows", () => {
   });
 
   it("a Prometheus-measured service charts the rows its ticks stored; a second read again is replaced", () => {
-    expect(loadRolloutMetrics(db, promRolloutId, "15m", now)!.series.request_rate).toEqual([]);
+    // Before its first tick stored rows the charts fall back to the router's, and say so.
+    legacy.run(promServiceId, envId, second - 3, "canary", "1.1.0", 7, 0, 5, 6, 7, 5);
+    const before = loadRolloutMetrics(db, promRolloutId, "15m", now)!;
+    expect(before.seriesSource).toBe("router");
+    expect(before.series.request_rate).toEqual([{ t: (second - 3) * 1000, canary: 7, baseline: null }]);
     insertProviderSamples(db, [
       row(second - 2, "canary", "1.1.0", 10, 1, 40),
       row(second - 2, "baseline", "1.0.0", 20, 0, 20),
@@ -172,6 +176,8 @@ describe("Prometheus chart rows", () => {
     insertProviderSamples(db, []);
     const v = loadRolloutMetrics(db, promRolloutId, "15m", now)!;
     expect(v.config.provider).toBe("prometheus");
+    // From then on only Prometheus' rows: the router's second (- 3) is not mixed in.
+    expect(v.seriesSource).toBe("prometheus");
     expect(v.series.request_rate).toEqual([
       { t: (second - 2) * 1000, canary: 12, baseline: 20 },
       { t: (second - 1) * 1000, canary: 9.5, baseline: 20 },
@@ -190,6 +196,7 @@ describe("Prometheus chart rows", () => {
     const id = insertRollout(db, { ...base, fromVersion: "1.0.0", toVersion: "1.1.0-tail", idempotencyKey: "builtin", createdAt: now - 300_000 }).id;
     const v = loadRolloutMetrics(db, id, "15m", now)!;
     expect(v.config.provider).toBe("builtin");
+    expect(v.seriesSource).toBe("router");
     expect(v.series.request_rate.find((p) => p.t === second * 1000)).toMatchObject({ canary: 12, baseline: 12 });
   });
 });

@@ -10,6 +10,13 @@ export const MAX_POINTS = 1000;
 
 export const metricsQuerySchema = z.object({ window: z.enum(CHART_WINDOWS, { error: `window must be one of ${CHART_WINDOWS.join(", ")}.` }).default("15m") });
 
+/**
+ * Where a rollout's request series (p95, 5xx, burn rate, request rate) come from: the local
+ * router's per-second rows, or the rows the Prometheus provider read at each analysis tick.
+ */
+export const SERIES_SOURCES = ["router", "prometheus"] as const;
+export type SeriesSource = (typeof SERIES_SOURCES)[number];
+
 export const CHART_METRICS = ["p95_ms", "error_rate", "burn_rate", "request_rate", "cpu_pct", "memory_pct"] as const;
 export type ChartMetric = (typeof CHART_METRICS)[number];
 
@@ -88,6 +95,8 @@ export interface RolloutMetricsView {
   to: number;
   live: boolean;
   series: Record<ChartMetric, ChartPoint[]>;
+  /** Source of the request series; a Prometheus-measured service shows "router" until its first tick stored rows. */
+  seriesSource: SeriesSource;
   thresholds: Record<ChartMetric, Threshold[]>;
   weight: { t: number; weight: number }[];
   markers: { t: number; kind: "phase" | "decision"; label: string }[];
