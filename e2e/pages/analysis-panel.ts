@@ -8,6 +8,8 @@ export class AnalysisPanel {
   readonly score: Locator;
   readonly decisions: Locator;
   readonly exportLink: Locator;
+  /** The note of where the request charts come from; its data-source is "router" or "prometheus". */
+  readonly seriesSource: Locator;
 
   constructor(readonly page: Page) {
     this.region = page.getByRole("region", { name: "Canary analysis" });
@@ -15,6 +17,7 @@ export class AnalysisPanel {
     this.health = page.getByTestId("analysis-health");
     this.score = page.getByTestId("canary-score");
     this.decisions = page.getByRole("region", { name: "Analysis decisions" }).getByTestId("decision-sentence");
+    this.seriesSource = page.getByTestId("series-source");
     this.exportLink = page.getByRole("region", { name: "Analysis decisions" }).getByRole("link", { name: "Export JSON" });
   }
 

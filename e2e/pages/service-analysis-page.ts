@@ -25,6 +25,13 @@ export class ServiceAnalysisPage {
     await expect(this.page.getByRole("heading", { name: `Service ${service}` })).toBeVisible();
   }
 
+  /** Replaces the config JSON and saves it ("Saved." confirms). */
+  async save(config: string | object): Promise<void> {
+    await this.config.fill(typeof config === "string" ? config : JSON.stringify(config, null, 2));
+    await this.form.getByRole("button", { name: "Save analysis" }).click();
+    await expect(this.form.getByRole("status")).toHaveText("Saved.");
+  }
+
   async replay(): Promise<void> {
     await this.replayButton.click();
   }
