@@ -10,6 +10,7 @@ const parts = [
   ["--conditions=react-server", "scripts/bench-governance.ts"], // approvals inbox with 10,000 releases
   ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
   ["--conditions=react-server", "scripts/bench-safety.ts"], // safety never waits: bad canary rolled back during a 60 s step; demo figures; A/A
+  ["scripts/sim/harness.ts"], // canary analysis offline: old vs sequential judge on seeded simulated traffic (A/A, time to detect)
 ];
 let failed = 0;
 for (const part of parts) {
