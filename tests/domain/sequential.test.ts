@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { type AnalysisConfig, DEFAULT_ANALYSIS, analysisConfigSchema } from "@/lib/domain/analysis/config";
 import { type AnalysisState, type Evaluation, type FetchResult, type VariantCounts, type VariantValues, enterStep, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { fromSparse, quantile, sparseOf } from "@/lib/domain/analysis/histogram";
+import { ruleAlpha, testKey } from "@/lib/domain/analysis/count-rules";
+import { effectiveRules } from "@/lib/domain/analysis/config";
 import { lnBeta, lnBreachEvidence, lnGamma, lnIncompleteBeta, lnSafetyEvidence, trialsToSafety, upperBound } from "@/lib/domain/analysis/sequential";
 
 describe("the tests' maths against known values", () => {
@@ -201,6 +203,45 @@ describe("durations, flapping and safety", () => {
     expect(d.ruleId).toMatch(/^003-p99-/);
     expect(d.canary!).toBeGreaterThan(1350);
     expect(d.canary!).toBeLessThan(1650);
+  });
+});
+
+describe("the alpha budget and evidence across steps", () => {
+  it("rules that test the same thing share one slot: the defaults are 9 distinct tests (alpha 1% / 9 per rule)", () => {
+    const rules = effectiveRules(DEFAULT_ANALYSIS);
+    const keyOf = (id: string) => testKey(rules.find((r) => r.id === id)!, DEFAULT_ANALYSIS);
+    expect(keyOf("002-burn-5")).toBe(keyOf("002-5xx-5")); // 5x burn at SLO 99% = 5% 5xx
+    expect(keyOf("002-burn-2")).toBe(keyOf("003-errors-unhealthy")); // 2%
+    expect(keyOf("001-p95-slo")).toBe(keyOf("002-p95-600")); // SLO 500 ms + 20% = 600 ms
+    expect(keyOf("003-p99-degraded")).not.toBe(keyOf("003-p99-unhealthy"));
+    expect(ruleAlpha(DEFAULT_ANALYSIS, rules.filter((r) => ["error_rate", "burn_rate", "p50_ms", "p95_ms", "p99_ms"].includes(r.metric)))).toBeCloseTo(0.01 / 9, 12);
+  });
+
+  it("a fixed-threshold rule carries the canary's counts across steps (each test at half its alpha)", () => {
+    const rule = { id: "r", metric: "error_rate", threshold: 5, forSeconds: 1, action: "rollback_immediate" };
+    const cfg = only([rule]);
+    const h = fromSparse(sparseOf(Array<number>(10).fill(5)));
+    const snap = (bad: number, n: number): FetchResult => ({ ok: true, snapshot: { windowSeconds: 10, canary: null, baseline: null, step: { since: 0, canary: { requests: n, errors: bad, latency: h }, baseline: { requests: 200, errors: 0, latency: h } } } });
+    // 4 of 12 at the 5% step is not yet evidence (at alpha 1%)...
+    let s = enterStep(initialAnalysisState(), "0:5", 0);
+    let e = evaluate(cfg, s, snap(4, 12), 1000);
+    expect(e.breaches).toEqual([]);
+    // ...nor 4 of 12 at the next step alone; together, 8 of 24 since the canary started, it is (and 9 of 26 a second later decides).
+    s = enterStep(e.state, "1:10", 2000);
+    expect(s.carried).toEqual({ r: { bad: 4, n: 12 } });
+    e = evaluate(cfg, s, snap(4, 12), 3000);
+    expect(e.breaches.map((b) => b.ruleId)).toEqual(["r"]);
+    e = evaluate(cfg, e.state, snap(5, 14), 4000);
+    expect(e.decision!.sentence).toMatch(/^rolled back: canary 5xx 34\.6% \(9\/26 since the canary started\) vs baseline 0% \(0\/200\) > 5% \(r, sustained 1 s\); evidence [\d,]+ > 100 \(alpha 1%\)$/);
+    expect(Math.log(e.decision!.evidence!.value)).toBeCloseTo(lnBreachEvidence(9, 26, 0.05, { a: 0.1, b: 1.9 }) - Math.LN2, 9);
+  });
+
+  it("without evidence of safety (demo), a hold still does not end while the data leans towards a breach", () => {
+    const demo = analysisConfigSchema.parse({ judge: { enabled: false }, health: { enabled: false }, sequential: { requireSafety: false } });
+    const es = stream(demo, () => ({ rps: 1, errorPct: 20 }), { rps: 19, errorPct: 0 }, 6);
+    expect(es.at(-1)!.verdict).toBe("inconclusive");
+    expect(es.at(-1)!.reasons[0]).toMatch(/^leaning towards a breach: [\w-]+ \(canary 16\.67% of 6 requests vs [\d.]+%; evidence [\d,.]+ of [\d,]+ needed\)$/);
+    expect(stream(demo, () => ({ rps: 1, errorPct: 0 }), { rps: 19, errorPct: 0 }, 6).at(-1)!.verdict).toBe("pass");
   });
 });
 

@@ -18,9 +18,20 @@ export const isCountRule = (r: Pick<EffectiveRule, "metric">): boolean => COUNT_
 
 const QUANTILE: Partial<Record<Metric, number>> = { p50_ms: 0.5, p95_ms: 0.95, p99_ms: 0.99 };
 
+/** A rule's counts carried from the canary's earlier steps (fixed-threshold rules: the canary's own rate). */
+export interface Carried {
+  bad: number;
+  n: number;
+}
+
 /** One count test of one rule at one evaluation, with what the decision record and the charts show. */
 export interface CountTest {
   ruleId: string;
+  /** Which counts `bad` / `n` are: this step's, or the canary's since it first had traffic. */
+  scope: "step" | "canary";
+  /** This step's own counts (carried into the next step). */
+  stepBad: number;
+  stepN: number;
   /** ln of the breach evidence (min over the rule's parts). */
   lnEvidence: number;
   /** ln of the evidence that the rule is NOT breached (its safety). */
@@ -63,16 +74,28 @@ function badOf(rule: EffectiveRule, v: VariantCounts, cutMs: number | null): num
  */
 export const priorOf = (cfg: AnalysisConfig, p0: number): Prior => ({ a: cfg.sequential.priorStrength * p0, b: cfg.sequential.priorStrength * (1 - p0) });
 
-/** Per-rule false-rollback budget: alpha split evenly across the count rules (union bound). */
-export function ruleAlpha(cfg: AnalysisConfig, countRules: number): number {
-  return cfg.sequential.alpha / Math.max(1, countRules);
+/**
+ * What a rule tests, so that rules testing the same thing share one slot of the alpha budget:
+ * "burn > 5x" at SLO 99% and "5xx > 5%" are one test; so are "p95 > 600 ms" and "p95 > SLO + 20%"
+ * at a 500 ms SLO. Baseline-relative rules are each their own test.
+ */
+export function testKey(rule: EffectiveRule, cfg: AnalysisConfig): string {
+  if (rule.comparison === "relative") return `relative:${rule.id}`;
+  if (rule.metric === "error_rate" || rule.metric === "burn_rate") return `5xx:${(rule.metric === "burn_rate" ? rule.threshold * (1 - cfg.sloTarget) : rule.threshold / 100).toPrecision(12)}`;
+  const cut = rule.comparison === "slo" ? cfg.latencySloMs * (1 + rule.threshold / 100) : rule.threshold;
+  return `${rule.metric}:${cut.toPrecision(12)}`;
+}
+
+/** Per-rule false-rollback budget: alpha split evenly across the distinct tests of the count rules (union bound). */
+export function ruleAlpha(cfg: AnalysisConfig, countRules: readonly EffectiveRule[]): number {
+  return cfg.sequential.alpha / Math.max(1, new Set(countRules.map((r) => testKey(r, cfg))).size);
 }
 
 /**
  * The count test of one rule over the step's counts. A rule it cannot evaluate yet (no latency
  * histogram, no baseline percentile to compare with) says why; that is never a pass.
  */
-export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisConfig): CountOutcome {
+export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisConfig, carried?: Carried): CountOutcome {
   const c = step.canary;
   const b = step.baseline;
   if (!c || c.requests === 0) return { ok: false, reason: `${rule.id}: no canary requests in this step yet` };
@@ -109,6 +132,9 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
       ok: true,
       test: {
         ruleId: rule.id,
+        scope: "step",
+        stepBad: c.errors,
+        stepN: c.requests,
         lnEvidence,
         lnSafety,
         bad: c.errors,
@@ -153,27 +179,41 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
   if (bad === null) return { ok: false, reason: `${rule.id}: no canary latency histogram` };
   const bBad = b ? badOf(rule, b, cutMs) : null;
   const prior = priorOf(cfg, p0);
-  const lnSafety = lnSafetyEvidence(bad, c.requests, p0, prior);
+  // A fixed threshold judges the canary's own rate, which its weight does not change: it is tested
+  // on this step's counts and on the counts since the canary first had traffic, each at half the
+  // rule's alpha (so a bad canary's evidence carries across steps, and a regression that appears
+  // only at a higher weight is not diluted by its clean past). Baseline-relative cuts stay per step.
+  const carries = rule.comparison !== "relative";
+  const stepEvidence = lnBreachEvidence(bad, c.requests, p0, prior);
+  const total = carries ? { bad: bad + (carried?.bad ?? 0), n: c.requests + (carried?.n ?? 0) } : { bad, n: c.requests };
+  const sinceEvidence = carries ? lnBreachEvidence(total.bad, total.n, p0, prior) : stepEvidence;
+  const scope = carries && sinceEvidence > stepEvidence ? "canary" : "step";
+  const shown = scope === "canary" ? total : { bad, n: c.requests };
+  // Safety on everything the canary has served.
+  const lnSafety = lnSafetyEvidence(total.bad, total.n, p0, prior);
   const latency = !isErrors;
   return {
     ok: true,
     test: {
       ruleId: rule.id,
-      lnEvidence: lnBreachEvidence(bad, c.requests, p0, prior),
+      scope,
+      stepBad: bad,
+      stepN: c.requests,
+      lnEvidence: carries ? Math.max(stepEvidence, sinceEvidence) - Math.LN2 : stepEvidence,
       lnSafety,
-      bad,
-      n: c.requests,
+      bad: shown.bad,
+      n: shown.n,
       baselineBad: bBad,
       baselineN: b ? b.requests : null,
       p0,
       thresholdRate: p0,
       cutMs,
       // Latency rules report the canary's percentile itself (from the histogram), errors their rate.
-      canaryValue: latency ? quantile(c.latency!, QUANTILE[rule.metric]!) : unit(bad / c.requests),
+      canaryValue: latency ? quantile(c.latency!, QUANTILE[rule.metric]!) : unit(shown.bad / shown.n),
       baselineValue: latency ? (b?.latency ? quantile(b.latency, QUANTILE[rule.metric]!) : null) : b && b.requests ? unit(b.errors / b.requests) : null,
       threshold,
-      upper: upperBound(bad, c.requests, safetyAlpha, prior),
-      needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(bad, c.requests, p0, safetyAlpha, prior),
+      upper: upperBound(total.bad, total.n, safetyAlpha, prior),
+      needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(total.bad, total.n, p0, safetyAlpha, prior),
     },
   };
 }
@@ -192,5 +232,5 @@ const pct = (x: number) => `${Number((100 * x).toFixed(x < 0.1 ? 2 : 1))}%`;
 export function countsSentence(rule: EffectiveRule, t: CountTest): string {
   const what = rule.metric === "error_rate" || rule.metric === "burn_rate" ? "5xx" : `slower than ${Math.round(t.cutMs ?? 0)} ms`;
   const base = t.baselineBad !== null && t.baselineN ? ` vs baseline ${pct(t.baselineBad / t.baselineN)} (${t.baselineBad}/${t.baselineN})` : "";
-  return `canary ${what} ${pct(t.bad / t.n)} (${t.bad}/${t.n})${base}`;
+  return `canary ${what} ${pct(t.bad / t.n)} (${t.bad}/${t.n}${t.scope === "canary" ? " since the canary started" : ""})${base}`;
 }

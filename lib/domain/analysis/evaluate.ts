@@ -1,5 +1,5 @@
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
-import { type CountTest, countTest, countsSentence, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
+import { type Carried, type CountTest, countTest, countsSentence, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
 import { type HealthClass, healthOf } from "./health";
 import type { LatencyHistogram } from "./histogram";
 import { burnRate, judge } from "./stats";
@@ -71,17 +71,23 @@ export interface AnalysisState {
   stepSince?: number | null;
   /** Which step that is ("stepIndex:weight"), kept by the worker to notice a new step. */
   stepKey?: string;
+  /** Fixed-threshold rules' counts from the canary's earlier steps, and this step's so far (carried at the next step). */
+  carried?: Record<string, Carried>;
+  stepCounts?: Record<string, Carried>;
 }
 
 export const initialAnalysisState = (): AnalysisState => ({ rules: {}, observedSince: null, lastAt: null, consecutiveErrors: 0, consecutiveInconclusive: 0, stepSince: null });
 
 /**
  * The state to evaluate a step with: the same step keeps its streaks; a new step ("stepIndex:weight")
- * starts its counts at `at`, so every streak starts afresh (fail-safe counters carry over).
+ * starts its counts at `at`, so every streak starts afresh (fail-safe counters carry over), and the
+ * step that ends adds its counts to what fixed-threshold rules carry.
  */
 export function enterStep(prev: AnalysisState, stepKey: string, at: number): AnalysisState {
   if (prev.stepKey === stepKey && prev.stepSince != null) return prev;
-  return { ...prev, rules: {}, observedSince: null, stepKey, stepSince: at };
+  const carried: Record<string, Carried> = { ...prev.carried };
+  for (const [id, c] of Object.entries(prev.stepCounts ?? {})) carried[id] = { bad: (carried[id]?.bad ?? 0) + c.bad, n: (carried[id]?.n ?? 0) + c.n };
+  return { ...prev, rules: {}, observedSince: null, stepKey, stepSince: at, carried, stepCounts: {} };
 }
 
 export const DECISION_KINDS = ["rollback_immediate", "rollback_gradual", "hold", "pause_errors", "pause_inconclusive"] as const;
@@ -272,7 +278,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
 
   const rules = effectiveRules(cfg);
   const countRules = rules.filter(isCountRule);
-  const alphaRule = ruleAlpha(cfg, countRules.length);
+  const alphaRule = ruleAlpha(cfg, countRules);
+  const stepCounts: Record<string, Carried> = {};
   const lnBound = Math.log(1 / alphaRule);
   const reasons: string[] = [];
   const breaches: Breach[] = [];
@@ -288,13 +295,14 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     let thr: number;
     let test: CountTest | null = null;
     if (isCountRule(rule)) {
-      const r = countTest(rule, step, cfg);
+      const r = countTest(rule, step, cfg, base.carried?.[rule.id]);
       if (!r.ok) {
         unevaluable = true;
         reasons.push(r.reason);
         continue;
       }
       test = r.test;
+      stepCounts[rule.id] = { bad: test.stepBad, n: test.stepN };
       breach = test.lnEvidence >= lnBound;
       cv = test.canaryValue;
       bv = test.baselineValue;
@@ -341,6 +349,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt), test });
     else if (breach) reasons.push(`${rule.id}: ${test ? `${countsSentence(rule, test)}, evidence ${formatEvidence(test.lnEvidence)} > ${formatEvidence(lnBound)}` : `canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)}`} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
   }
+
+  state.stepCounts = stepCounts;
 
   const health = canary
     ? healthOf({
@@ -444,6 +454,13 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   // Evidence of safety: absence of a breach is not enough to end a hold (it holds, and says what it still needs).
   if (cfg.sequential.requireSafety && unsafe.length) {
     return out({ verdict: "inconclusive", reasons: [`awaiting evidence of safety at ${Math.round(100 * (1 - cfg.sequential.safetyAlpha))}%: ${unsafe.slice(0, 3).join("; ")}`], canary, baseline, health, score, evidence });
+  }
+  // Without it (demo), a hold still does not end while the data leans towards a breach (the canary
+  // above a rollback rule's threshold and its evidence above 1): more traffic would go to a canary that is likely bad.
+  const leaning = cfg.sequential.requireSafety ? [] : evidence.filter((r) => r.action !== "hold" && r.rate > r.p0 && r.lnEvidence > 0);
+  if (leaning.length) {
+    const r = leaning.sort((x, y) => y.lnEvidence - x.lnEvidence)[0]!;
+    return out({ verdict: "inconclusive", reasons: [`leaning towards a breach: ${r.ruleId} (canary ${Number((100 * r.rate).toFixed(2))}% of ${r.n} requests vs ${Number((100 * r.p0).toFixed(2))}%; evidence ${formatEvidence(r.lnEvidence)} of ${formatEvidence(r.lnBound)} needed)`], canary, baseline, health, score, evidence });
   }
   return out({ verdict: "pass", reasons: [`no breach established in ${rules.length} rules${cfg.sequential.requireSafety ? "; every rollback rule excluded" : ""} (${step.canary.requests} canary requests this step)`], canary, baseline, health, score, evidence });
 }
