@@ -79,10 +79,11 @@ interface Traffic {
 /**
  * Deterministic count streams: every second each variant gets `rps` requests (fractions carry),
  * errors and slow requests follow their shares exactly (cumulative rounding), and the snapshot
- * carries the step's cumulative counts with histograms plus the window's values.
+ * carries the step's cumulative counts with histograms plus the last 10 s's values (the window).
  */
 function stream(cfg: AnalysisConfig, canary: (t: number) => Traffic, baseline: Traffic, seconds: number, start: AnalysisState = initialAnalysisState()): Evaluation[] {
   const cum = { canary: { n: 0, e: 0, slow: 0, fast: 0, reqF: 0, errF: 0, slowF: 0 }, baseline: { n: 0, e: 0, slow: 0, fast: 0, reqF: 0, errF: 0, slowF: 0 } };
+  const history: { canary: { n: number; e: number; slow: number }; baseline: { n: number; e: number; slow: number } }[] = [];
   const out: Evaluation[] = [];
   let state = enterStep(start, "0:5", 0);
   for (let t = 1; t <= seconds; t++) {
@@ -97,16 +98,21 @@ function stream(cfg: AnalysisConfig, canary: (t: number) => Traffic, baseline: T
       c.slow = Math.round(c.slowF);
       c.fast = c.n - c.slow;
     }
-    const counts = (k: "canary" | "baseline", slowMs: number): VariantCounts => ({
-      requests: cum[k].n,
-      errors: cum[k].e,
-      latency: fromSparse(sparseOf([...Array<number>(cum[k].fast).fill(5), ...Array<number>(cum[k].slow).fill(slowMs)])),
-    });
-    const values = (v: VariantCounts): VariantValues | null =>
-      v.requests ? { requests: v.requests, request_rate: v.requests / t, p50_ms: quantile(v.latency!, 0.5), p95_ms: quantile(v.latency!, 0.95), p99_ms: quantile(v.latency!, 0.99), error_rate: (100 * v.errors) / v.requests, cpu_pct: null, memory_pct: null } : null;
-    const c = counts("canary", canary(t).slowMs ?? 5);
-    const b = counts("baseline", baseline.slowMs ?? 5);
-    const input: FetchResult = { ok: true, snapshot: { windowSeconds: t, canary: values(c), baseline: values(b), step: { since: 0, canary: c, baseline: b } } };
+    history.push({ canary: { n: cum.canary.n, e: cum.canary.e, slow: cum.canary.slow }, baseline: { n: cum.baseline.n, e: cum.baseline.e, slow: cum.baseline.slow } });
+    const hist = (fast: number, slow: number, slowMs: number) => fromSparse(sparseOf([...Array<number>(fast).fill(5), ...Array<number>(slow).fill(slowMs)]));
+    const counts = (k: "canary" | "baseline", slowMs: number): VariantCounts => ({ requests: cum[k].n, errors: cum[k].e, latency: hist(cum[k].fast, cum[k].slow, slowMs) });
+    // The window: the last 10 s of the stream.
+    const values = (k: "canary" | "baseline", slowMs: number): VariantValues | null => {
+      const from = history.length > 10 ? history[history.length - 11]![k] : { n: 0, e: 0, slow: 0 };
+      const n = cum[k].n - from.n;
+      const slow = cum[k].slow - from.slow;
+      if (!n) return null;
+      const h = hist(n - slow, slow, slowMs);
+      return { requests: n, request_rate: n / Math.min(t, 10), p50_ms: quantile(h, 0.5), p95_ms: quantile(h, 0.95), p99_ms: quantile(h, 0.99), error_rate: (100 * (cum[k].e - from.e)) / n, cpu_pct: null, memory_pct: null };
+    };
+    const slowC = canary(t).slowMs ?? 5;
+    const slowB = baseline.slowMs ?? 5;
+    const input: FetchResult = { ok: true, snapshot: { windowSeconds: 10, canary: values("canary", slowC), baseline: values("baseline", slowB), step: { since: 0, canary: counts("canary", slowC), baseline: counts("baseline", slowB) } } };
     const e = evaluate(cfg, state, input, t * 1000);
     out.push(e);
     state = e.state;
@@ -152,7 +158,10 @@ describe("runbook 002's matrix on count streams: each row fires with its action 
     const es = stream(cfg, () => ({ rps: 1, errorPct: 33 }), { rps: 19, errorPct: 0.5 }, 60);
     const at = es.find((e) => e.decision)!.at;
     expect(at).toBeLessThanOrEqual(20_000);
-    expect(firstDecision(es)!.kind).toMatch(/^rollback_/);
+    // Runbook 002 rolls "> 5%" back immediately: a gradual rule that fires first while "> 5%" leans the same way takes its action.
+    const d = firstDecision(es)!;
+    expect(d.kind).toBe("rollback_immediate");
+    if (!["002-5xx-5", "002-burn-5"].includes(d.ruleId!)) expect(d.sentence).toMatch(/; immediate as 002-(5xx|burn)-5 leans the same way \(canary [\d.]+% > 5%, evidence [\d,.]+\)$/);
   });
 });
 

@@ -276,6 +276,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   }
   if (!step.canary || step.canary.requests === 0) return failSafe("inconclusive", "no canary requests in this step yet", canary, baseline);
 
+  // Data arrived and is valid: the error streak is over (errors pause only when consecutive).
+  state.consecutiveErrors = 0;
   const rules = effectiveRules(cfg);
   const countRules = rules.filter(isCountRule);
   const alphaRule = ruleAlpha(cfg, countRules);
@@ -303,11 +305,18 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       }
       test = r.test;
       stepCounts[rule.id] = { bad: test.stepBad, n: test.stepN };
-      breach = test.lnEvidence >= lnBound;
+      // A breach starts when its evidence reaches 1/alpha and, once started, lasts while the data still
+      // favours it (evidence above 1) and the canary still breaches over the last window: clean
+      // requests that pull the evidence just under the bar do not restart its duration; a canary that
+      // recovers (or flaps) does.
+      const ongoing = (state.rules[rule.id]?.since ?? null) !== null && test.lnEvidence > 0 && windowBreaches(rule, test, canary);
+      breach = test.lnEvidence >= lnBound || ongoing;
       cv = test.canaryValue;
       bv = test.baselineValue;
       thr = test.threshold;
-      const safe = test.lnSafety >= Math.log(1 / cfg.sequential.safetyAlpha);
+      // A baseline-relative rule between two nearly equal rates cannot be shown safe in finite time
+      // (an identical canary is "<= baseline + 10%" by a hair): it must only not lean towards a breach.
+      const safe = rule.comparison !== "relative" ? test.lnSafety >= Math.log(1 / cfg.sequential.safetyAlpha) : !(test.lnEvidence > 0 && test.bad / test.n > test.thresholdRate);
       evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.thresholdRate, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: test.needs });
       if (!safe && rule.action !== "hold") unsafe.push(`${rule.id} (${countsSentence(rule, test)}${test.needs ? `; needs ~${test.needs.toLocaleString("en-US")} more canary requests` : ""})`);
     } else {
@@ -383,30 +392,38 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     }
   }
 
-  // A rollback rule waits (at most one more of its own duration) while a more severe rule on the same
-  // metric family still sees the canary above its threshold: a 33% canary establishes "5xx >= 0.5%"
-  // (hold) and "> 2%" (gradual) before "> 5%" (immediate), yet belongs to an immediate rollback.
+  // A hold waits while a rollback rule on the same metric family still sees the canary above its
+  // threshold (the captain is not needed for a canary that is rolled back). A rollback rule that
+  // fires while a more severe one leans the same way (canary above its threshold, evidence above 1)
+  // takes that rule's action: a 33% canary establishes "> 2%" (gradual) before "> 5%" (immediate),
+  // and runbook 002 rolls "> 5%" back immediately; waiting for that evidence would only keep users on it.
   const family = (m: Metric) => (m === "error_rate" || m === "burn_rate" ? "errors" : m.endsWith("_ms") ? "latency" : m);
   const firedIds = new Set(fired.map((f) => f.rule.id));
   const severer = (f: (typeof fired)[number]) =>
-    evidence.find((r) => ACTION_SEVERITY[r.action] > ACTION_SEVERITY[f.rule.action] && family(r.metric) === family(f.rule.metric) && r.rate > r.p0 && !firedIds.has(r.ruleId));
+    evidence
+      .filter((r) => ACTION_SEVERITY[r.action] > ACTION_SEVERITY[f.rule.action] && family(r.metric) === family(f.rule.metric) && r.rate > r.p0 && !firedIds.has(r.ruleId))
+      .sort((x, y) => ACTION_SEVERITY[y.action] - ACTION_SEVERITY[x.action])[0];
+  const escalations = new Map<string, RuleEvidence>();
   for (let i = fired.length - 1; i >= 0; i--) {
     const f = fired[i]!;
-    const waitFor = f.test ? severer(f) : undefined;
-    // A hold waits for as long as a rollback is possible (the captain is not needed for a canary that is rolled back).
-    if (waitFor && (f.rule.action === "hold" || at - f.satisfiedAt < f.rule.effectiveForMs)) {
+    const more = f.test ? severer(f) : undefined;
+    if (!more) continue;
+    if (f.rule.action === "hold") {
       fired.splice(i, 1);
-      reasons.push(`${f.rule.id}: waits while ${waitFor.ruleId} (more severe) gathers evidence`);
-    }
+      reasons.push(`${f.rule.id}: waits while ${more.ruleId} (a rollback rule) gathers evidence`);
+    } else if (more.lnEvidence > 0) escalations.set(f.rule.id, more);
   }
 
   let decision: Decision | null = null;
   const windowSeconds = input.snapshot.windowSeconds;
-  const top = fired.sort((x, y) => ACTION_SEVERITY[y.rule.action] - ACTION_SEVERITY[x.rule.action])[0];
-  if (top && (!judgeFails || ACTION_SEVERITY[top.rule.action] >= ACTION_SEVERITY[cfg.judge.action])) {
+  const actionOf = (f: (typeof fired)[number]) => escalations.get(f.rule.id)?.action ?? f.rule.action;
+  const top = fired.sort((x, y) => ACTION_SEVERITY[actionOf(y)] - ACTION_SEVERITY[actionOf(x)])[0];
+  if (top && (!judgeFails || ACTION_SEVERITY[actionOf(top)] >= ACTION_SEVERITY[cfg.judge.action])) {
     const t = top.test;
+    const up = escalations.get(top.rule.id);
+    const escalated = up ? `; immediate as ${up.ruleId} leans the same way (canary ${Number((100 * up.rate).toFixed(1))}% > ${Number((100 * up.p0).toFixed(2))}%, evidence ${formatEvidence(up.lnEvidence)})` : "";
     decision = {
-      kind: top.rule.action,
+      kind: actionOf(top),
       ruleId: top.rule.id,
       source: top.rule.source ?? null,
       metric: top.rule.metric,
@@ -417,7 +434,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       windowSeconds: t ? Math.max(0, Math.round((at - (step.since ?? at)) / 1000)) : windowSeconds,
       forMs: top.rule.effectiveForMs,
       satisfiedAt: top.satisfiedAt,
-      sentence: t ? countSentence(top.rule, t, alphaRule) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold),
+      sentence: (t ? countSentence(top.rule, t, alphaRule, actionOf(top)) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold)) + escalated,
       evidence: t ? { value: Math.exp(t.lnEvidence), alpha: alphaRule, canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
     };
   } else if (judgeFails) {
@@ -465,12 +482,20 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   return out({ verdict: "pass", reasons: [`no breach established in ${rules.length} rules${cfg.sequential.requireSafety ? "; every rollback rule excluded" : ""} (${step.canary.requests} canary requests this step)`], canary, baseline, health, score, evidence });
 }
 
+/** Whether the canary still breaches a count rule over the last window (no window: no news, so yes). */
+function windowBreaches(rule: EffectiveRule, t: CountTest, canary: VariantValues | null): boolean {
+  if (!canary) return true;
+  if (rule.metric === "error_rate" || rule.metric === "burn_rate") return canary.error_rate / 100 > t.thresholdRate;
+  const v = canary[rule.metric];
+  return typeof v !== "number" || t.cutMs === null || v > t.cutMs;
+}
+
 /** "rolled back: canary 5xx 31% (11/35) vs baseline 0.4% (3/700) > 5% (002-5xx-5, sustained 1.2 s); evidence 1,240 > 100 (alpha 1%)". */
-function countSentence(rule: EffectiveRule, t: CountTest, alpha: number): string {
+function countSentence(rule: EffectiveRule, t: CountTest, alpha: number, action: RuleAction = rule.action): string {
   const why = `(${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(t.lnEvidence)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%)`;
-  if (t.cutMs === null) return `${VERB[rule.action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} ${why}`;
+  if (t.cutMs === null) return `${VERB[action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} ${why}`;
   // Latency: the percentile itself, then the counts behind it ("more than 5% slower than 600 ms").
-  return `${VERB[rule.action]}: canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, t.canaryValue)} ${rule.op} ${describeThreshold(rule, t.threshold)}; ${countsSentence(rule, t)} ${why}`;
+  return `${VERB[action]}: canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, t.canaryValue)} ${rule.op} ${describeThreshold(rule, t.threshold)}; ${countsSentence(rule, t)} ${why}`;
 }
 
 function pauseDecision(kind: "pause_errors" | "pause_inconclusive", sentence: string, cfg: AnalysisConfig, at: number): Decision {
