@@ -2,8 +2,8 @@
 // (window values and a minimum request count), kept unchanged so that scripts/sim can compare it with
 // the sequential judge on the same simulated traffic. Never import it from lib/ or app/.
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
-import { type HealthClass, healthOf } from "./health";
-import { burnRate, judge } from "./stats";
+import { type HealthClass, healthOf } from "@/lib/domain/analysis/health";
+import { burnRate, judge } from "@/lib/domain/analysis/stats";
 
 /** DESIGN rule 9: four verdicts; only `pass` lets a hold advance. */
 export const VERDICTS = ["pass", "fail", "inconclusive", "error"] as const;
