@@ -54,8 +54,8 @@ export interface CountTest {
   threshold: number;
   /** Anytime-valid upper bound of the canary's bad share (0-1) at the safety level. */
   upper: number;
-  /** Canary requests still needed, at the rate seen, to show safety (null: never at this rate). */
-  needs: number | null;
+  /** What evidence of safety projects from (see exposureToSafety): counts, the rate to stay under, its alpha. */
+  safetyProjection: { bad: number; n: number; p: number; alpha: number; prior: Prior } | null;
 }
 
 export type CountOutcome = { ok: true; test: CountTest } | { ok: false; reason: string };
@@ -114,7 +114,7 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
     let lnSafety = all > 0 ? lnSafetyEvidence(c.errors, all, rho0, prior) : 0;
     // With a floor the canary must also be established above it; safety holds when either part shows it
     // (each at half the safety budget, so "either" keeps the level).
-    let needs: number | null = null;
+    let safetyProjection: CountTest["safetyProjection"] = null;
     let floorRate = 0;
     if (rule.floor !== undefined) {
       const pFloor = rule.metric === "burn_rate" ? rule.floor * slo : rule.floor / 100;
@@ -124,7 +124,7 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
         lnEvidence = Math.min(lnEvidence, lnBreachEvidence(c.errors, c.requests, pFloor, floorPrior));
         const floorSafety = lnSafetyEvidence(c.errors, c.requests, pFloor, floorPrior);
         lnSafety = Math.max(lnSafety, floorSafety) - Math.LN2;
-        needs = lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(c.errors, c.requests, pFloor, safetyAlpha / 2, floorPrior);
+        safetyProjection = { bad: c.errors, n: c.requests, p: pFloor, alpha: safetyAlpha / 2, prior: floorPrior };
       }
     }
     const baseShare = b.errors / b.requests;
@@ -148,7 +148,7 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
         baselineValue: unit(baseShare),
         threshold: unit(baseShare) * (1 + d),
         upper: upperBound(c.errors, c.requests, safetyAlpha),
-        needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : needs,
+        safetyProjection,
       },
     };
   }
@@ -213,9 +213,19 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
       baselineValue: latency ? (b?.latency ? quantile(b.latency, QUANTILE[rule.metric]!) : null) : b && b.requests ? unit(b.errors / b.requests) : null,
       threshold,
       upper: upperBound(total.bad, total.n, safetyAlpha, prior),
-      needs: lnSafety >= Math.log(1 / safetyAlpha) ? 0 : trialsToSafety(total.bad, total.n, p0, safetyAlpha, prior),
+      safetyProjection: { bad: total.bad, n: total.n, p: p0, alpha: safetyAlpha, prior },
     },
   };
+}
+
+/**
+ * Canary requests still needed, at the rate seen, to show the rule safe ("needs ~40 more canary
+ * requests"); null when more of the same would never show it. Computed only where it is shown: it
+ * is the costliest part of a test.
+ */
+export function exposureToSafety(t: CountTest): number | null {
+  const s = t.safetyProjection;
+  return s ? trialsToSafety(s.bad, s.n, s.p, s.alpha, s.prior) : null;
 }
 
 /** "1,240" / "3.2e+6": evidence values for people. */

@@ -1,5 +1,5 @@
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
-import { type Carried, type CountTest, countTest, countsSentence, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
+import { type Carried, type CountTest, countTest, countsSentence, exposureToSafety, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
 import { type HealthClass, healthOf } from "./health";
 import type { LatencyHistogram } from "./histogram";
 import { burnRate, judge } from "./stats";
@@ -130,6 +130,8 @@ export interface RuleEvidence {
   /** ln of the breach evidence and the ln(1/alpha) it must reach. */
   lnEvidence: number;
   lnBound: number;
+  /** Canary requests still needed to show it safe (0: shown; null: not projected, or never at this rate). */
+  needs: number | null;
   /** Canary's bad share of the step (0-1), its anytime-valid upper bound, the share the rule calls a breach, the baseline's share. */
   rate: number;
   upper: number;
@@ -138,7 +140,6 @@ export interface RuleEvidence {
   bad: number;
   n: number;
   safe: boolean;
-  needs: number | null;
 }
 
 export interface Evaluation {
@@ -287,7 +288,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   const breaches: Breach[] = [];
   const evidence: RuleEvidence[] = [];
   const fired: { rule: EffectiveRule; canary: number; baseline: number | null; threshold: number; satisfiedAt: number; test: CountTest | null }[] = [];
-  const unsafe: string[] = [];
+  const unsafe: { rule: EffectiveRule; test: CountTest; evidence: RuleEvidence }[] = [];
   let unevaluable = false;
 
   for (const rule of rules) {
@@ -317,8 +318,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       // A baseline-relative rule between two nearly equal rates cannot be shown safe in finite time
       // (an identical canary is "<= baseline + 10%" by a hair): it must only not lean towards a breach.
       const safe = rule.comparison !== "relative" ? test.lnSafety >= Math.log(1 / cfg.sequential.safetyAlpha) : !(test.lnEvidence > 0 && test.bad / test.n > test.thresholdRate);
-      evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.thresholdRate, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: test.needs });
-      if (!safe && rule.action !== "hold") unsafe.push(`${rule.id} (${countsSentence(rule, test)}${test.needs ? `; needs ~${test.needs.toLocaleString("en-US")} more canary requests` : ""})`);
+      evidence.push({ ruleId: rule.id, metric: rule.metric, action: rule.action, lnEvidence: test.lnEvidence, lnBound, rate: test.bad / test.n, upper: test.upper, p0: test.thresholdRate, baselineRate: test.baselineBad !== null && test.baselineN ? test.baselineBad / test.baselineN : null, bad: test.bad, n: test.n, safe, needs: safe ? 0 : null });
+      if (!safe && rule.action !== "hold") unsafe.push({ rule, test, evidence: evidence.at(-1)! });
     } else {
       const gauge = valueOf(canary, rule.metric);
       if (gauge === null) {
@@ -470,7 +471,11 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   state.consecutiveInconclusive = 0;
   // Evidence of safety: absence of a breach is not enough to end a hold (it holds, and says what it still needs).
   if (cfg.sequential.requireSafety && unsafe.length) {
-    return out({ verdict: "inconclusive", reasons: [`awaiting evidence of safety at ${Math.round(100 * (1 - cfg.sequential.safetyAlpha))}%: ${unsafe.slice(0, 3).join("; ")}`], canary, baseline, health, score, evidence });
+    const shown = unsafe.slice(0, 3).map(({ rule, test, evidence: ev }) => {
+      ev.needs = exposureToSafety(test);
+      return `${rule.id} (${countsSentence(rule, test)}${ev.needs ? `; needs ~${ev.needs.toLocaleString("en-US")} more canary requests` : ""})`;
+    });
+    return out({ verdict: "inconclusive", reasons: [`awaiting evidence of safety at ${Math.round(100 * (1 - cfg.sequential.safetyAlpha))}%: ${shown.join("; ")}`], canary, baseline, health, score, evidence });
   }
   // Without it (demo), a hold still does not end while the data leans towards a breach (the canary
   // above a rollback rule's threshold and its evidence above 1): more traffic would go to a canary that is likely bad.
