@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type AnalysisConfig, DEFAULT_ANALYSIS, analysisConfigSchema } from "@/lib/domain/analysis/config";
 import { type AnalysisState, type Evaluation, type FetchResult, type VariantCounts, type VariantValues, enterStep, evaluate, initialAnalysisState } from "@/lib/domain/analysis/evaluate";
 import { fromSparse, quantile, sparseOf } from "@/lib/domain/analysis/histogram";
-import { ruleAlpha, testKey } from "@/lib/domain/analysis/count-rules";
+import { ruleAlphas, testKey } from "@/lib/domain/analysis/count-rules";
 import { effectiveRules } from "@/lib/domain/analysis/config";
 import { lnBeta, lnBreachEvidence, lnGamma, lnIncompleteBeta, lnSafetyEvidence, trialsToSafety, upperBound } from "@/lib/domain/analysis/sequential";
 
@@ -216,14 +216,16 @@ describe("durations, flapping and safety", () => {
 });
 
 describe("the alpha budget and evidence across steps", () => {
-  it("rules that test the same thing share one slot: the defaults are 9 distinct tests (alpha 1% / 9 per rule)", () => {
+  it("rules that test the same thing share one slot: the defaults' rollback rules are 7 distinct tests (alpha 1% / 7), the hold-only rules 2 (a budget of their own)", () => {
     const rules = effectiveRules(DEFAULT_ANALYSIS);
     const keyOf = (id: string) => testKey(rules.find((r) => r.id === id)!, DEFAULT_ANALYSIS);
     expect(keyOf("002-burn-5")).toBe(keyOf("002-5xx-5")); // 5x burn at SLO 99% = 5% 5xx
     expect(keyOf("002-burn-2")).toBe(keyOf("003-errors-unhealthy")); // 2%
     expect(keyOf("001-p95-slo")).toBe(keyOf("002-p95-600")); // SLO 500 ms + 20% = 600 ms
     expect(keyOf("003-p99-degraded")).not.toBe(keyOf("003-p99-unhealthy"));
-    expect(ruleAlpha(DEFAULT_ANALYSIS, rules.filter((r) => ["error_rate", "burn_rate", "p50_ms", "p95_ms", "p99_ms"].includes(r.metric)))).toBeCloseTo(0.01 / 9, 12);
+    const alphaOf = ruleAlphas(DEFAULT_ANALYSIS, rules.filter((r) => ["error_rate", "burn_rate", "p50_ms", "p95_ms", "p99_ms"].includes(r.metric)));
+    expect(alphaOf(rules.find((r) => r.id === "002-5xx-5")!)).toBeCloseTo(0.01 / 7, 12);
+    expect(alphaOf(rules.find((r) => r.id === "003-errors-degraded")!)).toBeCloseTo(0.01 / 2, 12);
   });
 
   it("a fixed-threshold rule carries the canary's counts across steps (each test at half its alpha)", () => {

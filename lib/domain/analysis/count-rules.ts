@@ -86,9 +86,15 @@ export function testKey(rule: EffectiveRule, cfg: AnalysisConfig): string {
   return `${rule.metric}:${cut.toPrecision(12)}`;
 }
 
-/** Per-rule false-rollback budget: alpha split evenly across the distinct tests of the count rules (union bound). */
-export function ruleAlpha(cfg: AnalysisConfig, countRules: readonly EffectiveRule[]): number {
-  return cfg.sequential.alpha / Math.max(1, new Set(countRules.map((r) => testKey(r, cfg))).size);
+/**
+ * Each count rule's share of alpha (union bound): the false-rollback budget is split evenly across
+ * the distinct tests of the rules that roll back; the rules that only hold (degraded bounds) split
+ * a budget of their own, since a hold is not a rollback.
+ */
+export function ruleAlphas(cfg: AnalysisConfig, countRules: readonly EffectiveRule[]): (rule: EffectiveRule) => number {
+  const rollback = new Set(countRules.filter((r) => r.action !== "hold").map((r) => testKey(r, cfg)));
+  const hold = new Set(countRules.filter((r) => r.action === "hold").map((r) => testKey(r, cfg)).filter((k) => !rollback.has(k)));
+  return (rule) => cfg.sequential.alpha / Math.max(1, rollback.has(testKey(rule, cfg)) ? rollback.size : hold.size);
 }
 
 /**
@@ -179,13 +185,14 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
   if (bad === null) return { ok: false, reason: `${rule.id}: no canary latency histogram` };
   const bBad = b ? badOf(rule, b, cutMs) : null;
   const prior = priorOf(cfg, p0);
-  // A fixed threshold judges the canary's own rate, which its weight does not change: it is tested
-  // on this step's counts and on the counts since the canary first had traffic, each at half the
-  // rule's alpha (so a bad canary's evidence carries across steps, and a regression that appears
-  // only at a higher weight is not diluted by its clean past). Baseline-relative cuts stay per step.
-  const carries = rule.comparison !== "relative";
+  // A fixed threshold judges the canary's own rate, which its weight does not change: from its second
+  // step on it is tested on this step's counts and on the counts since the canary first had traffic,
+  // each at half the rule's alpha (so a bad canary's evidence carries across steps, and a regression
+  // that appears only at a higher weight is not diluted by its clean past). Baseline-relative cuts stay per step.
+  // In the canary's first step the two are one test (nothing is carried yet): it runs at the rule's whole alpha.
+  const carries = rule.comparison !== "relative" && (carried?.n ?? 0) > 0;
   const stepEvidence = lnBreachEvidence(bad, c.requests, p0, prior);
-  const total = carries ? { bad: bad + (carried?.bad ?? 0), n: c.requests + (carried?.n ?? 0) } : { bad, n: c.requests };
+  const total = carries ? { bad: bad + carried!.bad, n: c.requests + carried!.n } : { bad, n: c.requests };
   const sinceEvidence = carries ? lnBreachEvidence(total.bad, total.n, p0, prior) : stepEvidence;
   const scope = carries && sinceEvidence > stepEvidence ? "canary" : "step";
   const shown = scope === "canary" ? total : { bad, n: c.requests };

@@ -1,5 +1,5 @@
 import { ACTION_SEVERITY, type AnalysisConfig, type Comparison, type EffectiveRule, METRIC_LABEL, type Metric, type RuleAction, effectiveRules } from "./config";
-import { type Carried, type CountTest, countTest, countsSentence, exposureToSafety, formatEvidence, isCountRule, ruleAlpha } from "./count-rules";
+import { type Carried, type CountTest, countTest, countsSentence, exposureToSafety, formatEvidence, isCountRule, ruleAlphas } from "./count-rules";
 import { type HealthClass, healthOf } from "./health";
 import type { LatencyHistogram } from "./histogram";
 import { burnRate, judge } from "./stats";
@@ -281,9 +281,9 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   state.consecutiveErrors = 0;
   const rules = effectiveRules(cfg);
   const countRules = rules.filter(isCountRule);
-  const alphaRule = ruleAlpha(cfg, countRules);
+  const alphaOf = ruleAlphas(cfg, countRules);
+  const lnBoundOf = (rule: EffectiveRule) => Math.log(1 / alphaOf(rule));
   const stepCounts: Record<string, Carried> = {};
-  const lnBound = Math.log(1 / alphaRule);
   const reasons: string[] = [];
   const breaches: Breach[] = [];
   const evidence: RuleEvidence[] = [];
@@ -305,6 +305,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
         continue;
       }
       test = r.test;
+      const lnBound = lnBoundOf(rule);
       stepCounts[rule.id] = { bad: test.stepBad, n: test.stepN };
       // A breach starts when its evidence reaches 1/alpha and, once started, lasts while the data still
       // favours it (evidence above 1) and the canary still breaches over the last window: clean
@@ -357,7 +358,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     state.rules[rule.id] = rs;
     if (breach && rs.since !== null) breaches.push({ ruleId: rule.id, metric: rule.metric, since: rs.since, forMs: rule.effectiveForMs, canary: cv, threshold: thr, action: rule.action });
     if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt), test });
-    else if (breach) reasons.push(`${rule.id}: ${test ? `${countsSentence(rule, test)}, evidence ${formatEvidence(test.lnEvidence)} > ${formatEvidence(lnBound)}` : `canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)}`} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
+    else if (breach) reasons.push(`${rule.id}: ${test ? `${countsSentence(rule, test)}, evidence ${formatEvidence(test.lnEvidence)} > ${formatEvidence(lnBoundOf(rule))}` : `canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)}`} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
   }
 
   state.stepCounts = stepCounts;
@@ -435,8 +436,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       windowSeconds: t ? Math.max(0, Math.round((at - (step.since ?? at)) / 1000)) : windowSeconds,
       forMs: top.rule.effectiveForMs,
       satisfiedAt: top.satisfiedAt,
-      sentence: (t ? countSentence(top.rule, t, alphaRule, actionOf(top)) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold)) + escalated,
-      evidence: t ? { value: Math.exp(t.lnEvidence), alpha: alphaRule, canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
+      sentence: (t ? countSentence(top.rule, t, alphaOf(top.rule), actionOf(top)) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold)) + escalated,
+      evidence: t ? { value: Math.exp(t.lnEvidence), alpha: alphaOf(top.rule), canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
     };
   } else if (judgeFails) {
     decision = {
