@@ -21,7 +21,7 @@ export const EvidenceChart = memo(function EvidenceChart(props: { series: Eviden
   const evidenceTop = Math.max(1, Math.ceil(Math.max(series.log10Bound ?? 0, ...series.points.map((p) => p.log10Evidence)) + 0.5));
   const evidenceBottom = Math.min(-1, Math.floor(Math.min(0, ...series.points.map((p) => p.log10Evidence))));
   return (
-    <figure className="rounded-lg border border-slate-200 bg-white p-3" aria-label={`Evidence of ${series.ruleId}`} data-testid={`evidence-${series.ruleId}`} data-points={series.points.length} data-log10-evidence={last?.log10Evidence ?? ""} data-log10-bound={series.log10Bound ?? ""}>
+    <figure className="rounded-lg border border-slate-200 bg-white p-3" aria-label={`Evidence of ${series.ruleId}`} data-testid={`evidence-${series.ruleId}`} data-points={series.points.length} data-log10-evidence={last?.log10Evidence ?? ""} data-peak-log10-evidence={series.points.length ? Math.max(...series.points.map((p) => p.log10Evidence)) : ""} data-log10-bound={series.log10Bound ?? ""}>
       <figcaption className="mb-1 flex flex-wrap items-baseline justify-between gap-2 text-sm">
         <span className="font-medium">{series.label}</span>
         <span className="text-xs text-slate-600">

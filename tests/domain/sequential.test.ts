@@ -148,7 +148,7 @@ describe("runbook 002's matrix on count streams: each row fires with its action 
   it("the decision sentence carries counts, evidence and alpha", () => {
     const rule = DEFAULT_ANALYSIS.rules.find((r) => r.id === "002-5xx-5")!;
     const d = firstDecision(stream(only([rule], { timeScale: 0.02 }), () => ({ rps: 1, errorPct: 33 }), { rps: 19, errorPct: 0.5 }, 60))!;
-    expect(d.sentence).toMatch(/^rolled back: canary 5xx \d+(\.\d+)?% \(\d+\/\d+\) vs baseline 0\.\d+% \(\d+\/\d+\) > 5% \(002-5xx-5, sustained 1\.2 s\); evidence [\d,]+ > 100 \(alpha 1%\)$/);
+    expect(d.sentence).toMatch(/^rolled back: canary 5xx \d+(\.\d+)?% \(\d+\/\d+\) vs baseline 0\.\d+% \(\d+\/\d+\) > 5% \(002-5xx-5, sustained 1\.2 s\); evidence [\d,]+ > 100 \(alpha 1%(, [\d,.]+ now)?\)$/);
     expect(d.evidence).toMatchObject({ alpha: 0.01 });
     expect(d.evidence!.canary.n).toBeLessThan(30); // decided on a few dozen requests, no minimum count
   });

@@ -58,6 +58,8 @@ export type FetchResult = { ok: true; snapshot: Snapshot } | { ok: false; error:
 interface RuleState {
   since: number | null;
   history?: [number, 0 | 1][];
+  /** The highest ln evidence of the current breach (what established it, quoted by its decision). */
+  peak?: number;
 }
 
 /** Persisted between evaluations (streaks make "for 5 min" durations). */
@@ -108,8 +110,8 @@ export interface Decision {
   /** When the rule's duration was satisfied (its breach began + its duration). */
   satisfiedAt: number;
   sentence: string;
-  /** Sequential evidence behind the decision (count rules): e-value, the rule's alpha, the counts. */
-  evidence?: { value: number; alpha: number; canary: { bad: number; n: number }; baseline: { bad: number; n: number } | null; cutMs: number | null } | null;
+  /** Sequential evidence behind the decision (count rules): the e-value that established the breach (its peak) and at the decision (now), the rule's alpha, the counts. */
+  evidence?: { value: number; now?: number; alpha: number; canary: { bad: number; n: number }; baseline: { bad: number; n: number } | null; cutMs: number | null } | null;
 }
 
 export interface Breach {
@@ -287,7 +289,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
   const reasons: string[] = [];
   const breaches: Breach[] = [];
   const evidence: RuleEvidence[] = [];
-  const fired: { rule: EffectiveRule; canary: number; baseline: number | null; threshold: number; satisfiedAt: number; test: CountTest | null }[] = [];
+  const fired: { rule: EffectiveRule; canary: number; baseline: number | null; threshold: number; satisfiedAt: number; test: CountTest | null; lnPeak: number | null }[] = [];
   const unsafe: { rule: EffectiveRule; test: CountTest; evidence: RuleEvidence }[] = [];
   let unevaluable = false;
 
@@ -346,6 +348,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     let satisfiedAt = at;
     if (rule.consecutive) {
       rs.since = breach ? (rs.since ?? at) : null;
+      rs.peak = breach && test ? Math.max(rs.peak ?? -Infinity, test.lnEvidence) : undefined;
       satisfied = rs.since !== null && at - rs.since >= rule.effectiveForMs;
       if (rs.since !== null) satisfiedAt = rs.since + rule.effectiveForMs;
     } else {
@@ -357,7 +360,7 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
     }
     state.rules[rule.id] = rs;
     if (breach && rs.since !== null) breaches.push({ ruleId: rule.id, metric: rule.metric, since: rs.since, forMs: rule.effectiveForMs, canary: cv, threshold: thr, action: rule.action });
-    if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt), test });
+    if (satisfied) fired.push({ rule, canary: cv, baseline: bv, threshold: thr, satisfiedAt: Math.min(at, satisfiedAt), test, lnPeak: rs.peak ?? test?.lnEvidence ?? null });
     else if (breach) reasons.push(`${rule.id}: ${test ? `${countsSentence(rule, test)}, evidence ${formatEvidence(test.lnEvidence)} > ${formatEvidence(lnBoundOf(rule))}` : `canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, cv)} ${rule.op} ${formatMetric(rule.metric, thr)}`} for ${formatSpan(at - (rs.since ?? at))} of ${formatSpan(rule.effectiveForMs)}`);
   }
 
@@ -436,8 +439,8 @@ export function evaluate(cfg: AnalysisConfig, prev: AnalysisState, input: FetchR
       windowSeconds: t ? Math.max(0, Math.round((at - (step.since ?? at)) / 1000)) : windowSeconds,
       forMs: top.rule.effectiveForMs,
       satisfiedAt: top.satisfiedAt,
-      sentence: (t ? countSentence(top.rule, t, alphaOf(top.rule), actionOf(top)) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold)) + escalated,
-      evidence: t ? { value: Math.exp(t.lnEvidence), alpha: alphaOf(top.rule), canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
+      sentence: (t ? countSentence(top.rule, t, top.lnPeak ?? t.lnEvidence, alphaOf(top.rule), actionOf(top)) : ruleSentence(top.rule, top.canary, top.baseline, top.threshold)) + escalated,
+      evidence: t ? { value: Math.exp(top.lnPeak ?? t.lnEvidence), now: Math.exp(t.lnEvidence), alpha: alphaOf(top.rule), canary: { bad: t.bad, n: t.n }, baseline: t.baselineN !== null ? { bad: t.baselineBad ?? 0, n: t.baselineN } : null, cutMs: t.cutMs } : null,
     };
   } else if (judgeFails) {
     decision = {
@@ -497,8 +500,10 @@ function windowBreaches(rule: EffectiveRule, t: CountTest, canary: VariantValues
 }
 
 /** "rolled back: canary 5xx 31% (11/35) vs baseline 0.4% (3/700) > 5% (002-5xx-5, sustained 1.2 s); evidence 1,240 > 100 (alpha 1%)". */
-function countSentence(rule: EffectiveRule, t: CountTest, alpha: number, action: RuleAction = rule.action): string {
-  const why = `(${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(t.lnEvidence)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%)`;
+function countSentence(rule: EffectiveRule, t: CountTest, lnPeak: number, alpha: number, action: RuleAction = rule.action): string {
+  // The evidence that established the breach (its peak); the breach then lasted while the data still favoured it.
+  const now = lnPeak > t.lnEvidence + 1e-9 ? `, ${formatEvidence(t.lnEvidence)} now` : "";
+  const why = `(${rule.id}, sustained ${formatSpan(rule.effectiveForMs)}); evidence ${formatEvidence(lnPeak)} > ${formatEvidence(Math.log(1 / alpha))} (alpha ${Number((alpha * 100).toPrecision(2))}%${now})`;
   if (t.cutMs === null) return `${VERB[action]}: ${countsSentence(rule, t)} ${rule.op} ${describeThreshold(rule, t.threshold)} ${why}`;
   // Latency: the percentile itself, then the counts behind it ("more than 5% slower than 600 ms").
   return `${VERB[action]}: canary ${METRIC_LABEL[rule.metric]} ${formatMetric(rule.metric, t.canaryValue)} ${rule.op} ${describeThreshold(rule, t.threshold)}; ${countsSentence(rule, t)} ${why}`;
