@@ -76,7 +76,7 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(rollout.status).toHaveText("rolled back", { timeout: 30_000 });
     await expect(rollout.weight).toHaveText("0%");
     const sentence = analysis.decisions.first();
-    await expect(sentence).toHaveText(/^rolled back( gradually)?: canary 5xx [\d.]+% \(\d+\/\d+( since the canary started)?\) vs baseline 0% \(0\/\d+\) > [\d.]+% \((002|003)-[\w-]+, sustained [\d.]+ s\); evidence [\d,.e+]+ > [\d,]+ \(alpha [\d.]+%(, [\d,.e+]+ now)?\)(; immediate as 002-(5xx|burn)-5 leans the same way \(canary [\d.]+% > 5%, evidence [\d,.e+]+\))?$/);
+    await expect(sentence).toHaveText(/^rolled back( gradually)?: canary 5xx [\d.]+% \(\d+\/\d+( since the canary started)?\) vs baseline 0% \(0\/\d+\) > [\d.]+%( \(baseline \+ 10%\))? \((001|002|003)-[\w-]+, sustained [\d.]+ s\); evidence [\d,.e+]+ > [\d,]+ \(alpha [\d.]+%(, [\d,.e+]+ now)?\)(; immediate as 002-(5xx|burn)-5 leans the same way \(canary [\d.]+% > 5%, evidence [\d,.e+]+\))?$/);
     const text = await sentence.innerText();
     await expect(page.getByRole("main").getByRole("alert").filter({ hasText: text })).toBeVisible();
     expect(await analysis.number(analysis.chart("Traffic weight"), "data-latest-weight")).toBe(0);
@@ -101,7 +101,7 @@ test.describe.serial("canary analysis of sample-api", () => {
     await expect(row).toContainText("analysis");
     await expect(row).toContainText(text);
     await expect(row).toContainText('"kind":"rollback_');
-    await expect(row).toContainText('"evidence":{"value":');
+    await expect(row).toContainText('"evidence":{"alpha":'); // canonical JSON: keys in order
     await audit.filter({ action: "rollout.abort", environment: env });
     await expect(audit.rows.filter({ hasText: `rollout ${id}` })).toContainText('"automatic":true');
 

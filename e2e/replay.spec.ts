@@ -79,7 +79,7 @@ test.describe.serial("replaying a draft analysis config of sample-api", () => {
     await expect(row.getByTestId("real-decision")).toHaveText(/^rolled back( gradually)?: canary 5xx .* \(at [\d.]+ s\)$/);
     // What the draft would have done: a rollback, when, by which rule, and why.
     await expect(row.getByTestId("replay-outcome")).toHaveAttribute("data-kind", "decision");
-    await expect(row.getByTestId("replay-outcome")).toHaveText(/^rollback \((immediate|gradual)\) at [\d.]+ s \((002|003)-[\w-]+\)$/);
+    await expect(row.getByTestId("replay-outcome")).toHaveText(/^rollback \((immediate|gradual)\) at [\d.]+ s \((001|002|003)-[\w-]+\)$/);
     await expect(row.getByTestId("replay-sentence")).toHaveText(/^rolled back( gradually)?: canary 5xx [\d.]+% \(\d+\/\d+( since the canary started)?\) .*evidence .* \(at [\d.]+ s\)$/);
     await expect(analysis.form.getByRole("status")).toHaveCount(0); // not "Saved."
 
