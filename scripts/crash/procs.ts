@@ -218,17 +218,8 @@ export function killAll(pids: number[]): number {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Small seeded PRNG (mulberry32), so a run can be replayed with --seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded PRNG (the benches' one), so a run can be replayed with --seed. */
+export { seededRandom } from "../sim/rng";
 
 export function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;

@@ -124,3 +124,9 @@ export function lnFactorial(k: number): number {
   const n = k + 1;
   return (n - 0.5) * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * n) - 1 / (360 * n ** 3);
 }
+
+/** A seeded uniform [0, 1) function: the one PRNG of the benches and tests that need reproducible data. */
+export function seededRandom(seed: string | number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPSERT_SAMPLE_SQL, sparseOf } from "@/lib/drivers/local/latency-hist.mjs";
 import { closeCurrentDb, makeTempDir, useFreshDb as freshDb } from "@/tests/support/db";
+import { seededRandom } from "@/scripts/sim/rng";
 
 // True percentiles from the router's per-second histograms (issue 9), on a real SQLite file with
 // migrations applied: window aggregates, step counts, chart buckets, and Prometheus chart rows.
@@ -24,17 +25,6 @@ const legacy = sqlite.prepare(
   "INSERT INTO metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 );
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** The router's per-second percentile (nearest rank over the second's sorted latencies). */
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 const exact = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.ceil(q * values.length) - 1]!;
@@ -52,7 +42,7 @@ beforeAll(async () => {
   await seedDemo(db);
   serviceId = findServiceByName(db, "sample-api")!.id;
   envId = findEnvironmentByName(db, "staging")!.id;
-  const r = rng(3);
+  const r = seededRandom(3);
   sqlite.transaction(() => {
     for (let s = second - 299; s <= second; s++) {
       const lat = Array.from({ length: 12 }, () => 5 * (0.7 + 0.6 * r()) + (r() < 0.015 ? 1500 : 0));

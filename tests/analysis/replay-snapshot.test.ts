@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPSERT_SAMPLE_SQL, sparseOf } from "@/lib/drivers/local/latency-hist.mjs";
 import { closeCurrentDb, makeTempDir, useFreshDb as freshDb } from "@/tests/support/db";
+import { seededRandom } from "@/scripts/sim/rng";
 
 // The replay builds each snapshot as the built-in provider would (issue 9 part 5, I7): on a real
 // SQLite file, the provider's SQL readings and the replay's running sums over the same rows give
@@ -18,17 +19,6 @@ const S0 = T0 / 1000;
 let serviceId = 0;
 let environmentId = 0;
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   await seedDemo(db);
@@ -36,7 +26,7 @@ beforeAll(async () => {
   environmentId = findEnvironmentByName(db, "staging")!.id;
   const upsert = sqlite.prepare(UPSERT_SAMPLE_SQL);
   const resource = sqlite.prepare("INSERT INTO resource_samples (service_id, environment_id, second, variant, version, cpu_pct, rss_bytes, memory_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  const r = rng(7);
+  const r = seededRandom(7);
   sqlite.transaction(() => {
     for (let s = S0 - 30; s < S0 + 120; s++) {
       if (s >= S0 + 40 && s < S0 + 55) continue; // a gap longer than the window

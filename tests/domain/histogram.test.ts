@@ -17,21 +17,11 @@ import {
   sparseOf,
   total,
 } from "@/lib/domain/analysis/histogram";
+import { seededRandom } from "@/scripts/sim/rng";
 
 /** Relative accuracy of the scheme: a bucket is at most 1/64 wider than its lower bound. */
 const ACCURACY = 1 / SUB_BUCKETS;
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so the tables are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The exact empirical quantile: the ceil(q n)-th smallest value (what a histogram approximates). */
 const exact = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
@@ -65,7 +55,7 @@ describe("log-linear buckets", () => {
 
   it("the router's copy of the formula gives the same index for every value (lib/drivers/local/latency-hist.mjs)", () => {
     expect([router.SUB_BUCKETS, router.MIN_MS, router.MAX_MS]).toEqual([SUB_BUCKETS, MIN_MS, MAX_MS]);
-    const r = rng(7);
+    const r = seededRandom(7);
     const values = [0, -1, Number.NaN, Infinity, MIN_MS, MAX_MS];
     for (let i = -700; i < 2100; i++) values.push(bucketUpper(i), bucketUpper(i) * (1 + 1e-15), bucketUpper(i) * (1 - 1e-15));
     for (let i = 0; i < 50_000; i++) values.push(10 ** (6 * r() - 2));
@@ -77,7 +67,7 @@ describe("log-linear buckets", () => {
 describe("quantiles of known distributions", () => {
   const N = 100_000;
   it.each(DISTRIBUTIONS)("%s: p50..p99.9 within the scheme's relative accuracy", (_name, draw) => {
-    const r = rng(42);
+    const r = seededRandom(42);
     const values = Array.from({ length: N }, () => draw(r));
     const h = fromSparse(sparseOf(values));
     expect(total(h)).toBe(N);
@@ -89,7 +79,7 @@ describe("quantiles of known distributions", () => {
   });
 
   it("the issue's case: 1.5% of requests at +1.5 s give p99 ~1.5 s, not the 482 ms a mean of per-second p99s gave", () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const values = Array.from({ length: 12_000 }, () => 5 * (0.7 + 0.6 * r()) + (r() < 0.015 ? 1500 : 0));
     const h = fromSparse(sparseOf(values));
     expect(quantile(h, 0.99)).toBeGreaterThan(1400);
@@ -114,7 +104,7 @@ describe("quantiles of known distributions", () => {
 });
 
 describe("countAbove", () => {
-  const r = rng(9);
+  const r = seededRandom(9);
   const values = Array.from({ length: 100_000 }, () => 1 + 999 * r());
   const h = fromSparse(sparseOf(values));
   it.each([
@@ -157,7 +147,7 @@ describe("countAbove", () => {
 
 describe("merging", () => {
   const part = (seed: number, n: number, scale: number) => {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     return sparseOf(Array.from({ length: n }, () => scale * (0.5 + r())));
   };
   const a = part(1, 3000, 5);
