@@ -4,6 +4,7 @@ import { AuditPage } from "./pages/audit-page";
 import { EnvironmentsPage } from "./pages/environments-page";
 import { RolloutPage, RolloutsPage, canary } from "./pages/rollouts-page";
 import { ROUTER_PORT } from "./support/data-plane";
+import { driveTraffic } from "./support/traffic";
 
 // Canary analysis journeys (issue 4) in their own environment, so they never wait for the
 // staging/production journeys of rollouts.spec.ts. The seeded demo analysis runs the runbooks'
@@ -14,28 +15,11 @@ test.setTimeout(150_000);
 test.describe.serial("canary analysis of sample-api", () => {
   const env = `canary-e2e-${Date.now().toString(36)}`;
   let routerPort = 0;
-  let stop = false;
-  let loop: Promise<void> | null = null;
+  let traffic: ReturnType<typeof driveTraffic> | null = null;
 
-  /** ~30 requests/s through the environment's router for as long as the journeys run. */
-  function startTraffic() {
-    loop = (async () => {
-      while (!stop) {
-        await Promise.all(
-          Array.from({ length: 6 }, () =>
-            fetch(`http://127.0.0.1:${routerPort}/api/e2e`)
-              .then((r) => r.arrayBuffer())
-              .catch(() => undefined),
-          ),
-        );
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-  }
 
   test.afterAll(async () => {
-    stop = true;
-    await loop;
+    await traffic?.stop();
   });
 
   test("set up: an environment of its own, 1.0.0 deployed there, traffic flowing", async ({ asUser }) => {
@@ -53,7 +37,7 @@ test.describe.serial("canary analysis of sample-api", () => {
     await rollouts.start({ environment: env, version: "1.0.0", strategy: canary([100, 0]) });
     const rollout = new RolloutPage(page);
     await expect(rollout.status).toHaveText("succeeded", { timeout: 30_000 });
-    startTraffic();
+    traffic = driveTraffic(() => `http://127.0.0.1:${routerPort}/api/e2e`);
   });
 
   test("a bad canary with the form's default strategy (5% first) breaches a 5xx rule on the chart, rolls back by itself and explains why with its evidence", async ({ asUser }) => {

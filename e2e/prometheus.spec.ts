@@ -9,6 +9,7 @@ import { EnvironmentsPage } from "./pages/environments-page";
 import { RolloutPage, RolloutsPage, canary } from "./pages/rollouts-page";
 import { ServiceAnalysisPage } from "./pages/service-analysis-page";
 import { ServicesPage } from "./pages/services-page";
+import { driveTraffic } from "./support/traffic";
 
 // A Prometheus-only service shows charts (issue 9): a service of its own, created through the
 // admin UI with the local driver's sample service, measured by a real Prometheus (Debian's, started
@@ -56,24 +57,8 @@ test.describe.serial("a service measured only by Prometheus", () => {
   let routerPort = 0;
   let promUrl = "";
   let prometheus: ChildProcess | null = null;
-  let stop = false;
-  let loop: Promise<void> | null = null;
+  let traffic: ReturnType<typeof driveTraffic> | null = null;
 
-  /** ~30 requests/s through the service's router for as long as the journey runs. */
-  function startTraffic() {
-    loop = (async () => {
-      while (!stop) {
-        await Promise.all(
-          Array.from({ length: 6 }, () =>
-            fetch(`http://127.0.0.1:${routerPort}/api/e2e-prom`)
-              .then((r) => r.arrayBuffer())
-              .catch(() => undefined),
-          ),
-        );
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-  }
 
   test.beforeAll(async () => {
     // Never a skip: without Prometheus the journey cannot be shown, and that is a failure.
@@ -117,8 +102,7 @@ test.describe.serial("a service measured only by Prometheus", () => {
   });
 
   test.afterAll(async () => {
-    stop = true;
-    await loop;
+    await traffic?.stop();
     const p = prometheus;
     if (p && p.exitCode === null && p.signalCode === null) {
       const exited = new Promise<void>((resolve) => p.once("exit", () => resolve()));
@@ -172,7 +156,7 @@ test.describe.serial("a service measured only by Prometheus", () => {
     // The router on this spec's port is the service's own.
     const state = (await (await fetch(`http://127.0.0.1:${routerPort + 1}/state`)).json()) as { stable: { version: string } | null };
     expect(state.stable?.version).toBe("1.0.0");
-    startTraffic();
+    traffic = driveTraffic(() => `http://127.0.0.1:${routerPort}/api/e2e-prom`);
     // Prometheus scrapes the stable version's slot and sees its requests.
     await expect
       .poll(() => promValue(promUrl, 'sum(rate(sample_requests_total{version="1.0.0"}[3s]))').catch(() => null), { timeout: 60_000, message: "Prometheus sees 1.0.0's requests" })

@@ -3,6 +3,7 @@ import { EnvironmentsPage } from "./pages/environments-page";
 import { RolloutPage, RolloutsPage, canary } from "./pages/rollouts-page";
 import { ServiceAnalysisPage } from "./pages/service-analysis-page";
 import { ROUTER_PORT } from "./support/data-plane";
+import { driveTraffic } from "./support/traffic";
 
 // "What would this config have done?" (issue 9 part 5, I7): after a bad canary rolled back by
 // itself in an environment of its own, an admin replays the service's analysis config as a draft
@@ -13,29 +14,12 @@ test.setTimeout(150_000);
 test.describe.serial("replaying a draft analysis config of sample-api", () => {
   const env = `replay-e2e-${Date.now().toString(36)}`;
   let routerPort = 0;
-  let stop = false;
-  let loop: Promise<void> | null = null;
+  let traffic: ReturnType<typeof driveTraffic> | null = null;
   let badId = 0;
 
-  /** ~30 requests/s through the environment's router while the rollouts run. */
-  function startTraffic() {
-    loop = (async () => {
-      while (!stop) {
-        await Promise.all(
-          Array.from({ length: 6 }, () =>
-            fetch(`http://127.0.0.1:${routerPort}/api/e2e`)
-              .then((r) => r.arrayBuffer())
-              .catch(() => undefined),
-          ),
-        );
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
-  }
 
   test.afterAll(async () => {
-    stop = true;
-    await loop;
+    await traffic?.stop();
   });
 
   test("set up: its own environment, 1.0.0 there, then 1.1.0-bad rolls back by itself", async ({ asUser }) => {
@@ -52,13 +36,12 @@ test.describe.serial("replaying a draft analysis config of sample-api", () => {
     await rollouts.goto();
     await rollouts.start({ environment: env, version: "1.0.0", strategy: canary([100, 0]) });
     await expect(rollout.status).toHaveText("succeeded", { timeout: 30_000 });
-    startTraffic();
+    traffic = driveTraffic(() => `http://127.0.0.1:${routerPort}/api/e2e`);
 
     await rollouts.goto();
     badId = await rollouts.start({ environment: env, version: "1.1.0-bad" });
     await expect(rollout.status).toHaveText("rolled back", { timeout: 60_000 });
-    stop = true;
-    await loop;
+    await traffic?.stop();
   });
 
   test("the current config, replayed as a draft, shows the real rollback and the draft's decision with its time; nothing is saved", async ({ asUser }) => {
