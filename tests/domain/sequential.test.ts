@@ -202,6 +202,8 @@ describe("durations, flapping and safety", () => {
     const cfg = only([rule], { timeScale: 0.02 });
     expect(firstDecision(stream(cfg, () => ({ rps: 10, errorPct: 5 }), { rps: 190, errorPct: 1 }, 300))).toMatchObject({ kind: "rollback_gradual", ruleId: "001-errors-baseline" });
     expect(firstDecision(stream(cfg, () => ({ rps: 10, errorPct: 1 }), { rps: 190, errorPct: 1 }, 300))).toBeNull(); // the same rate
+    // Against a clean baseline the floor is the threshold it quotes (baseline + 10% of 0% would read "> 0%").
+    expect(firstDecision(stream(cfg, () => ({ rps: 10, errorPct: 10 }), { rps: 190, errorPct: 0 }, 300))!.sentence).toMatch(/ vs baseline 0% \(0\/\d+\) > 0\.5% \(baseline \+ 10%\) \(001-errors-baseline,/);
     expect(firstDecision(stream(cfg, () => ({ rps: 10, errorPct: 0.3 }), { rps: 190, errorPct: 0.01 }, 300))).toBeNull(); // below the floor
   });
 

@@ -152,7 +152,8 @@ export function countTest(rule: EffectiveRule, step: StepCounts, cfg: AnalysisCo
         cutMs: null,
         canaryValue: unit(c.errors / c.requests),
         baselineValue: unit(baseShare),
-        threshold: unit(baseShare) * (1 + d),
+        // What it calls a breach, in the rule's unit: baseline + d, but never below the floor.
+        threshold: unit(Math.max(baseShare * (1 + d), floorRate)),
         upper: upperBound(c.errors, c.requests, safetyAlpha),
         safetyProjection,
       },
