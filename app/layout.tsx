@@ -6,6 +6,7 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Flightdeck", template: "%s · Flightdeck" },
   description: "Release safety: phased rollouts, approvals, security gate and a tamper-evident audit trail.",
+  icons: { icon: "/icon.svg" },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -113,7 +113,8 @@ describe("analysis through a real Prometheus", () => {
     expect(snap.canary!.request_rate).toBeGreaterThan(20);
     expect(snap.canary!.error_rate).toBe(0);
     expect(snap.canary!.p95_ms).toBeGreaterThan(0);
-    expect(snap.canary!.p95_ms).toBeLessThan(100);
+    // Milliseconds, not seconds or microseconds (a busy machine may slow the 5 ms service, never to a second).
+    expect(snap.canary!.p95_ms).toBeLessThan(1000);
     expect(snap.canary!.cpu_pct).not.toBeNull();
     expect(snap.canary!.memory_pct!).toBeGreaterThan(0);
     // Range queries give the Mann-Whitney judge per-second samples: the same version scores 100.
@@ -131,7 +132,7 @@ describe("analysis through a real Prometheus", () => {
     expect(step.latency!.bounds.at(-1)).toBe(Infinity);
     expect(step.latency!.bounds).toContain(5); // le="0.005" s in ms
     expect(quantile(step.latency!, 0.95)).toBeGreaterThan(0);
-    expect(quantile(step.latency!, 0.95)).toBeLessThan(100);
+    expect(quantile(step.latency!, 0.95)).toBeLessThan(1000);
     expect(snap.step!.baseline!.requests).toBe(step.requests); // the same version on both sides
     // Per-second chart rows of the window for both variants, ready for insertProviderSamples.
     const rows = snap.chart!;
