@@ -44,12 +44,16 @@ test.describe.serial("replaying a draft analysis config of sample-api", () => {
     await traffic?.stop();
   });
 
-  test("the current config, replayed as a draft, shows the real rollback and the draft's decision with its time; nothing is saved", async ({ asUser }) => {
+  test("a stricter draft of the current config, replayed, shows the real rollback and the draft's earlier decision with its time; nothing is saved", async ({ asUser }) => {
     const admin = await asUser("admin");
     const analysis = new ServiceAnalysisPage(admin);
     await analysis.goto("sample-api");
     const stored = await analysis.config.inputValue();
     await expect(analysis.limit).toHaveValue("10");
+    // Durations 4x shorter and a 20% alpha: the draft decides on the same samples before the real
+    // decision (the current config replayed can land a tick after it, where the rollout's data ends).
+    const current = JSON.parse(stored) as { sequential?: Record<string, unknown> };
+    await analysis.config.fill(JSON.stringify({ ...current, timeScale: 0.005, sequential: { ...current.sequential, alpha: 0.2 } }, null, 2));
     await analysis.replay();
 
     await expect(analysis.results).toBeVisible({ timeout: 60_000 });
