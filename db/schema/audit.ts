@@ -46,3 +46,16 @@ export const auditChecks = sqliteTable("audit_checks", {
   reason: text("reason"),
   millis: integer("millis").notNull(),
 });
+
+/**
+ * Mirror of the signed checkpoints kept in the append-only file outside the database (M2): a
+ * checkpoint file cut short, or swapped for an older copy, is named by comparing the two.
+ */
+export const auditCheckpoints = sqliteTable("audit_checkpoints", {
+  seq: integer("seq").primaryKey(),
+  eventId: integer("event_id").notNull(),
+  hash: text("hash").notNull(),
+  at: integer("at").notNull(),
+  /** sha256 of the checkpoint's line in the file (what the next checkpoint names as `prev`). */
+  lineHash: text("line_hash").notNull(),
+});
