@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseOriginList } from "@/lib/domain/request-origin";
 
 const flag = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off", ""])
@@ -19,6 +20,15 @@ const envSchema = z.object({
   SIGNIN_WINDOW_MINUTES: z.coerce.number().min(1).default(15),
   /** How long a granted approval (and an open approval request) stays valid (D4). */
   APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  /** Flightdeck's public URL; its origin is the one allowed to change state (unset in `next dev`: the request's Host). */
+  NEXTAUTH_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** More origins allowed to send state changes, comma-separated (e.g. `https://ops.example,https://flightdeck.internal:8443`). */
+  FLIGHTDECK_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .refine((v) => parseOriginList(v).invalid.length === 0, { message: "a comma-separated list of origins like https://host[:port]" }),
+  /** Set to 1 only when a reverse proxy in front overwrites X-Forwarded-Host and X-Forwarded-Proto. */
+  FLIGHTDECK_TRUST_PROXY: flag,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -50,4 +60,14 @@ export function oidcConfigured(): boolean {
 /** Approval lifetime in ms (APPROVAL_TTL_HOURS). */
 export function approvalTtlMs(): number {
   return env().APPROVAL_TTL_HOURS * 3600_000;
+}
+
+/** Origin settings for state-changing requests (proxy.ts and the server-action wrapper). */
+export function originSettings(): { appOrigin: string | null; extraOrigins: string[]; trustProxy: boolean } {
+  const e = env();
+  return {
+    appOrigin: e.NEXTAUTH_URL ? new URL(e.NEXTAUTH_URL).origin : null,
+    extraOrigins: parseOriginList(e.FLIGHTDECK_ALLOWED_ORIGINS).origins,
+    trustProxy: e.FLIGHTDECK_TRUST_PROXY === true,
+  };
 }
