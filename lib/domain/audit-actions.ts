@@ -67,6 +67,8 @@ export const AUDIT_ACTIONS = [
   "rollout.rollback_drained",
   "analysis.decision",
   "analysis.config_update",
+  "action.refused",
+  "audit.refusals_suppressed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
