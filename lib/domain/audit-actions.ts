@@ -69,6 +69,7 @@ export const AUDIT_ACTIONS = [
   "analysis.config_update",
   "action.refused",
   "audit.refusals_suppressed",
+  "request.origin_refused",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
