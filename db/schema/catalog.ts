@@ -25,6 +25,8 @@ export const services = sqliteTable(
     owner: text("owner").notNull(),
     /** Validated deploy target config (driver + settings) as JSON text. */
     deployTarget: text("deploy_target").notNull(),
+    /** Admin-defined migration catalog (JSON [{id, kind, description, command?}]): releases pick from it by id. */
+    migrations: text("migrations").notNull().default("[]"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     rowVersion: integer("row_version").notNull().default(1),
@@ -74,7 +76,7 @@ export const releases = sqliteTable(
     commitSha: text("commit_sha").notNull(),
     changeLog: text("change_log").notNull(),
     rollbackPlan: text("rollback_plan").notNull(),
-    /** JSON: [{ id, kind: "expand" | "contract", description }] */
+    /** JSON: [{ id, kind: "expand" | "contract", description }] picked from the service's catalog; never a command. */
     migrations: text("migrations").notNull().default("[]"),
     /** JSON strategy config; validated by the deploy engine. */
     strategy: text("strategy").notNull(),
