@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import type Database from "better-sqlite3";
 import type { Executor } from "../connection";
-import { auditChecks, auditEvents } from "../schema";
+import { auditCheckpoints, auditChecks, auditEvents } from "../schema";
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 
@@ -124,3 +124,28 @@ export function insertAuditCheck(db: Executor, v: Omit<AuditCheckRow, "id">): vo
 
 export const latestAuditCheck = (db: Executor): AuditCheckRow | undefined =>
   db.select().from(auditChecks).orderBy(desc(auditChecks.id)).limit(1).get();
+
+export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+export function insertAuditCheckpoint(db: Executor, v: AuditCheckpointRow): void {
+  db.insert(auditCheckpoints).values(v).run();
+}
+
+export const listAuditCheckpoints = (db: Executor): AuditCheckpointRow[] => db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.seq)).all();
+
+export const latestAuditCheckpoint = (db: Executor): AuditCheckpointRow | undefined =>
+  db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.seq)).limit(1).get();
+
+
+/** The database file behind an executor (":memory:" for an in-memory database). */
+export const databaseFileOf = (ex: Executor): string => clientOf(ex).name;
+
+/** One page of raw chain rows in id order (exports page through a million events without holding the connection). */
+export function auditChainRowsPage(sqlite: Database.Database, afterId: number, upToId: number, limit: number): unknown[][] {
+  return sqlite
+    .prepare(
+      "SELECT id, created_at, actor_id, actor_label, roles, action, subject_type, subject_id, environment, details, request_id, prev_hash, hash FROM audit_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+    )
+    .raw()
+    .all(afterId, upToId, limit) as unknown[][];
+}

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Executor } from "@/db/connection";
-import { insertAuditEvent, lastAuditLink } from "@/db/queries/audit";
+import { databaseFileOf, insertAuditEvent, lastAuditLink } from "@/db/queries/audit";
 import { type AnyActor, actorLabel } from "@/lib/domain/actor";
 import type { AuditAction } from "@/lib/domain/audit-actions";
 import { GENESIS_HASH, canonicalJson, hashEvent } from "@/lib/domain/audit-chain";
+import { signedHighWater, trailFilesFor } from "./trail-files";
 
 export interface AuditInput {
   actor: AnyActor;
@@ -24,8 +25,11 @@ export interface AuditInput {
  */
 export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash: string } {
   const last = lastAuditLink(tx);
+  const file = databaseFileOf(tx);
+  // Above every id a checkpoint has signed, so a deleted signed event's id is never reused.
+  const highWater = file === ":memory:" || file === "" ? 0 : signedHighWater(trailFilesFor(file).checkpoints);
   const row = {
-    id: (last?.id ?? 0) + 1,
+    id: Math.max(last?.id ?? 0, highWater) + 1,
     // Never earlier than the previous event: timeline order is chain order, and time filters rely on it.
     createdAt: Math.max(input.at ?? Date.now(), last?.createdAt ?? 0),
     actorId: input.actor.kind === "user" ? input.actor.id : null,

@@ -119,7 +119,7 @@ describe("verify-audit CLI", () => {
     const { sqlite, file } = dbWithEvents(20);
     sqlite.close();
     const { code, out } = await verifyCli(file);
-    expect(out).toContain("audit chain intact: 20 events verified");
+    expect(out).toContain("audit trail: INTACT — 20 events verified");
     expect(code).toBe(0);
   });
 
@@ -146,8 +146,8 @@ describe("verify-audit CLI", () => {
     expect(verifyAuditChain(sqlite)).toMatchObject({ intact: false, broken: { id } });
     sqlite.close();
     const { code, out } = await verifyCli(file);
-    expect(out).toContain(`BROKEN at event #${id}:`);
-    expect(out).toContain("edited");
+    expect(out).toContain("TAMPERED");
+    expect(out).toContain(`edited event #${id}:`);
     expect(code).toBe(1);
   });
 
@@ -173,7 +173,7 @@ describe("verify-audit CLI", () => {
     sqlite.close();
     const { code, out } = await verifyCli(file);
     expect(code).toBe(1);
-    expect(out).toContain("BROKEN at event #5: previous-hash link does not match event #4");
+    expect(out).toContain("event #5 does not follow event #4");
   });
 
   it("deleted row -> exit 1 naming the following event and the missing one", async () => {
@@ -182,8 +182,8 @@ describe("verify-audit CLI", () => {
     sqlite.prepare("DELETE FROM audit_events WHERE id = 12").run();
     sqlite.close();
     const { code, out } = await verifyCli(file);
-    expect(out).toContain("BROKEN at event #13:");
-    expect(out).toContain("event #12 is missing");
+    expect(out).toContain("TAMPERED");
+    expect(out).toContain("event #12 missing");
     expect(code).toBe(1);
   });
 
@@ -193,7 +193,8 @@ describe("verify-audit CLI", () => {
     sqlite.prepare("UPDATE audit_events SET prev_hash = (SELECT hash FROM audit_events WHERE id = 1) WHERE id = 3").run();
     sqlite.close();
     const { code, out } = await verifyCli(file);
-    expect(out).toContain("BROKEN at event #3: previous-hash link does not match event #2");
+    // The prev hash is part of what the event's own hash covers.
+    expect(out).toContain("edited event #3:");
     expect(code).toBe(1);
   });
 });
@@ -219,6 +220,6 @@ describe("concurrent writers", () => {
     check.close();
     const { code, out } = await verifyCli(file);
     expect(code).toBe(0);
-    expect(out).toContain("intact: 401 events");
+    expect(out).toContain("INTACT — 401 events");
   });
 });
