@@ -1,3 +1,10 @@
+import { z } from "zod";
+import { humanIssueMessage } from "@/lib/domain/input-messages";
+
+// Every zod parse on the server (actions, services that validate themselves) words its bare
+// limits for people: "At most 10,000 characters (this has 10,485,760)." (issue 10).
+z.config({ customError: humanIssueMessage });
+
 /** Errors a service may throw on purpose; anything else is INTERNAL and never shown raw. */
 export const ERROR_CODES = [
   "UNAUTHENTICATED",
@@ -12,6 +19,12 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class AppError extends Error {
+  /**
+   * Set once this refusal has its audit event (or was counted by the refusal rate cap), e.g. by
+   * refusableTransaction for an AuditedRefusal: defineAction and withRoute then do not audit it twice.
+   */
+  audited = false;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -11,10 +11,13 @@ export interface Actor {
   roles: Role[];
 }
 
-/** The system itself (seed, worker, scheduler) acting without a person. */
+/**
+ * The system itself (seed, worker, scheduler) acting without a person; "anonymous" is a caller
+ * without a session whose refused request is audited (with its client address).
+ */
 export interface SystemActor {
   kind: "system";
-  label: "system" | "worker" | "analysis";
+  label: "system" | "worker" | "analysis" | "anonymous";
 }
 
 export type AnyActor = Actor | SystemActor;

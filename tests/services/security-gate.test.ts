@@ -202,7 +202,8 @@ describe("createOverride (E3, E4)", () => {
     ["lead", "load.shed", "production", OVERRIDE_MESSAGES.engLeadDeployOnly],
   ])("%s may not override %s in %s: FORBIDDEN, override.refused", async (name, action, environment, reason) => {
     const { event } = await expectAuditedRefusal(sqlite, () => override(name, action, environment), { code: "FORBIDDEN", action: "override.refused", message: reason });
-    expect(event.details).toMatchObject({ reason, input: { action, environment } });
+    // Field names only: a refused input's values never enter the audit trail (issue 10).
+    expect(event.details).toEqual({ reason, fields: ["action", "environment", "reason", "ttlMinutes"] });
   });
 
   it.each(["dev", "captain", "sentinel", "viewer", "admin"])("%s holds no override permission (nothing written)", async (name) => {
@@ -217,7 +218,7 @@ describe("createOverride (E3, E4)", () => {
   ])("TTL %s is refused with a field error and an override.refused event", async (ttl, message) => {
     const { error, event } = await expectAuditedRefusal(sqlite, () => override("security", "deploy.canary.start", "production", ttl), { code: "INVALID", action: "override.refused" });
     expect(error.fieldErrors).toEqual({ ttlMinutes: [message] });
-    expect(event.details).toEqual({ input: { action: "deploy.canary.start", environment: "production", reason: "Planned release, CHG-1234", ttlMinutes: ttl }, reason: message });
+    expect(event.details).toEqual({ fields: ["action", "environment", "reason", "ttlMinutes"], reason: message });
   });
 
   it("TTL 1 and 1440 are accepted; a short reason, an unknown action or environment are refused", async () => {

@@ -84,7 +84,7 @@ describe("createWindow", () => {
     const inverted = { ...FREEZE, startsAt: FREEZE.endsAt, endsAt: FREEZE.startsAt };
     const { error, event } = await expectAuditedRefusal(sqlite, () => createWindow(who("security"), inverted, "req-inv", NOW), { code: "INVALID", action: "window.refused" });
     expect(error.fieldErrors).toEqual({ endsAt: [WINDOW_MESSAGES.endAfterStart] });
-    expect(event).toMatchObject({ subjectType: "window", requestId: "req-inv", details: { input: inverted, reason: WINDOW_MESSAGES.endAfterStart } });
+    expect(event).toMatchObject({ subjectType: "window", requestId: "req-inv", details: { fields: Object.keys(inverted), reason: WINDOW_MESSAGES.endAfterStart } });
   });
 
   it("a window overlapping another of its kind is refused, naming it", async () => {
@@ -93,7 +93,7 @@ describe("createWindow", () => {
     expect(WINDOW_MESSAGES.overlap("Holiday freeze (Dec 24-26)")).toBe(message);
     const { error, event } = await expectAuditedRefusal(sqlite, () => createWindow(who("security"), onXmas, undefined, NOW), { code: "INVALID", action: "window.refused", message });
     expect(error.fieldErrors).toEqual({ startsAt: [message] });
-    expect(event.details).toEqual({ input: onXmas, reason: message });
+    expect(event.details).toEqual({ fields: ["kind", "name", "startsAt", "endsAt"], reason: message });
 
     freezeNow();
     await expectAuditedRefusal(sqlite, () => createWindow(who("security"), { ...FREEZE, name: "Another", startsAt: iso(NOW + 47 * HOUR), endsAt: iso(NOW + 50 * HOUR) }, undefined, NOW), {

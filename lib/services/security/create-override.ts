@@ -6,6 +6,7 @@ import { AuditedRefusal, refusableTransaction } from "@/lib/audit/refusal";
 import { recordAudit } from "@/lib/audit/record";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
+import { fieldNames } from "@/lib/domain/input-summary";
 import { mayCreateOverride, overrideExpiresAt, overrideInputSchema } from "@/lib/domain/policy/overrides";
 import { ForbiddenError, InvalidError } from "@/lib/errors";
 
@@ -17,7 +18,7 @@ export function createOverride(actor: Actor, raw: unknown, requestId?: string, n
   assertCan(actor, "override.create");
   return refusableTransaction(getDb(), (tx) => {
     const refuse = (error: InvalidError | ForbiddenError, reason: string): never => {
-      throw new AuditedRefusal(error, { actor, action: "override.refused", subjectType: "override", details: { input: raw, reason }, requestId, at: now });
+      throw new AuditedRefusal(error, { actor, action: "override.refused", subjectType: "override", details: { fields: fieldNames(raw), reason }, requestId, at: now });
     };
     const parsed = overrideInputSchema.safeParse(raw);
     if (!parsed.success) return refuse(InvalidError.fromIssues(parsed.error.issues), parsed.error.issues.map((i) => i.message).join(" "));

@@ -5,6 +5,7 @@ import { AuditedRefusal, refusableTransaction } from "@/lib/audit/refusal";
 import { recordAudit } from "@/lib/audit/record";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
+import { fieldNames } from "@/lib/domain/input-summary";
 import { WINDOW_MESSAGES, findOverlap, windowInputSchema } from "@/lib/domain/windows/calendar";
 import { InvalidError } from "@/lib/errors";
 
@@ -13,7 +14,7 @@ export function createWindow(actor: Actor, raw: unknown, requestId?: string, now
   assertCan(actor, "window.manage");
   return refusableTransaction(getDb(), (tx) => {
     const refuse = (error: InvalidError, reason: string): never => {
-      throw new AuditedRefusal(error, { actor, action: "window.refused", subjectType: "window", details: { input: raw, reason }, requestId, at: now });
+      throw new AuditedRefusal(error, { actor, action: "window.refused", subjectType: "window", details: { fields: fieldNames(raw), reason }, requestId, at: now });
     };
     const parsed = windowInputSchema.safeParse(raw);
     if (!parsed.success) return refuse(InvalidError.fromIssues(parsed.error.issues), parsed.error.issues.map((i) => i.message).join(" "));

@@ -1,0 +1,39 @@
+import type { z } from "zod";
+
+const count = (n: number | bigint) => (typeof n === "bigint" ? n.toString() : n.toLocaleString("en-US"));
+
+/**
+ * Human messages for the zod issues a schema did not word itself (a bare `.max(10_000)`): every
+ * free-text field gets "At most 10,000 characters (this has 10,485,760)." instead of zod's
+ * "Too big: expected string to have <=10000 characters". Installed once with z.config (lib/errors.ts);
+ * a message written in the schema still wins. Returns undefined to fall back to zod's default.
+ */
+export function humanIssueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "too_big": {
+      const max = issue.inclusive === false ? Number(issue.maximum) - 1 : issue.maximum;
+      if (issue.origin === "string") {
+        const has = typeof issue.input === "string" ? ` (this has ${count(issue.input.length)})` : "";
+        return `At most ${count(max)} characters${has}.`;
+      }
+      if (issue.origin === "array" || issue.origin === "set") return `At most ${count(max)} items.`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return `At most ${count(max)}.`;
+      return undefined;
+    }
+    case "too_small": {
+      const min = issue.inclusive === false ? Number(issue.minimum) + 1 : issue.minimum;
+      if (issue.origin === "string") return Number(min) <= 1 ? "This field is required." : `At least ${count(min)} characters.`;
+      if (issue.origin === "array" || issue.origin === "set") return `At least ${count(min)} ${Number(min) === 1 ? "item" : "items"}.`;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return `At least ${count(min)}.`;
+      return undefined;
+    }
+    case "invalid_type": {
+      if (issue.input === undefined || issue.input === null || issue.input === "") return "This field is required.";
+      const expected: Record<string, string> = { string: "text", number: "a number", int: "a whole number", boolean: "yes or no", array: "a list", object: "a set of fields" };
+      const what = expected[issue.expected];
+      return what ? `Expected ${what}.` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
