@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { type Download } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { AuditPage } from "./pages/audit-page";
@@ -14,7 +17,7 @@ interface ExportedEvent {
 test("the chain badge says the chain is intact", async ({ asUser }) => {
   const audit = new AuditPage(await asUser("viewer"));
   await audit.goto();
-  await expect(audit.chainBadge).toHaveText(/^Chain intact · [\d,]+ events verified$/);
+  await expect(audit.chainBadge).toHaveText(/^Chain intact · [\d,]+ events verified · (last checkpoint signed [\d-]+ [\d:]+Z|no checkpoint signed yet)/);
   const n = Number((await audit.chainBadge.innerText()).match(/([\d,]+) events/)![1]!.replace(/,/g, ""));
   // The seed alone writes 16 events (12 accounts, 2 environments, 1 service, the seed marker).
   expect(n).toBeGreaterThanOrEqual(16);
@@ -116,3 +119,33 @@ async function readDownload(download: Download): Promise<string> {
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
 }
+
+test("the verifiable bundle downloads and an auditor checks it offline; one changed byte fails it", async ({ asUser }, testInfo) => {
+  const page = await asUser("security");
+  const audit = new AuditPage(page);
+  await audit.goto();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export verifiable bundle" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^flightdeck-audit-.*\.bundle\.ndjson$/);
+  const file = testInfo.outputPath("trail.bundle.ndjson");
+  await download.saveAs(file);
+  // The auditor's side: no server, no database, only the file (FLIGHTDECK_DB points nowhere).
+  const verify = () =>
+    spawnSync(path.resolve("node_modules/.bin/tsx"), ["scripts/verify-audit.ts", "--bundle", file], {
+      encoding: "utf8",
+      env: { ...process.env, FLIGHTDECK_DB: testInfo.outputPath("no-database-here.db") },
+    });
+  const good = verify();
+  expect(good.stdout).toMatch(/INTACT — \d+ events verified/);
+  expect(good.stdout).toContain("checkpoint");
+  expect(good.status).toBe(0);
+  // The bundle holds its own export event, signed by a checkpoint made for it.
+  expect(readFileSync(file, "utf8")).toContain('{\\"format\\":\\"bundle\\"}');
+
+  const bytes = readFileSync(file);
+  const at = bytes.indexOf("system.seed");
+  bytes[at] = bytes[at]! ^ 1;
+  writeFileSync(file, bytes);
+  const bad = verify();
+  expect(bad.stdout).toContain("TAMPERED");
+  expect(bad.status).toBe(1);
+});

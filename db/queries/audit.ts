@@ -149,3 +149,6 @@ export function auditChainRowsPage(sqlite: Database.Database, afterId: number, u
     .raw()
     .all(afterId, upToId, limit) as unknown[][];
 }
+
+/** The better-sqlite3 connection behind a Drizzle database (for the raw, fast chain readers). */
+export const sqliteOf = (ex: Executor): Client => clientOf(ex);

@@ -4,7 +4,7 @@ import type { Db } from "@/db/connection";
 import { expireLeasesOf, leaseOwners } from "@/db/queries/jobs";
 import { processAlive } from "@/lib/drivers/process";
 import { analysisHandlers } from "./handlers/analysis";
-import { auditHandlers, scheduleAuditVerify } from "./handlers/audit";
+import { auditHandlers, scheduleAuditVerify, startAuditCheckpoints } from "./handlers/audit";
 import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
@@ -45,5 +45,13 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();
-  return runner;
+  const checkpoints = startAuditCheckpoints(db, opts.log);
+  return {
+    ...runner,
+    /** Stops the runner, then signs the events of its last moments. */
+    async stop() {
+      await runner.stop();
+      checkpoints.stop();
+    },
+  };
 }

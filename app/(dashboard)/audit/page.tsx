@@ -99,6 +99,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Params
             <a href={exportHref("csv")} className="rounded border border-slate-300 bg-white px-2 py-1">
               Export CSV
             </a>
+            <a
+              href="/api/audit/export?format=bundle"
+              title="The whole trail with its signed checkpoints and public key: npm run audit:verify -- --bundle FILE checks it offline"
+              className="rounded border border-slate-300 bg-white px-2 py-1"
+            >
+              Export verifiable bundle
+            </a>
           </span>
         )}
       </div>

@@ -7,6 +7,8 @@ process.env.FLIGHTDECK_DB = path.join(mkdtempSync(path.join(tmpdir(), "fd-chain-
 const { getDb, getSqlite } = await import("@/db/client");
 const { writeTransaction } = await import("@/db/transaction");
 const { recordAudit } = await import("@/lib/audit/record");
+const { signAuditCheckpoint } = await import("@/lib/audit/checkpoint");
+const { latestAuditCheck } = await import("@/db/queries/audit");
 const { chainStatus, runFullAuditCheck } = await import("./chain-status");
 
 const system = { kind: "system", label: "system" } as const;
@@ -20,25 +22,35 @@ const tamper = (id: number) => {
 };
 
 describe("audit badge status", () => {
-  it("without a stored full check, verifies everything now", () => {
+  it("verifies every event now, and says when nothing is signed yet", () => {
     append(5);
-    expect(chainStatus()).toMatchObject({ intact: true, checked: 5, fullCheckAt: null });
+    expect(chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [{ kind: "no_checkpoint" }] });
   });
 
-  it("builds on the last full check and verifies only newer events", () => {
-    append(3);
-    expect(chainStatus()).toMatchObject({ intact: true, checked: 8 });
+  it("a new checkpoint is seen at once, with when it was signed", () => {
+    const t = Date.now();
+    expect(signAuditCheckpoint(getDb(), getSqlite(), { now: t })).toMatchObject({ signed: true });
+    expect(chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [], checkpoint: { seq: 1, eventId: 5, at: t } });
   });
 
-  it("finds tampering among events newer than the last full check at once", () => {
-    tamper(7);
-    expect(chainStatus()).toMatchObject({ intact: false, broken: { id: 7 } });
-  });
-
-  it("older tampering shows from the next full check on, with the event named", () => {
+  it("an edit of an old, signed event shows at the next verification (at most 30 s later), never hidden by a stored flag", () => {
+    const now = Date.now();
+    expect(chainStatus(now).intact).toBe(true);
     tamper(2);
+    // A stored "intact" row must not matter: the badge does not read audit_checks.
+    const later = chainStatus(now + 31_000);
+    expect(later).toMatchObject({ intact: false, findings: [{ kind: "edited", id: 2 }] });
+    expect(later.lines[0]).toContain("edited event #2");
+  });
+
+  it("a new event triggers a new verification at once", () => {
+    append(1);
+    expect(chainStatus()).toMatchObject({ intact: false, checked: 6 });
+  });
+
+  it("the worker's full check keeps history naming the first finding", () => {
     const report = runFullAuditCheck();
-    expect(report.broken?.id).toBe(2);
-    expect(chainStatus()).toMatchObject({ intact: false, broken: { id: 2 } });
+    expect(report.intact).toBe(false);
+    expect(latestAuditCheck(getDb())).toMatchObject({ intact: false, brokenId: 2 });
   });
 });

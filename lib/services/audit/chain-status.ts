@@ -1,48 +1,59 @@
 import "server-only";
+import { statSync } from "node:fs";
 import { getDb, getSqlite } from "@/db/client";
-import { insertAuditCheck, latestAuditCheck } from "@/db/queries/audit";
-import { verifyAuditChain } from "@/lib/audit/verify";
-import type { ChainBreak } from "@/lib/domain/audit-chain";
-
-export interface ChainStatus {
-  intact: boolean;
-  /** Events covered: the last full check plus everything verified after it. */
-  checked: number;
-  broken?: ChainBreak;
-  /** When the last full verification ran (ms), or null if this status came from one just now. */
-  fullCheckAt: number | null;
-}
+import { insertAuditCheck, lastAuditLink } from "@/db/queries/audit";
+import { trailFilesFor } from "@/lib/audit/trail-files";
+import { type TrailVerification, verifyAuditTrail } from "@/lib/audit/verify";
 
 /**
- * Full verification of the whole chain (REQUIREMENTS M2), stored so the badge can build on it.
- * The worker runs it periodically; `npm run audit:verify` runs it on demand.
+ * Full verification of the trail (REQUIREMENTS M2): the signed checkpoints, then every event.
+ * The worker runs it every 10 minutes and keeps the result as history; nothing reads that
+ * history back as proof.
  */
-export function runFullAuditCheck(now = Date.now()) {
-  const report = verifyAuditChain(getSqlite());
+export function runFullAuditCheck(now = Date.now()): TrailVerification {
+  const report = verifyAuditTrail(getDb(), getSqlite(), { now });
+  const first = report.findings[0];
   insertAuditCheck(getDb(), {
     at: now,
     checked: report.checked,
     lastId: report.lastId,
     lastHash: report.lastHash,
     intact: report.intact,
-    brokenId: report.broken?.id ?? null,
-    reason: report.broken?.reason ?? null,
+    brokenId: first && "id" in first ? first.id : first && "from" in first ? first.from : null,
+    reason: report.lines[0] ?? null,
     millis: Math.round(report.millis),
   });
   return report;
 }
 
+export interface ChainStatus extends TrailVerification {
+  /** When this process verified (ms); at most MAX_AGE_MS ago. */
+  verifiedAt: number;
+}
+
+/** A badge shown within this long of a rewrite; page views in between reuse the same verification. */
+const MAX_AGE_MS = 30_000;
+const memo = globalThis as unknown as { __flightdeckChainStatus?: { key: string; status: ChainStatus } };
+
 /**
- * Badge status without re-reading a million rows per page view: the latest full check, then only
- * the events appended since (incremental). Without any full check yet, one runs now.
+ * The Audit badge: verified by this process against the checkpoints and every event, never read
+ * from a stored "intact" flag. A new event or checkpoint triggers a new verification at once;
+ * otherwise one verification serves page views for 30 s.
  */
-export function chainStatus(): ChainStatus {
-  const full = latestAuditCheck(getDb());
-  if (!full) {
-    const r = runFullAuditCheck();
-    return { intact: r.intact, checked: r.checked, broken: r.broken, fullCheckAt: null };
+export function chainStatus(now = Date.now()): ChainStatus {
+  const sqlite = getSqlite();
+  const head = lastAuditLink(getDb());
+  let cp = "none";
+  try {
+    const st = statSync(trailFilesFor(sqlite.name).checkpoints);
+    cp = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    // No checkpoint file yet.
   }
-  if (!full.intact) return { intact: false, checked: full.checked, broken: { id: full.brokenId ?? 0, reason: full.reason ?? "" }, fullCheckAt: full.at };
-  const tail = verifyAuditChain(getSqlite(), { id: full.lastId, hash: full.lastHash });
-  return { intact: tail.intact, checked: full.checked + tail.checked, broken: tail.broken, fullCheckAt: full.at };
+  const key = `${sqlite.name}|${head?.id ?? 0}|${head?.hash ?? ""}|${cp}`;
+  const cached = memo.__flightdeckChainStatus;
+  if (cached && cached.key === key && now - cached.status.verifiedAt < MAX_AGE_MS) return cached.status;
+  const status = { ...verifyAuditTrail(getDb(), sqlite, { now }), verifiedAt: now };
+  memo.__flightdeckChainStatus = { key, status };
+  return status;
 }
