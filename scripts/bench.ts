@@ -3,11 +3,13 @@
 // Usage: npm run bench [-- --quick] [-- --keep]
 //   --quick: fewer events, for smoke runs (metrics prefixed "quick."); --keep: keep the temp databases.
 //   (a) audit appends per second, one BEGIN IMMEDIATE transaction per event (synchronous=FULL)
-//   (b) generation of a 1,000,000-event chain, then full chain verification (the CLI and the badge)
+//   (b) generation of a 1,000,000-event chain, then full chain verification (the CLI and the badge);
+//   (b2) signed checkpoints: the first over the whole chain, then 10-event ones; verification
+//        against them; an offline bundle exported and verified (target: 1,000,000 events <= 5 s)
 //   (c) the Audit page's server queries at 1,000,000 events: p95 over 200 runs per filter
 // Figures are wall-clock on a shared machine: the load average is printed with them.
 import { randomUUID } from "node:crypto";
-import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, closeSync, createReadStream, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { openDatabase } from "@/db/connection";
@@ -15,7 +17,10 @@ import { listAuditEvents } from "@/db/queries/audit";
 import { listEnvironments } from "@/db/queries/catalog";
 import { writeTransaction } from "@/db/transaction";
 import { recordAudit } from "@/lib/audit/record";
-import { verifyAuditChain } from "@/lib/audit/verify";
+import { auditBundleLines, verifyAuditBundle } from "@/lib/audit/bundle";
+import { signAuditCheckpoint } from "@/lib/audit/checkpoint";
+import { loadOrCreateSigningKey, readCheckpointLines, trailFilesFor } from "@/lib/audit/trail-files";
+import { verifyAuditChain, verifyAuditTrail } from "@/lib/audit/verify";
 import { type AnyActor, actorLabel } from "@/lib/domain/actor";
 import type { AuditAction } from "@/lib/domain/audit-actions";
 import { GENESIS_HASH, canonicalJson, hashEvent } from "@/lib/domain/audit-chain";
@@ -228,6 +233,45 @@ try {
     report("audit.verify.seconds", vs, "s", (5 * CHAIN_EVENTS) / 1_000_000, "lower");
     report("audit.verify.rate", CHAIN_EVENTS / vs, "events/s", 200_000, "higher");
     log(`    verified ${fmt(verification.checked)} events in ${vs.toFixed(2)} s`);
+
+    // (b2) Signed checkpoints (M2): the first one over the whole chain (what an existing install
+    // pays once), then checkpoints of 10 new events each (the worker's steady state), then the
+    // full verification against them, a bundle export and its offline verification.
+    let s0 = performance.now();
+    const first = signAuditCheckpoint(db, sqlite);
+    if (!first.signed) throw new Error(`first checkpoint refused: ${JSON.stringify(first)}`);
+    report("audit.checkpoint.first_over_chain.seconds", (performance.now() - s0) / 1000, "s", null, "lower");
+    const SIGNS = quick ? 50 : 200;
+    let signMillis = 0;
+    for (let i = 0; i < SIGNS; i++) {
+      writeTransaction(db, (tx) => {
+        for (let k = 0; k < 10; k++) recordAudit(tx, randomEvent(Date.now()));
+      });
+      s0 = performance.now();
+      if (!signAuditCheckpoint(db, sqlite).signed) throw new Error("checkpoint refused");
+      signMillis += performance.now() - s0;
+    }
+    report("audit.checkpoint.sign.rate", SIGNS / (signMillis / 1000), "checkpoints/s", 1, "higher");
+    log(`    first checkpoint over ${fmt(CHAIN_EVENTS)} events; then ${SIGNS} checkpoints of 10 events at ${fmt(SIGNS / (signMillis / 1000))}/s`);
+
+    const trail = verifyAuditTrail(db, sqlite);
+    if (!trail.intact) throw new Error(`trail broken: ${trail.lines.join("; ")}`);
+    report("audit.verify_trail.seconds", trail.millis / 1000, "s", (5 * CHAIN_EVENTS) / 1_000_000, "lower");
+    report("audit.verify_trail.rate", trail.checked / (trail.millis / 1000), "events/s", 200_000, "higher");
+    log(`    verified ${fmt(trail.checked)} events against ${trail.checkpoint?.seq} signed checkpoints in ${(trail.millis / 1000).toFixed(2)} s`);
+
+    const files = trailFilesFor(bigFile);
+    const bundleFile = path.join(dir, "trail.bundle.ndjson");
+    s0 = performance.now();
+    const fd = openSync(bundleFile, "w");
+    for (const line of auditBundleLines(sqlite, { checkpointLines: readCheckpointLines(files.checkpoints), key: loadOrCreateSigningKey(files), now: Date.now() })) writeSync(fd, line);
+    closeSync(fd);
+    report("audit.bundle.export.seconds", (performance.now() - s0) / 1000, "s", null, "lower");
+    const bundle = await verifyAuditBundle(createReadStream(bundleFile, { highWaterMark: 1 << 20 }));
+    if (!bundle.intact) throw new Error(`bundle broken: ${bundle.lines.join("; ")}`);
+    report("audit.bundle.verify.seconds", bundle.millis / 1000, "s", (5 * CHAIN_EVENTS) / 1_000_000, "lower");
+    report("audit.bundle.verify.rate", bundle.checked / (bundle.millis / 1000), "events/s", 200_000, "higher");
+    log(`    bundle of ${fmt(bundle.checked)} events (${fmt(statSync(bundleFile).size / 2 ** 20)} MiB) verified offline in ${(bundle.millis / 1000).toFixed(2)} s`);
   }
 
   // (c) The Audit page (app/(dashboard)/audit/page.tsx): parse the search params, one keyset
