@@ -5,8 +5,8 @@ import { chainStatus } from "@/lib/services/audit/chain-status";
  * "Trail intact / tampered" (REQUIREMENTS M2), verified against the signed checkpoints; streamed
  * in so the timeline never waits for it. Every finding is listed by name.
  */
-export function ChainBadge() {
-  const s = chainStatus();
+export async function ChainBadge() {
+  const s = await chainStatus();
   const signed = s.checkpoint ? `last checkpoint signed ${formatTime(s.checkpoint.at)}` : "no checkpoint signed yet";
   const title = `Verified ${formatTime(s.verifiedAt)} against ${s.checkpoint ? `${s.checkpoint.seq} signed checkpoints` : "the hash chain only"}${s.keyId ? ` (key ${s.keyId})` : ""}.`;
   if (!s.intact) {

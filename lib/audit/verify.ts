@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { Executor } from "@/db/connection";
-import { iterateAuditChainRows, listAuditCheckpoints } from "@/db/queries/audit";
+import { auditChainRowsPage, iterateAuditChainRows, listAuditCheckpoints } from "@/db/queries/audit";
 import { type ChainBreak, createChainVerifier } from "@/lib/domain/audit-chain";
 import { type CheckpointFileReport, describeFinding, describeWarning, keyIdOf, verifyCheckpointLines } from "@/lib/domain/audit-checkpoint";
 import { type TrailReport, createTrailVerifier } from "@/lib/domain/audit-trail";
@@ -50,6 +50,14 @@ export function verifyAuditTrail(
   opts: { files?: TrailFiles; publicKey?: KeyObject; now?: number; uncoveredGraceMs?: number } = {},
 ): TrailVerification {
   const started = performance.now();
+  const { file, publicKey, verifier } = prepareTrail(db, sqlite, opts);
+  for (const row of iterateAuditChainRows(sqlite, 0)) verifier.pushRow(row);
+  return withFileReport(verifier.finish(), file, publicKey, started);
+}
+
+type TrailOptions = { files?: TrailFiles; publicKey?: KeyObject; now?: number; uncoveredGraceMs?: number };
+
+function prepareTrail(db: Executor, sqlite: Database.Database, opts: TrailOptions) {
   const files = opts.files ?? trailFilesFor(sqlite.name);
   const publicKey = opts.publicKey ?? loadPublicKey(files);
   const lines = readCheckpointLines(files.checkpoints);
@@ -60,7 +68,25 @@ export function verifyAuditTrail(
       ? { checkpoints: [], findings: [{ kind: "checkpoint_invalid", line: 1, reason: "the public key is missing: checkpoints cannot be checked" }], warnings: [] }
       : { checkpoints: [], findings: [], warnings: [{ kind: "no_checkpoint" }] };
   const verifier = createTrailVerifier(file.checkpoints, { now: opts.now ?? Date.now(), uncoveredGraceMs: opts.uncoveredGraceMs ?? UNCOVERED_GRACE_MS });
-  for (const row of iterateAuditChainRows(sqlite, 0)) verifier.pushRow(row);
+  return { file, publicKey, verifier };
+}
+
+/**
+ * The same verification for a server that must stay responsive (the Audit badge): rows are read a
+ * page at a time and the event loop gets a turn between pages, so a million events never block
+ * other requests, and no statement stays open on the shared connection across turns.
+ */
+export async function verifyAuditTrailPaged(db: Executor, sqlite: Database.Database, opts: TrailOptions = {}, pageSize = 5000): Promise<TrailVerification> {
+  const started = performance.now();
+  const { file, publicKey, verifier } = prepareTrail(db, sqlite, opts);
+  const headId = (sqlite.prepare("SELECT max(id) FROM audit_events").pluck().get() as number | null) ?? 0;
+  for (let after = 0; ; ) {
+    const rows = auditChainRowsPage(sqlite, after, headId, pageSize);
+    if (!rows.length) break;
+    for (const row of rows) verifier.pushRow(row);
+    after = rows[rows.length - 1]![0] as number;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return withFileReport(verifier.finish(), file, publicKey, started);
 }
 

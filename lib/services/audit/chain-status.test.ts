@@ -22,30 +22,30 @@ const tamper = (id: number) => {
 };
 
 describe("audit badge status", () => {
-  it("verifies every event now, and says when nothing is signed yet", () => {
+  it("verifies every event now, and says when nothing is signed yet", async () => {
     append(5);
-    expect(chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [{ kind: "no_checkpoint" }] });
+    expect(await chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [{ kind: "no_checkpoint" }] });
   });
 
-  it("a new checkpoint is seen at once, with when it was signed", () => {
+  it("a new checkpoint is seen at once, with when it was signed", async () => {
     const t = Date.now();
     expect(signAuditCheckpoint(getDb(), getSqlite(), { now: t })).toMatchObject({ signed: true });
-    expect(chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [], checkpoint: { seq: 1, eventId: 5, at: t } });
+    expect(await chainStatus()).toMatchObject({ intact: true, checked: 5, warnings: [], checkpoint: { seq: 1, eventId: 5, at: t } });
   });
 
-  it("an edit of an old, signed event shows at the next verification (at most 30 s later), never hidden by a stored flag", () => {
+  it("an edit of an old, signed event shows at the next verification (at most 30 s later), never hidden by a stored flag", async () => {
     const now = Date.now();
-    expect(chainStatus(now).intact).toBe(true);
+    expect((await chainStatus(now)).intact).toBe(true);
     tamper(2);
     // A stored "intact" row must not matter: the badge does not read audit_checks.
-    const later = chainStatus(now + 31_000);
+    const later = await chainStatus(now + 31_000);
     expect(later).toMatchObject({ intact: false, findings: [{ kind: "edited", id: 2 }] });
     expect(later.lines[0]).toContain("edited event #2");
   });
 
-  it("a new event triggers a new verification at once", () => {
+  it("a new event triggers a new verification at once", async () => {
     append(1);
-    expect(chainStatus()).toMatchObject({ intact: false, checked: 6 });
+    expect(await chainStatus()).toMatchObject({ intact: false, checked: 6 });
   });
 
   it("the worker's full check keeps history naming the first finding", () => {
