@@ -9,7 +9,7 @@ import { auditBundleLines, verifyAuditBundle } from "@/lib/audit/bundle";
 import { signAuditCheckpoint } from "@/lib/audit/checkpoint";
 import { recordAudit } from "@/lib/audit/record";
 import { loadSigningKey, readCheckpointLines, trailFilesFor } from "@/lib/audit/trail-files";
-import { verifyAuditTrail } from "@/lib/audit/verify";
+import { verifyAuditTrail, verifyAuditTrailPaged } from "@/lib/audit/verify";
 import { hashEvent } from "@/lib/domain/audit-chain";
 import type { TrailFinding } from "@/lib/domain/audit-checkpoint";
 import { makeTempDir } from "../support/db";
@@ -203,12 +203,16 @@ describe("signed checkpoints name every rewrite a database attacker can make", (
     expect(code).toBe(0);
   });
 
-  it.each(cases)("$name -> named by the library and the CLI (exit 1)", async ({ tamper, finding, says }) => {
+  it.each(cases)("$name -> named by the library, the badge's paged run and the CLI (exit 1)", async ({ tamper, finding, says }) => {
     const c = copy();
     tamper(c);
     const r = verifyAuditTrail(c.db, c.sqlite);
     expect(r.intact).toBe(false);
     expect(r.findings).toContainEqual(finding);
+    // The Audit badge (chainStatus) runs the paged verification: small pages cross every boundary.
+    const badge = await verifyAuditTrailPaged(c.db, c.sqlite, {}, 7);
+    expect(badge.findings).toEqual(r.findings);
+    expect(badge.lines.join("\n")).toContain(says);
     c.sqlite.close();
     const { code, out } = await cli([], { FLIGHTDECK_DB: c.file });
     expect(out).toContain("TAMPERED");
