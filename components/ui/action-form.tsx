@@ -1,13 +1,52 @@
 "use client";
 
-import { type FormEvent, type ReactNode, createContext, startTransition, useActionState, useContext, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, createContext, startTransition, useActionState, useContext, useEffect, useId, useMemo, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/actions/result";
+import { type FieldSize, oversizeErrors } from "@/lib/domain/form-size";
 
 type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
 
 const ResultContext = createContext<ActionResult | null>(null);
 const noAction: Action = () => Promise.resolve({ ok: true, data: null });
+
+/** What the form says when the server could not answer at all (e.g. a body over Next's limit). */
+const UNREACHABLE: ActionResult = {
+  ok: false,
+  code: "INTERNAL",
+  message: "The server could not take this form (it may be too large). Nothing was saved; your entries are still here.",
+};
+
+/**
+ * An action whose failure to answer (Next refusing the body, a dropped connection) becomes a
+ * result, not a thrown error: a thrown action error would replace the page with the error
+ * boundary and lose everything typed.
+ */
+function answering(action: Action): Action {
+  return async (prev, payload) => {
+    try {
+      return await action(prev, payload);
+    } catch {
+      return UNREACHABLE;
+    }
+  };
+}
+
+/** Sizes of what the form would send; a field's own limit comes from its `data-max-length`. */
+function measure(form: HTMLFormElement, data: FormData): FieldSize[] {
+  const encoder = new TextEncoder();
+  const limits = new Map<string, number>();
+  for (const el of Array.from(form.querySelectorAll<HTMLElement>("[name][data-max-length]"))) {
+    const name = el.getAttribute("name");
+    const max = Number(el.dataset.maxLength);
+    if (name && Number.isFinite(max)) limits.set(name, max);
+  }
+  return Array.from(data.entries()).map(([name, value]) =>
+    typeof value === "string"
+      ? { name, chars: value.trim().length, bytes: encoder.encode(value).length, maxLength: limits.get(name) }
+      : { name, chars: 0, bytes: value.size },
+  );
+}
 
 /**
  * A second button of the same form bound to another action (e.g. "try this draft" next to
@@ -40,11 +79,15 @@ export function ActionForm(props: {
   "aria-label"?: string;
   secondary?: SecondaryAction;
 }) {
-  const [state, dispatch, pending] = useActionState<ActionResult | null, FormData>(props.action, null);
-  const [secondaryState, dispatchSecondary, secondaryPending] = useActionState<ActionResult | null, FormData>(props.secondary?.action ?? noAction, null);
-  // Which button ran last: its result is the one the fields and the message show.
-  const [active, setActive] = useState<"primary" | "secondary">("primary");
-  const shown = active === "primary" ? state : secondaryState;
+  const primaryAction = useMemo(() => answering(props.action), [props.action]);
+  const secondaryAction = useMemo(() => answering(props.secondary?.action ?? noAction), [props.secondary?.action]);
+  const [state, dispatch, pending] = useActionState<ActionResult | null, FormData>(primaryAction, null);
+  const [secondaryState, dispatchSecondary, secondaryPending] = useActionState<ActionResult | null, FormData>(secondaryAction, null);
+  // Which button ran last: its result is the one the fields and the message show; "local" is the
+  // browser's own refusal (a field over its limit), shown without asking the server.
+  const [active, setActive] = useState<"primary" | "secondary" | "local">("primary");
+  const [localState, setLocalState] = useState<ActionResult | null>(null);
+  const shown = active === "primary" ? state : active === "secondary" ? secondaryState : localState;
   const busy = pending || secondaryPending;
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -59,10 +102,18 @@ export function ActionForm(props: {
     }
   }, [state, resetOnSuccess, successHref, router]);
 
+  // The form is submitted by hand (preventDefault, then dispatch), never through <form action>:
+  // React 19 resets a form after its action runs, which would wipe what the user typed on a refusal.
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const submitter = (e.nativeEvent as SubmitEvent).submitter;
     const data = new FormData(e.currentTarget);
+    const oversize = oversizeErrors(measure(e.currentTarget, data));
+    if (oversize) {
+      setLocalState({ ok: false, code: "INVALID", message: "Please correct the highlighted fields.", fieldErrors: oversize });
+      setActive("local");
+      return;
+    }
     if (props.secondary && submitter?.dataset.secondary === "true") {
       setActive("secondary");
       startTransition(() => dispatchSecondary(data));
@@ -128,6 +179,11 @@ export function Field(props: {
   required?: boolean;
   autoComplete?: string;
   className?: string;
+  /**
+   * The server's limit in characters: checked in the browser before sending, with the server's
+   * wording. Not the native maxlength, which silently cuts a paste short.
+   */
+  maxLength?: number;
 }) {
   const errors = useFieldErrors(props.name);
   const id = `field-${props.name}-${useId().replace(/:/g, "")}`;
@@ -139,6 +195,7 @@ export function Field(props: {
     required: props.required,
     "aria-invalid": errors ? true : undefined,
     "aria-describedby": describedBy,
+    "data-max-length": props.maxLength,
     className: inputClass,
   };
   return (

@@ -2,6 +2,11 @@ import type { z } from "zod";
 
 const count = (n: number | bigint) => (typeof n === "bigint" ? n.toString() : n.toLocaleString("en-US"));
 
+/** The one wording of a text over its limit, on the server (zod) and in the browser (ActionForm). */
+export function tooLongMessage(max: number | bigint, has?: number): string {
+  return `At most ${count(max)} characters${has === undefined ? "" : ` (this has ${count(has)})`}.`;
+}
+
 /**
  * Human messages for the zod issues a schema did not word itself (a bare `.max(10_000)`): every
  * free-text field gets "At most 10,000 characters (this has 10,485,760)." instead of zod's
@@ -12,10 +17,7 @@ export function humanIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
   switch (issue.code) {
     case "too_big": {
       const max = issue.inclusive === false ? Number(issue.maximum) - 1 : issue.maximum;
-      if (issue.origin === "string") {
-        const has = typeof issue.input === "string" ? ` (this has ${count(issue.input.length)})` : "";
-        return `At most ${count(max)} characters${has}.`;
-      }
+      if (issue.origin === "string") return tooLongMessage(max, typeof issue.input === "string" ? issue.input.length : undefined);
       if (issue.origin === "array" || issue.origin === "set") return `At most ${count(max)} items.`;
       if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") return `At most ${count(max)}.`;
       return undefined;
