@@ -38,9 +38,9 @@ for (const acct of ROLE_ACCOUNTS) {
       await expect(dash.navLink(p.nav)).toHaveAttribute("aria-current", "page");
     }
 
-    // Only admins manage users; anyone else typing the address gets "Forbidden".
+    // Only admins manage users; anyone else typing the address gets "Forbidden" (HTTP 403).
     const res = await page.goto("/settings/users");
-    expect(res?.ok()).toBe(true);
+    expect(res?.status()).toBe(isAdmin ? 200 : 403);
     if (isAdmin) {
       await expect(page.getByRole("heading", { level: 1, name: "Users and roles" })).toBeVisible();
       await expect(dash.forbidden()).toHaveCount(0);
@@ -57,7 +57,7 @@ test("every non-admin's refused visit to /settings/users is in the audit timelin
   for (const acct of ROLE_ACCOUNTS.filter((a) => a.role !== "admin")) {
     const request = await playwright.request.newContext({ baseURL, storageState: storageStatePath(acct.email) });
     const res = await request.get("/settings/users");
-    expect(res.status()).toBe(200);
+    expect(res.status()).toBe(403);
     const html = await res.text();
     expect(html).toContain("Forbidden");
     expect(html).not.toContain(`data-testid="user-admin@flightdeck.local"`);

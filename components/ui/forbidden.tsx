@@ -6,3 +6,18 @@ export function Forbidden({ what }: { what: string }) {
     </div>
   );
 }
+
+// What a refused page would have let the person do, by address (longest prefix first).
+const WHAT_BY_PATH: [prefix: string, what: string][] = [
+  ["/releases/new", "create releases"],
+  ["/settings/users", "manage users"],
+  ["/settings/services", "manage services"],
+  ["/settings/environments", "manage environments"],
+  ["/settings", "change settings"],
+];
+
+/** The phrase for the Forbidden panel of a page refused by forbidden() (app/(dashboard)/forbidden.tsx). */
+export function forbiddenWhat(pathname: string): string {
+  const hit = WHAT_BY_PATH.find(([prefix]) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+  return hit ? hit[1] : "open this page";
+}

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { getServerSession } from "next-auth";
-import { redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
 import type { Actor } from "@/lib/domain/actor";
 import { type Permission, can } from "@/lib/domain/permissions";
@@ -32,12 +32,15 @@ export async function requireActor(): Promise<Actor> {
 }
 
 /**
- * For pages guarded by a permission: the actor and whether they may see it. A refusal is
- * recorded as an `authz.denied` audit event, like a refused action.
+ * For pages guarded by a permission: the actor, when they may see it. A refusal is recorded as an
+ * `authz.denied` audit event, like a refused action, and answers HTTP 403 through forbidden()
+ * (the nearest forbidden.tsx renders the message). `allowed` is always true when this returns.
  */
 export async function authorizePage(permission: Permission, page: string): Promise<{ actor: Actor; allowed: boolean }> {
   const actor = await requireActor();
-  const allowed = can(actor.roles, permission);
-  if (!allowed) recordDenial(actor, `page:${page}`, permission, randomUUID());
-  return { actor, allowed };
+  if (!can(actor.roles, permission)) {
+    recordDenial(actor, `page:${page}`, permission, randomUUID());
+    forbidden();
+  }
+  return { actor, allowed: true };
 }

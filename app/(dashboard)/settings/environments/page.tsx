@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EnvironmentFields } from "@/components/settings/environment-fields";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listEnvironments } from "@/db/queries/catalog";
@@ -11,8 +10,7 @@ import { createEnvironmentAction } from "./actions";
 export const metadata: Metadata = { title: "Environments" };
 
 export default async function EnvironmentsPage() {
-  const { allowed } = await authorizePage("environment.manage", "/settings/environments");
-  if (!allowed) return <Forbidden what="manage environments" />;
+  await authorizePage("environment.manage", "/settings/environments");
   const environments = listEnvironments(getDb());
   return (
     <>

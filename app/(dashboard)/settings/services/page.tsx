@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ServiceFields } from "@/components/settings/service-fields";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listServices } from "@/db/queries/catalog";
@@ -12,8 +11,7 @@ import { createServiceAction } from "./actions";
 export const metadata: Metadata = { title: "Services" };
 
 export default async function ServicesPage() {
-  const { allowed } = await authorizePage("service.manage", "/settings/services");
-  if (!allowed) return <Forbidden what="manage services" />;
+  await authorizePage("service.manage", "/settings/services");
   const services = listServices(getDb());
   return (
     <>

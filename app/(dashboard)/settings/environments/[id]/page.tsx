@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { EnvironmentFields } from "@/components/settings/environment-fields";
 import { ActionForm } from "@/components/ui/action-form";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { findEnvironment } from "@/db/queries/catalog";
@@ -13,8 +12,7 @@ export const metadata: Metadata = { title: "Edit environment" };
 
 export default async function EditEnvironmentPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const { allowed } = await authorizePage("environment.manage", "/settings/environments/[id]");
-  if (!allowed) return <Forbidden what="manage environments" />;
+  await authorizePage("environment.manage", "/settings/environments/[id]");
   const environment = /^\d+$/.test(id) ? findEnvironment(getDb(), Number(id)) : undefined;
   if (!environment) notFound();
   return (

@@ -3,7 +3,6 @@ import { notFound } from "next/navigation";
 import { AnalysisConfigForm } from "@/components/settings/analysis-config-form";
 import { ServiceFields } from "@/components/settings/service-fields";
 import { ActionForm } from "@/components/ui/action-form";
-import { Forbidden } from "@/components/ui/forbidden";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { findService } from "@/db/queries/catalog";
@@ -16,8 +15,7 @@ export const metadata: Metadata = { title: "Edit service" };
 
 export default async function EditServicePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const { allowed } = await authorizePage("service.manage", "/settings/services/[id]");
-  if (!allowed) return <Forbidden what="manage services" />;
+  await authorizePage("service.manage", "/settings/services/[id]");
   const service = /^\d+$/.test(id) ? findService(getDb(), Number(id)) : undefined;
   if (!service) notFound();
   const analysis = readAnalysisConfig(getDb(), service.id);
