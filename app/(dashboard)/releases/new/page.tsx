@@ -5,9 +5,13 @@ import { getDb } from "@/db/client";
 import { listServices } from "@/db/queries/catalog";
 import { authorizePage } from "@/lib/auth/session";
 import { SOAK_MINUTES } from "@/lib/domain/release/lifecycle";
+import { createReleaseInput } from "@/lib/domain/release/inputs";
 import { createReleaseAction } from "../actions";
 
 export const metadata: Metadata = { title: "New release" };
+
+/** The schema's limits, checked in the browser before sending (a 10 MB paste gets a field error). */
+const TEXT_MAX = { changeLog: createReleaseInput.shape.changeLog.maxLength ?? undefined, rollbackPlan: createReleaseInput.shape.rollbackPlan.maxLength ?? undefined };
 
 /** Short holds so a demo release moves while you watch; production releases use runbook 002's 30 min. */
 const DEMO_STRATEGY = { kind: "canary", steps: [{ weight: 10, holdSeconds: 5 }, { weight: 50, holdSeconds: 5 }, { weight: 100, holdSeconds: 0 }] };
@@ -25,8 +29,8 @@ export default async function NewReleasePage() {
             <Field name="version" label="Version" hint='e.g. 1.1.0 ("-bad" versions of the sample service fail 20%).' />
             <Field name="commitSha" label="Commit" hint="7 to 40 hex characters." />
           </div>
-          <Field name="changeLog" label="Change-log entry" multiline rows={3} />
-          <Field name="rollbackPlan" label="Rollback plan" multiline rows={2} defaultValue="Abort the canary: traffic returns to the stable version; redeploy the last known good version if promoted." />
+          <Field name="changeLog" label="Change-log entry" multiline rows={3} maxLength={TEXT_MAX.changeLog} />
+          <Field name="rollbackPlan" label="Rollback plan" multiline rows={2} maxLength={TEXT_MAX.rollbackPlan} defaultValue="Abort the canary: traffic returns to the stable version; redeploy the last known good version if promoted." />
           <Field name="migrations" label="Migrations (JSON)" multiline rows={2} defaultValue="[]" hint='Expand runs before the rollout, contract after every deployment is healthy; optional "command" (shell, with {{version}}, {{environment}}, {{migration}}), e.g. [{"id":"2026-add-col","kind":"expand","command":"./migrate.sh {{migration}}"}]' />
           <Field name="strategy" label="Strategy (JSON)" multiline rows={2} defaultValue={JSON.stringify(DEMO_STRATEGY)} />
           {services.length > 1 && (
