@@ -7,6 +7,7 @@ import { writeTransaction } from "./transaction";
 import { recordAudit } from "@/lib/audit/record";
 import { DEMO_ANALYSIS_INPUT } from "@/lib/domain/analysis/config";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
+import type { MigrationCatalog } from "@/lib/domain/migration-catalog";
 import { hashPassword } from "@/lib/domain/password";
 import type { Role } from "@/lib/domain/roles";
 
@@ -27,6 +28,30 @@ export const DEMO_ACCOUNTS: { email: string; name: string; roles: Role[] }[] = [
   { email: "admin@flightdeck.local", name: "Ada Admin", roles: ["admin"] },
   // Holds two roles, to show separation of duties (cannot approve what they drive).
   { email: "captain-sentinel@flightdeck.local", name: "Kit Captain-Sentinel", roles: ["release_captain", "sentinel"] },
+];
+
+/**
+ * The sample service's migration catalog (issue 10: commands are defined here, by an admin, and
+ * releases pick migrations by id). The demo commands only print what they would do, and as whom.
+ */
+export const DEMO_MIGRATIONS: MigrationCatalog = [
+  {
+    id: "2026-06-add-orders-index",
+    kind: "expand",
+    description: "Add an index on orders(created_at) before the new version reads by date.",
+    command: "echo expand {{migration}} for {{service}} {{version}} in {{environment}}: CREATE INDEX orders_created_at, as $(id -un)",
+  },
+  {
+    id: "2026-06-backfill-regions",
+    kind: "expand",
+    description: "Backfill orders.region; run by the database team outside Flightdeck (recorded, nothing runs).",
+  },
+  {
+    id: "2026-06-drop-legacy-status",
+    kind: "contract",
+    description: "Drop orders.legacy_status once every deployment of the release is healthy.",
+    command: "echo contract {{migration}} for {{service}} {{version}} in {{environment}}: ALTER TABLE orders DROP COLUMN legacy_status, as $(id -un)",
+  },
 ];
 
 /** Seeds demo accounts, the two environments and a sample service; only into an empty database. */
@@ -64,6 +89,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
       description: "Sample HTTP service shipped with Flightdeck; its versions can be made slow or failing.",
       owner: "Platform team",
       deployTarget: JSON.stringify(deployTarget),
+      migrations: JSON.stringify(DEMO_MIGRATIONS),
       createdAt: now,
       updatedAt: now,
     });
@@ -72,7 +98,7 @@ export async function seedDemo(db: Db): Promise<boolean> {
       action: "service.create",
       subjectType: "service",
       subjectId: service.id,
-      details: { name: service.name, deployTarget },
+      details: { name: service.name, deployTarget, migrations: DEMO_MIGRATIONS },
       at: now,
     });
     // C3: the sample service's health in every environment, probed through its router.

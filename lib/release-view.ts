@@ -5,9 +5,9 @@ import { gatesOf, latestValidation, migrationRunsOf, preflightOf } from "@/db/qu
 import { approvalsOf, findRelease, rolloutsOfRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
 import type { Actor } from "@/lib/domain/actor";
-import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { currentFingerprint } from "@/lib/services/releases/release-commands";
 import { validationStanding } from "@/lib/domain/health";
-import { type MigrationSpec, deploymentsOf } from "@/lib/domain/release/deployments";
+import { deploymentsOf, releaseMigrations } from "@/lib/domain/release/deployments";
 import type { GatedAction } from "@/lib/domain/policy/gate";
 import type { Decision } from "@/lib/domain/policy/decide";
 import { releaseApproval } from "@/lib/services/approvals/release-approval";
@@ -34,12 +34,12 @@ export function loadReleaseView(db: Executor, id: number, viewer: Actor, now = D
     approvals,
     approval: releaseApproval(db, release, now),
     rollouts: rolloutsOfRelease(db, id).map((r) => ({ id: r.id, service: findService(db, r.serviceId)?.name ?? "?", environmentId: r.environmentId, environment: r.environmentId === envs.production.id ? envs.production.name : envs.staging.name, status: r.status, weight: r.weight, toVersion: r.toVersion })),
-    migrations: JSON.parse(release.migrations) as MigrationSpec[],
+    migrations: releaseMigrations(release),
     deployments: deploymentsOf(release).map((d) => ({ ...d, service: findService(db, d.serviceId)?.name ?? `service #${d.serviceId}` })),
     migrationRuns: migrationRunsOf(db, id),
     validations: [envs.staging, envs.production].map((env) => {
       const v = latestValidation(db, id, env.id);
-      return { environment: env, validation: v, gates: v ? gatesOf(db, [v.id]) : [], standing: validationStanding(v, releaseFingerprint(release), now) };
+      return { environment: env, validation: v, gates: v ? gatesOf(db, [v.id]) : [], standing: validationStanding(v, currentFingerprint(db, release), now) };
     }),
     gateForStaging: preview("deploy.canary.start", false),
     gateForProduction: preview("deploy.canary.start", true),

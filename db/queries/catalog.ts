@@ -19,7 +19,7 @@ export function updateService(
   db: Executor,
   id: number,
   rowVersion: number,
-  v: Pick<ServiceRow, "name" | "description" | "owner" | "deployTarget" | "updatedAt">,
+  v: Pick<ServiceRow, "name" | "description" | "owner" | "deployTarget" | "updatedAt"> & Partial<Pick<ServiceRow, "migrations">>,
 ): ServiceRow | undefined {
   return db
     .update(services)

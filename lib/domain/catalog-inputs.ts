@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deployTargetJsonSchema } from "./deploy-target";
+import { migrationCatalogJsonSchema } from "./migration-catalog";
 import { roleSchema } from "./roles";
 
 const slug = z
@@ -20,6 +21,8 @@ export const serviceInput = z.object({
   description: z.string().trim().max(500, "Use at most 500 characters.").default(""),
   owner: z.string().trim().min(1, "Name the owning team or person.").max(120),
   deployTarget: deployTargetJsonSchema,
+  /** The service's migration catalog (JSON); releases pick from it by id. Left out: none (create) or unchanged (update). */
+  migrations: migrationCatalogJsonSchema.optional(),
 });
 export const updateServiceInput = serviceInput.extend({ id, rowVersion: id });
 export const deleteInput = z.object({ id, rowVersion: id });

@@ -109,7 +109,7 @@ describe("request_approval (D1-D3)", () => {
   });
 
   it("after the soak no reason is needed; a hotfix asks two sentinels, contract migrations a feature owner", () => {
-    const r = newRelease(db, { hotfix: true, migrations: [{ id: "drop-old-col", kind: "contract" }, { id: "add-col", kind: "expand" }] }, who("captain"), NOW - 48 * HOUR);
+    const r = newRelease(db, { hotfix: true, migrations: [{ id: "2026-06-drop-legacy-status", kind: "contract" }, "2026-06-add-orders-index"] }, who("captain"), NOW - 48 * HOUR);
     putInPhase(db, r.id, "staging_soak", NOW - 16 * MIN); // hotfix soak is 15 min
     addApproval(db, r.id, "feature_owner", "smoke", { approver: who("feature") });
     const out = driveRelease(who("captain"), command(r.id, "request_approval"), undefined, NOW);

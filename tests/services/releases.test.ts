@@ -131,7 +131,7 @@ describe("createRelease (B2, C1)", () => {
     // SEV-1 is a refinement over the whole form: checked once the fields themselves are valid.
     const sev1 = createReleaseInput.safeParse(releaseForm(db, { sev1: "on" }));
     expect(InvalidError.fromIssues(sev1.error!.issues).fieldErrors).toEqual({ sev1: ["Only a hotfix can be marked SEV-1."] });
-    expect(createReleaseInput.safeParse(releaseForm(db, { migrations: "not json" })).error!.issues[0]).toMatchObject({ path: ["migrations"], message: "Must be valid JSON." });
+    expect(createReleaseInput.safeParse(releaseForm(db, { migrations: "[not json" })).error!.issues[0]).toMatchObject({ path: ["migrations"], message: "Must be valid JSON." });
   });
 });
 
@@ -345,8 +345,8 @@ describe("updateRelease (D4: a change voids approvals)", () => {
     expect(preflightOf(db, r.id).map((i) => [i.status, i.evidence, i.decidedBy])).toEqual(Array.from({ length: 10 }, () => ["pending", null, null]));
     expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update", "approval.void"]);
     expect(auditEvents(sqlite, before)[0]!.details).toEqual({
-      before: { version: "2.0.0", commit: "abcdef1234", phase: "staging_soak" },
-      after: { version: "2.0.1", commit: "abcdef1234", phase: "preflight" },
+      before: { version: "2.0.0", commit: "abcdef1234", phase: "staging_soak", migrations: [] },
+      after: { version: "2.0.1", commit: "abcdef1234", phase: "preflight", migrations: [] },
       backToPreflight: true,
     });
   });

@@ -10,7 +10,7 @@ import { type ApprovalRow, approvalsOf, findRelease, insertApproval, updateRelea
 import { writeTransaction } from "@/db/transaction";
 import type { JobContext } from "@/lib/jobs/runner";
 import type { Actor } from "@/lib/domain/actor";
-import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { currentFingerprint } from "@/lib/services/releases/release-commands";
 import type { ApprovalKind } from "@/lib/domain/approvals/rules";
 import { createReleaseInput } from "@/lib/domain/release/inputs";
 import type { ReleasePhase } from "@/lib/domain/release/lifecycle";
@@ -73,7 +73,7 @@ export function passPreflight(db: Db, releaseId: number, at = NOW): void {
 /** Test setup: a passed release validation (C2) of the release as it is now, finished at `at`. */
 export function passValidation(db: Db, releaseId: number, environment: "staging" | "production", at = NOW - 10 * MIN): void {
   const r = findRelease(db, releaseId)!;
-  insertValidation(db, { releaseId, environmentId: findEnvironmentByName(db, environment)!.id, status: "passed", fingerprint: releaseFingerprint(r), startedBy: null, startedAt: at, finishedAt: at });
+  insertValidation(db, { releaseId, environmentId: findEnvironmentByName(db, environment)!.id, status: "passed", fingerprint: currentFingerprint(db, r), startedBy: null, startedAt: at, finishedAt: at });
 }
 
 /** Test setup: puts a release straight into a phase (bypassing the stepper). */
@@ -98,7 +98,7 @@ export function addApproval(
     kind,
     status: opts.approver ? "approved" : "pending",
     approverId: opts.approver?.id ?? null,
-    fingerprint: releaseFingerprint(r),
+    fingerprint: currentFingerprint(db, r),
     requestedAt,
     decidedAt: opts.approver ? requestedAt : null,
     expiresAt: opts.expiresAt === undefined ? requestedAt + 24 * HOUR : opts.expiresAt,

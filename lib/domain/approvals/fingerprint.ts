@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "@/lib/domain/audit-chain";
+import type { RunnableCommand } from "@/lib/domain/commands";
 
 export interface FingerprintedRelease {
   version: string;
@@ -11,11 +12,15 @@ export interface FingerprintedRelease {
   hotfix: boolean;
 }
 
-/** sha256 hex over canonical JSON of {version, commitSha, rollbackPlan, strategy, migrations, changeLog, hotfix}; any change voids approvals (D4). */
-export function releaseFingerprint(r: FingerprintedRelease): string {
+/**
+ * sha256 hex over canonical JSON of {version, commitSha, rollbackPlan, strategy, migrations,
+ * changeLog, hotfix} and every command the approval lets run (lib/domain/commands.ts): a change
+ * to the release, or an admin changing one of those commands in service settings, voids approvals (D4).
+ */
+export function releaseFingerprint(r: FingerprintedRelease, commands: readonly RunnableCommand[]): string {
   // Pick the fields explicitly: callers pass whole release rows, whose other columns (status,
   // updatedAt, ...) change without changing what the approver saw.
-  const fields: FingerprintedRelease = {
+  const fields = {
     version: r.version,
     commitSha: r.commitSha,
     changeLog: r.changeLog,
@@ -23,6 +28,7 @@ export function releaseFingerprint(r: FingerprintedRelease): string {
     strategy: r.strategy,
     migrations: r.migrations,
     hotfix: r.hotfix,
+    commands: commands.map((c) => ({ service: c.service, step: c.step, template: c.template })),
   };
   return createHash("sha256").update(canonicalJson(fields)).digest("hex");
 }

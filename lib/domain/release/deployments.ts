@@ -26,11 +26,20 @@ export function roundOutcome(specs: readonly DeploymentSpec[], latestStatus: (se
   return "running";
 }
 
+/** A migration as a release holds it: picked by id from its service's catalog, never with a command. */
 export interface MigrationSpec {
   id: string;
   kind: "expand" | "contract";
   description: string;
-  command?: string;
+}
+
+/**
+ * A release's stored migrations. Only id, kind and description are read: a `command` that rows
+ * written before issue 10 may still hold is dropped here and never run (migration 0012 also strips it).
+ */
+export function releaseMigrations(r: { migrations: string }): MigrationSpec[] {
+  const list = JSON.parse(r.migrations) as { id: string; kind: "expand" | "contract"; description?: string }[];
+  return list.map((m) => ({ id: m.id, kind: m.kind, description: m.description ?? "" }));
 }
 
 /**

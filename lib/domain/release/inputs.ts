@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MIGRATION_KINDS, RELEASE_COMMAND_REFUSED, migrationIdSchema } from "../migration-catalog";
 import { strategySchema } from "../rollout/strategy";
 import { MONITORING_CHOICES, RELEASE_COMMANDS } from "./lifecycle";
 
@@ -15,17 +16,45 @@ const jsonText = z.union([z.string(), z.array(z.unknown()), z.record(z.string(),
   }
 });
 
-export const MIGRATION_KINDS = ["expand", "contract"] as const;
-/** One database migration of a release (004): expand runs before the rollout, contract after. */
-export const migrationSchema = z
-  .object({
-    id: z.string().trim().min(1, "Give the migration an id.").max(100),
-    kind: z.enum(MIGRATION_KINDS, { error: 'Migration kind is "expand" or "contract".' }),
-    description: z.string().trim().max(500).default(""),
-    /** Shell command the worker runs for it (output recorded); without one it is recorded as applied outside Flightdeck. */
-    command: z.string().trim().min(1).max(2000).optional(),
-  })
-  .strict();
+export { MIGRATION_KINDS } from "../migration-catalog";
+
+/** True when a raw input value carries a command anywhere a release could once hold one. */
+function carriesCommand(v: unknown): boolean {
+  return Array.isArray(v) && v.some((m) => typeof m === "object" && m !== null && ("command" in m || "commands" in m));
+}
+
+/** One pick of a migration from the service's catalog: its id (a checkbox value) or {id, kind?}. */
+const migrationPickSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { id: v } : v),
+  z.object({ id: migrationIdSchema, kind: z.enum(MIGRATION_KINDS, { error: 'Migration kind is "expand" or "contract".' }).optional() }).strict(),
+);
+
+/**
+ * The release's migrations: ids picked from its service's catalog (checkboxes, an array, or JSON
+ * text of either). A command is refused here; the catalog check (unknown ids) is the service's.
+ */
+const migrationPicks = z.preprocess(
+  (v) => {
+    if (v === undefined || v === null || v === "") return [];
+    if (typeof v === "string") {
+      if (!v.trim().startsWith("[")) return [v];
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v; // fails below as "Must be valid JSON."
+      }
+    }
+    return v;
+  },
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (typeof v === "string") ctx.addIssue({ code: "custom", message: "Must be valid JSON." });
+      else if (carriesCommand(v)) ctx.addIssue({ code: "custom", message: RELEASE_COMMAND_REFUSED });
+    })
+    .pipe(z.array(migrationPickSchema).max(50))
+    .refine((picks) => new Set(picks.map((m) => m.id)).size === picks.length, "Pick each migration once."),
+);
 
 const releaseFields = {
   version: z
@@ -40,7 +69,9 @@ const releaseFields = {
     .regex(/^[0-9a-f]{7,40}$/i, "A commit is 7 to 40 hexadecimal characters."),
   changeLog: z.string().trim().min(10, "Describe the change (at least 10 characters).").max(10_000),
   rollbackPlan: z.string().trim().min(10, "Document the rollback plan (at least 10 characters).").max(10_000),
-  migrations: jsonText.pipe(z.array(migrationSchema).max(50)).default([]),
+  migrations: migrationPicks,
+  /** Commands are never part of a release (issue 10); a crafted one is refused, not ignored. */
+  command: z.undefined({ error: RELEASE_COMMAND_REFUSED }).optional(),
   strategy: jsonText.pipe(strategySchema),
   hotfix: checkbox,
   sev1: checkbox,
@@ -58,8 +89,7 @@ const releaseFields = {
 export const createReleaseInput = z
   .object({ serviceId: id, ...releaseFields })
   .refine((r) => !r.sev1 || r.hotfix, { path: ["sev1"], message: "Only a hotfix can be marked SEV-1." })
-  .refine((r) => !r.alsoDeploy.includes(r.serviceId), { path: ["alsoDeploy"], message: "The release's own service is always deployed." })
-  .refine((r) => new Set(r.migrations.map((m) => m.id)).size === r.migrations.length, { path: ["migrations"], message: "Migration ids must be unique." });
+  .refine((r) => !r.alsoDeploy.includes(r.serviceId), { path: ["alsoDeploy"], message: "The release's own service is always deployed." });
 
 /** Editing a release voids its approvals (D4); `rowVersion` guards against lost updates. */
 export const updateReleaseInput = z.object({ releaseId: id, rowVersion: z.coerce.number().int().positive(), ...releaseFields });

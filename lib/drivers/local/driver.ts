@@ -4,6 +4,7 @@ import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, existsSyn
 import path from "node:path";
 import { localRouterPort } from "@/lib/domain/deploy-target";
 import { processAlive } from "../process";
+import { withoutSecrets } from "../shell";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
 
 export interface LocalTargetConfig {
@@ -70,7 +71,7 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
   function spawnDetached(t: DriverTarget, script: string, env: Record<string, string>, logName: string): number {
     mkdirSync(dirOf(t), { recursive: true });
     const log = openSync(path.join(dirOf(t), `${logName}.log`), "a");
-    const child = spawn(process.execPath, [script], { detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [script], { detached: true, stdio: ["ignore", log, log], env: { ...withoutSecrets(process.env), ...env } });
     child.unref();
     return child.pid!;
   }

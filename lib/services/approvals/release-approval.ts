@@ -1,8 +1,9 @@
 import "server-only";
 import type { Executor } from "@/db/connection";
 import { type ApprovalRow, type ReleaseRow, approvalsOf, rolloutsOfRelease } from "@/db/queries/releases";
-import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { currentFingerprint } from "@/lib/services/releases/release-commands";
 import { type ApprovalRecord, type ReleaseFacts, approvalStatus } from "@/lib/domain/approvals/rules";
+import { releaseMigrations } from "@/lib/domain/release/deployments";
 import type { Role } from "@/lib/domain/roles";
 
 export const toApprovalRecord = (a: ApprovalRow): ApprovalRecord => ({
@@ -16,13 +17,13 @@ export const toApprovalRecord = (a: ApprovalRow): ApprovalRecord => ({
   expiresAt: a.expiresAt,
 });
 
-const contractCount = (r: ReleaseRow) => (JSON.parse(r.migrations) as { kind: string }[]).filter((m) => m.kind === "contract").length;
+const contractCount = (r: ReleaseRow) => releaseMigrations(r).filter((m) => m.kind === "contract").length;
 
 /** The facts separation of duties and approval counting need: creator, drivers, current fingerprint. */
 export function releaseFacts(db: Executor, r: ReleaseRow, prospectiveDriver?: number): ReleaseFacts {
   const started = rolloutsOfRelease(db, r.id).flatMap((x) => (x.createdBy ? [x.createdBy] : []));
   const drivers = [...new Set(prospectiveDriver ? [...started, prospectiveDriver] : started)];
-  return { id: r.id, createdBy: r.createdBy, drivers, hotfix: r.hotfix, sev1: r.sev1, fingerprint: releaseFingerprint(r), contractMigrations: contractCount(r) };
+  return { id: r.id, createdBy: r.createdBy, drivers, hotfix: r.hotfix, sev1: r.sev1, fingerprint: currentFingerprint(db, r), contractMigrations: contractCount(r) };
 }
 
 /**

@@ -8,12 +8,16 @@ import { writeTransaction } from "@/db/transaction";
 import { recordAudit } from "@/lib/audit/record";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
+import { parseCatalog, pickMigrations } from "@/lib/domain/migration-catalog";
 import { SOAK_MINUTES } from "@/lib/domain/release/lifecycle";
 import type { createReleaseInput } from "@/lib/domain/release/inputs";
 import { PREFLIGHT_CHECKLIST } from "@/lib/domain/release/preflight";
 import { InvalidError, NotFoundError } from "@/lib/errors";
 
-/** Creates a release in pre-flight with its checklist (B2, C1). */
+/**
+ * Creates a release in pre-flight with its checklist (B2, C1). Its migrations are picked by id
+ * from its service's catalog (kind and description from there); it never holds a command.
+ */
 export function createRelease(actor: Actor, input: z.output<typeof createReleaseInput>, requestId?: string, now = Date.now()) {
   assertCan(actor, "release.create");
   return writeTransaction(getDb(), (tx) => {
@@ -21,6 +25,8 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
     if (!service) throw new NotFoundError("Service");
     const others = input.alsoDeploy.map((id) => findService(tx, id));
     if (others.some((s) => !s)) throw new InvalidError("Please correct the highlighted fields.", { alsoDeploy: ["One of these services does not exist."] });
+    const picked = pickMigrations(parseCatalog(service.migrations), input.migrations, service.name);
+    if (!picked.ok) throw new InvalidError("Please correct the highlighted fields.", { migrations: picked.errors });
     const deploymentPlan = [service, ...others].map((s) => ({ serviceId: s!.id, timeoutMinutes: input.timeoutMinutes }));
     const release = insertRelease(tx, {
       serviceId: service.id,
@@ -28,7 +34,7 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
       commitSha: input.commitSha.toLowerCase(),
       changeLog: input.changeLog,
       rollbackPlan: input.rollbackPlan,
-      migrations: JSON.stringify(input.migrations),
+      migrations: JSON.stringify(picked.migrations),
       strategy: JSON.stringify(input.strategy),
       hotfix: input.hotfix,
       sev1: input.sev1,
@@ -50,7 +56,7 @@ export function createRelease(actor: Actor, input: z.output<typeof createRelease
       action: "release.create",
       subjectType: "release",
       subjectId: release.id,
-      details: { service: service.name, deployments: [service, ...others].map((s) => s!.name), version: release.version, commit: release.commitSha, hotfix: release.hotfix, sev1: release.sev1, strategy: input.strategy, migrations: input.migrations },
+      details: { service: service.name, deployments: [service, ...others].map((s) => s!.name), version: release.version, commit: release.commitSha, hotfix: release.hotfix, sev1: release.sev1, strategy: input.strategy, migrations: picked.migrations },
       requestId,
       at: now,
     });

@@ -9,13 +9,14 @@ import { activeJobWithKeyPrefix } from "@/db/queries/jobs";
 import { findRolloutByKey } from "@/db/queries/rollouts";
 import { AuditedRefusal, refusableTransaction } from "@/lib/audit/refusal";
 import { recordAudit } from "@/lib/audit/record";
-import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { currentFingerprint } from "./release-commands";
 import { approvalTtlMs } from "@/lib/env";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { approvalExpiresAt, approvalsToRequest, hotfixObligations } from "@/lib/domain/approvals/rules";
 import { validationStanding } from "@/lib/domain/health";
 import type { releaseCommandInput } from "@/lib/domain/release/inputs";
+import { releaseMigrations } from "@/lib/domain/release/deployments";
 import { type ReleasePhase, checkCommand, mayDrive } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionError } from "@/lib/errors";
@@ -80,7 +81,7 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
       if (findRolloutByKey(tx, `${key}:${release.serviceId}`) || activeJobWithKeyPrefix(tx, `${migrateKeyPrefix(release.id, environment.id)}expand:${key}`)) return { release, rolloutIds: [] };
       if (activeJobWithKeyPrefix(tx, migrateKeyPrefix(release.id, environment.id))) throw new PreconditionError("Migrations of this release are still running here.");
       // C2: deployment is blocked until the release validation for this environment passed.
-      const standing = validationStanding(latestValidation(tx, release.id, environment.id), releaseFingerprint(release), now);
+      const standing = validationStanding(latestValidation(tx, release.id, environment.id), currentFingerprint(tx, release), now);
       if (!standing.ok) {
         throw new AuditedRefusal(new PreconditionError(standing.reason), { ...subject, action: "release.refused", environment: environment.name, details: { command: input.command, reason: standing.reason }, at: now });
       }
@@ -117,7 +118,7 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
 
 /** Opens the production approvals (D1-D3); requests still pending from an earlier round are kept, not duplicated. */
 function requestProductionApprovals(tx: Tx, actor: Actor, release: ReleaseRow, requestId: string | undefined, now: number) {
-  const contract = (JSON.parse(release.migrations) as { kind: string }[]).filter((m) => m.kind === "contract").length;
+  const contract = releaseMigrations(release).filter((m) => m.kind === "contract").length;
   const wanted = approvalsToRequest({ hotfix: release.hotfix, contractMigrations: contract });
   const pending = approvalsOf(tx, release.id).filter((a) => a.status === "pending" || a.status === "approved");
   const opened: string[] = [];
@@ -127,7 +128,7 @@ function requestProductionApprovals(tx: Tx, actor: Actor, release: ReleaseRow, r
       pending.splice(i, 1);
       continue;
     }
-    insertApproval(tx, { releaseId: release.id, role: w.role, kind: w.kind, status: "pending", fingerprint: releaseFingerprint(release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
+    insertApproval(tx, { releaseId: release.id, role: w.role, kind: w.kind, status: "pending", fingerprint: currentFingerprint(tx, release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
     opened.push(`${w.role}/${w.kind}`);
   }
   if (opened.length) recordAudit(tx, { actor, action: "approval.request", subjectType: "release", subjectId: release.id, details: { requested: opened }, requestId, at: now });

@@ -6,9 +6,9 @@ import { type ReleaseRow, findRelease, insertApproval, rolloutsOfRelease, update
 import type { RolloutRow } from "@/db/queries/rollouts";
 import { recordAudit } from "@/lib/audit/record";
 import type { AnyActor } from "@/lib/domain/actor";
-import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import { currentFingerprint } from "./release-commands";
 import { approvalExpiresAt } from "@/lib/domain/approvals/rules";
-import { type MigrationSpec, deploymentsOf, migrationsToRun, roundOutcome } from "@/lib/domain/release/deployments";
+import { type MigrationSpec, deploymentsOf, migrationsToRun, releaseMigrations, roundOutcome } from "@/lib/domain/release/deployments";
 import { type ReleasePhase, afterRollout } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import { approvalTtlMs } from "@/lib/env";
@@ -26,7 +26,7 @@ export function queueMigrations(tx: Tx, job: MigrateJob, now: number): void {
 /** Migrations of `kind` this release has not yet run successfully in the environment. */
 export function pendingMigrations(tx: Tx, release: ReleaseRow, environmentId: number, kind: MigrationSpec["kind"]): MigrationSpec[] {
   const done = new Set(migrationRunsOf(tx, release.id).filter((r) => r.environmentId === environmentId && r.status === "succeeded").map((r) => r.migrationId));
-  return migrationsToRun(JSON.parse(release.migrations) as MigrationSpec[], kind, done);
+  return migrationsToRun(releaseMigrations(release), kind, done);
 }
 
 /** Moves the release on after its deployments in `environment` ended (the phase rules decide where). */
@@ -36,7 +36,7 @@ export function advanceRelease(tx: Tx, release: ReleaseRow, environment: Environ
   updateRelease(tx, release.id, release.rowVersion, { status: next, phaseEnteredAt: now, updatedAt: now });
   recordAudit(tx, { actor, action: "release.advance", subjectType: "release", subjectId: release.id, environment: environment.name, details: { from: release.status, to: next, outcome, ...details }, at: now });
   if (next === "staging_soak") {
-    insertApproval(tx, { releaseId: release.id, role: "feature_owner", kind: "smoke", status: "pending", fingerprint: releaseFingerprint(release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
+    insertApproval(tx, { releaseId: release.id, role: "feature_owner", kind: "smoke", status: "pending", fingerprint: currentFingerprint(tx, release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
     recordAudit(tx, { actor, action: "approval.request", subjectType: "release", subjectId: release.id, details: { requested: ["feature_owner/smoke"] }, at: now });
   }
 }

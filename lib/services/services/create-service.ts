@@ -16,13 +16,14 @@ export function createService(actor: Actor, input: z.output<typeof serviceInput>
     if (findServiceByName(tx, input.name)) {
       throw new ConflictError(`A service named "${input.name}" already exists.`, { name: ["This name is taken."] });
     }
-    const row = insertService(tx, { ...input, deployTarget: JSON.stringify(input.deployTarget), createdAt: now, updatedAt: now });
+    const migrations = input.migrations ?? [];
+    const row = insertService(tx, { ...input, deployTarget: JSON.stringify(input.deployTarget), migrations: JSON.stringify(migrations), createdAt: now, updatedAt: now });
     recordAudit(tx, {
       actor,
       action: "service.create",
       subjectType: "service",
       subjectId: row.id,
-      details: { name: row.name, owner: row.owner, deployTarget: input.deployTarget },
+      details: { name: row.name, owner: row.owner, deployTarget: input.deployTarget, migrations },
       requestId,
       at: now,
     });

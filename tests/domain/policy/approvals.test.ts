@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { releaseFingerprint } from "@/lib/domain/approvals/fingerprint";
+import type { RunnableCommand } from "@/lib/domain/commands";
 import {
   APPROVAL_MESSAGES,
   type ApprovalRecord,
@@ -27,23 +28,35 @@ const baseRelease = {
   migrations: "[]",
   hotfix: false,
 };
-const FP = releaseFingerprint(baseRelease);
+const COMMANDS: RunnableCommand[] = [
+  { service: "api", step: "migration 001-add (expand)", template: "./migrate.sh {{migration}}", kind: "migration", migration: "001-add" },
+  { service: "api", step: "deploy", template: "helm upgrade api --set tag={{version}}", kind: "driver" },
+];
+const FP = releaseFingerprint(baseRelease, COMMANDS);
 
 describe("releaseFingerprint (D4)", () => {
   it("is a sha256 hex digest, stable for equal content", () => {
     expect(FP).toMatch(/^[0-9a-f]{64}$/);
-    expect(releaseFingerprint({ ...baseRelease })).toBe(FP);
+    expect(releaseFingerprint({ ...baseRelease }, COMMANDS.map((c) => ({ ...c })))).toBe(FP);
   });
   it.each(Object.keys(baseRelease) as (keyof typeof baseRelease)[])("changing %s changes it", (key) => {
     const v = baseRelease[key];
     const changed = { ...baseRelease, [key]: typeof v === "boolean" ? !v : `${v}!` };
-    expect(releaseFingerprint(changed)).not.toBe(FP);
+    expect(releaseFingerprint(changed, COMMANDS)).not.toBe(FP);
+  });
+  it.each(["service", "step", "template"] as const)("an admin changing a command's %s changes it (the approval is void)", (key) => {
+    const changed = COMMANDS.map((c, i) => (i === 1 ? { ...c, [key]: `${c[key]}!` } : c));
+    expect(releaseFingerprint(baseRelease, changed)).not.toBe(FP);
+  });
+  it("a command added or removed changes it", () => {
+    expect(releaseFingerprint(baseRelease, COMMANDS.slice(1))).not.toBe(FP);
+    expect(releaseFingerprint(baseRelease, [...COMMANDS, { service: "web", step: "deploy", template: "true", kind: "driver" }])).not.toBe(FP);
   });
   it("ignores other columns of a release row and key order", () => {
     const row = { status: "approval", updatedAt: 123, ...baseRelease };
-    expect(releaseFingerprint(row)).toBe(FP);
+    expect(releaseFingerprint(row, COMMANDS)).toBe(FP);
     const reordered = Object.fromEntries(Object.entries(baseRelease).reverse()) as typeof baseRelease;
-    expect(releaseFingerprint(reordered)).toBe(FP);
+    expect(releaseFingerprint(reordered, COMMANDS)).toBe(FP);
   });
 });
 
@@ -116,7 +129,7 @@ describe("approvalStatus", () => {
     },
     {
       name: "changed fingerprint voids the approvals",
-      release: release({ fingerprint: releaseFingerprint({ ...baseRelease, rollbackPlan: "none" }) }),
+      release: release({ fingerprint: releaseFingerprint({ ...baseRelease, rollbackPlan: "none" }, COMMANDS) }),
       approvals: [ap("sentinel", 10), ap("service_owner", 20)],
       satisfied: false,
       missing: [S, O],
@@ -254,7 +267,7 @@ describe("mayDecide", () => {
     { name: "request expired", a: ap("sentinel", null, { id: 1, expiresAt: NOW - 1 }), ok: false, reason: APPROVAL_MESSAGES.expired },
     {
       name: "release changed since the request",
-      release: release({ fingerprint: releaseFingerprint({ ...baseRelease, version: "1.4.1" }) }),
+      release: release({ fingerprint: releaseFingerprint({ ...baseRelease, version: "1.4.1" }, COMMANDS) }),
       ok: false,
       reason: APPROVAL_MESSAGES.changed,
       voided: true,
