@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { safeRedirectPath } from "@/lib/domain/safe-redirect";
 
 export function SignInForm(props: { callbackUrl: string; initialError?: string; oidc?: { name: string } }) {
   const router = useRouter();
@@ -30,7 +31,8 @@ export function SignInForm(props: { callbackUrl: string; initialError?: string; 
       setError(res?.error && res.error !== "CredentialsSignin" ? res.error : "Email or password is incorrect.");
       return;
     }
-    router.replace(props.callbackUrl);
+    // Checked again here: the prop is only as safe as every page that renders this form.
+    router.replace(safeRedirectPath(props.callbackUrl, window.location.origin));
     router.refresh();
   }
 
@@ -87,7 +89,7 @@ export function SignInForm(props: { callbackUrl: string; initialError?: string; 
       {props.oidc && (
         <button
           type="button"
-          onClick={() => void signIn("oidc", { callbackUrl: props.callbackUrl })}
+          onClick={() => void signIn("oidc", { callbackUrl: safeRedirectPath(props.callbackUrl, window.location.origin) })}
           className="mt-3 w-full rounded border border-slate-300 px-3 py-2 font-medium"
         >
           Sign in with {props.oidc.name}

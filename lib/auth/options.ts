@@ -3,6 +3,7 @@ import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { safeRedirectPath } from "@/lib/domain/safe-redirect";
 import { env, oidcConfigured } from "@/lib/env";
 import { recordSignOut, resolveOidcSignIn } from "@/lib/services/auth/record-session-event";
 import { signInWithPassword } from "@/lib/services/auth/sign-in-with-password";
@@ -62,6 +63,11 @@ export function authOptions(): NextAuthOptions {
       ...oidcProvider(),
     ],
     callbacks: {
+      // Every redirect next-auth makes (after sign-in, OIDC callback, sign-out) stays on this origin.
+      redirect({ url, baseUrl }) {
+        const origin = new URL(baseUrl).origin;
+        return `${origin}${safeRedirectPath(url, origin)}`;
+      },
       signIn({ account, user }) {
         if (account?.provider !== "oidc") return true;
         const id = resolveOidcSignIn(user.email, env().OIDC_ISSUER ?? "");

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { currentActor } from "@/lib/auth/session";
-import { demoMode, env, oidcConfigured } from "@/lib/env";
+import { safeRedirectPath } from "@/lib/domain/safe-redirect";
+import { demoMode, env, oidcConfigured, originSettings } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -16,9 +17,10 @@ const ERRORS: Record<string, string> = {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  if (await currentActor()) redirect("/");
+  // Only a path on this origin: "//evil.example", "/\\evil.example" and the like become "/" (issue 10).
+  const callbackUrl = safeRedirectPath(params.callbackUrl, originSettings().appOrigin);
+  if (await currentActor()) redirect(callbackUrl);
   const errorKey = typeof params.error === "string" ? params.error : undefined;
-  const callbackUrl = typeof params.callbackUrl === "string" && params.callbackUrl.startsWith("/") ? params.callbackUrl : "/";
   return (
     <main className="flex min-h-screen items-center justify-center p-6">
       <div className="w-full max-w-sm rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
