@@ -4,12 +4,15 @@ import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
 
 type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
 
-/** Create / edit form of a service; the deploy target is JSON validated on the server. */
+/**
+ * Create / edit form of a service (admins only). It defines every shell command the service's
+ * releases can run: the deploy target's and the migration catalog's (JSON validated on the server).
+ */
 export function ServiceFields(props: {
   action: Action;
   submitLabel: string;
   resetOnSuccess?: boolean;
-  values?: { id: number; rowVersion: number; name: string; owner: string; description: string; deployTarget: string };
+  values?: { id: number; rowVersion: number; name: string; owner: string; description: string; deployTarget: string; migrations: string };
 }) {
   const v = props.values;
   return (
@@ -31,7 +34,15 @@ export function ServiceFields(props: {
         multiline
         rows={6}
         defaultValue={v ? JSON.stringify(JSON.parse(v.deployTarget), null, 2) : JSON.stringify(DEFAULT_LOCAL_TARGET, null, 2)}
-        hint='driver "local" {entry, routerPort, healthPath}, "pm2" {script, mainPort, canaryPort}, or "command" {commands: {deploy, setWeight, promote, rollback, status}, timeoutSeconds}.'
+        hint='driver "local" {entry, routerPort, healthPath}, "pm2" {script, mainPort, canaryPort}, or "command" {commands: {deploy, setWeight, promote, rollback, status}, timeoutSeconds}; command templates use {{service}}, {{environment}}, {{version}}, {{stableVersion}}, {{weight}}, {{opId}}.'
+      />
+      <Field
+        name="migrations"
+        label="Migrations (JSON)"
+        multiline
+        rows={6}
+        defaultValue={v ? JSON.stringify(JSON.parse(v.migrations), null, 2) : "[]"}
+        hint='The migrations releases of this service may pick, in run order: [{"id": "2026-06-add-col", "kind": "expand" | "contract", "description": "...", "command": "./migrate.sh {{migration}}"}]. Expand runs before the rollout, contract after every deployment is healthy; without "command" it is recorded as applied outside Flightdeck. Commands use {{service}}, {{environment}}, {{version}}, {{migration}} (shell-quoted; also $FLIGHTDECK_VERSION, ...).'
       />
     </ActionForm>
   );

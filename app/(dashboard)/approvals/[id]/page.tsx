@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatTime } from "@/components/audit/audit-table";
+import { CommandList } from "@/components/releases/command-list";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
@@ -14,11 +15,12 @@ import { PHASE_LABELS, type ReleasePhase } from "@/lib/domain/release/lifecycle"
 import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
 import { loadReleaseView } from "@/lib/release-view";
 import { releaseEnvironments } from "@/lib/services/releases/drive-release";
+import { releaseCommandPreview } from "@/lib/services/releases/release-commands";
 import { decideApprovalAction } from "../actions";
 
 export const metadata: Metadata = { title: "Approval" };
 
-/** The approval screen (D1): what exactly is approved — versions, change log, gates, migrations, staging metrics, risk. */
+/** The approval screen (D1): what exactly is approved — versions, change log, gates, migrations, staging metrics, risk, and the exact commands it lets run. */
 export default async function ApprovalPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const { actor } = await authorizePage("approval.read", "/approvals/[id]");
@@ -33,6 +35,9 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
   const needsPassword = v.now - (actor.signedInAt ?? 0) > REAUTH_WINDOW_MS;
   const role = approval.role as Role;
   const contract = v.migrations.filter((m) => m.kind === "contract");
+  // A smoke sign-off is given in staging; production, hotfix and migration approvals let production run.
+  const commandEnvironment = approval.kind === "smoke" ? envs.staging.name : envs.production.name;
+  const commands = releaseCommandPreview(db, r, commandEnvironment);
   return (
     <>
       <PageHeader
@@ -82,6 +87,9 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
           </p>
         </Card>
       </div>
+      <Card title="Commands this approval lets run" className="mt-4">
+        <CommandList preview={commands} environment={commandEnvironment} />
+      </Card>
       <Card title="Decision" className="mt-4">
         {approval.status !== "pending" ? (
           <p className="text-sm">This approval is {approval.status}.</p>

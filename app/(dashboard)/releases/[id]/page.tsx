@@ -240,7 +240,14 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
                         .map((run) => (
                           <div key={run.id} data-status={run.status}>
                             {run.status} {formatTime(run.startedAt)} · {v.rollouts.find((x) => x.environmentId === run.environmentId)?.environment ?? `env #${run.environmentId}`}
-                            {run.status === "failed" && <pre className="whitespace-pre-wrap text-red-800">{run.output.slice(-500)}</pre>}
+                            {run.status === "failed" ? (
+                              <pre className="whitespace-pre-wrap text-red-800">{run.output.slice(-500)}</pre>
+                            ) : run.output ? (
+                              <details>
+                                <summary className="cursor-pointer">output</summary>
+                                <pre className="whitespace-pre-wrap" data-testid="migration-output">{run.output.slice(-500)}</pre>
+                              </details>
+                            ) : null}
                           </div>
                         ))}
                     </td>

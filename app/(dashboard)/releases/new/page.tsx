@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
+import { MigrationPicker } from "@/components/releases/migration-picker";
 import { ActionForm, Checkbox, CheckboxGroup, Field } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listServices } from "@/db/queries/catalog";
 import { authorizePage } from "@/lib/auth/session";
+import { parseCatalog } from "@/lib/domain/migration-catalog";
 import { SOAK_MINUTES } from "@/lib/domain/release/lifecycle";
 import { createReleaseInput } from "@/lib/domain/release/inputs";
 import { createReleaseAction } from "../actions";
@@ -19,6 +21,11 @@ const DEMO_STRATEGY = { kind: "canary", steps: [{ weight: 10, holdSeconds: 5 }, 
 export default async function NewReleasePage() {
   await authorizePage("release.create", "/releases/new");
   const services = listServices(getDb());
+  const catalogs = services.map((s) => ({
+    serviceId: String(s.id),
+    service: s.name,
+    migrations: parseCatalog(s.migrations).map((m) => ({ value: m.id, label: `${m.id} (${m.kind})${m.description ? `: ${m.description}` : ""}` })),
+  }));
   return (
     <>
       <PageHeader title="New release" description="A release starts in pre-flight; its checklist, staging deploy, soak, approvals and production rollout follow." />
@@ -31,7 +38,7 @@ export default async function NewReleasePage() {
           </div>
           <Field name="changeLog" label="Change-log entry" multiline rows={3} maxLength={TEXT_MAX.changeLog} />
           <Field name="rollbackPlan" label="Rollback plan" multiline rows={2} maxLength={TEXT_MAX.rollbackPlan} defaultValue="Abort the canary: traffic returns to the stable version; redeploy the last known good version if promoted." />
-          <Field name="migrations" label="Migrations (JSON)" multiline rows={2} defaultValue="[]" hint='Expand runs before the rollout, contract after every deployment is healthy; optional "command" (shell, with {{version}}, {{environment}}, {{migration}}), e.g. [{"id":"2026-add-col","kind":"expand","command":"./migrate.sh {{migration}}"}]' />
+          <MigrationPicker catalogs={catalogs} />
           <Field name="strategy" label="Strategy (JSON)" multiline rows={2} defaultValue={JSON.stringify(DEMO_STRATEGY)} />
           {services.length > 1 && (
             <CheckboxGroup name="alsoDeploy" legend="Also deploy (rolled out together; the release is healthy when all are)" options={services.map((s) => ({ value: String(s.id), label: s.name }))} />
