@@ -13,7 +13,7 @@
 // Runs with `tsx --conditions=react-server`; about 5 minutes (`--quick`: one A/A round, ~3.5 minutes);
 // `--keep` keeps the data directory (database, router logs) for a look afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { killDataPlane } from "@/tests/support/data-plane";
@@ -23,6 +23,11 @@ const quick = process.argv.includes("--quick");
 const dir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-safety-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
+// As root, admin-defined commands run as nobody (lib/drivers/shell.ts): the command step's pid file
+// lives in a directory it can write.
+process.env.FLIGHTDECK_COMMAND_USER ??= "nobody";
+const cmdDir = mkdtempSync(path.join(tmpdir(), "flightdeck-bench-safety-cmd-"));
+chmodSync(cmdDir, 0o777);
 // Port block of this bench: 10000-11999, below the ephemeral range and every test's block; 500 per run
 // (environment k's router on base + 100 * (k - 1), its versions on +10/+11, admin on +1).
 const base = 10_000 + Math.floor(Math.random() * 4) * 500;
@@ -132,8 +137,6 @@ async function badFigures(id: number) {
 
 /** 1. A 60 s command-driver step in production while a bad canary in staging must roll back. */
 async function safetyNeverWaits() {
-  const cmdDir = path.join(dir, "command");
-  mkdirSync(cmdDir);
   const pidFile = path.join(cmdDir, "deploy.pid");
   // `exec` keeps the shell's pid ($$) for the sleep, so the bench can see it is still running.
   const deployTarget = {
@@ -283,4 +286,5 @@ for (const r of rows) console.log(r);
 console.log(`(whole bench ${Math.round(s(Date.now() - t0))} s)`);
 if (process.argv.includes("--keep")) console.log(`(data kept in ${dir})`);
 else rmSync(dir, { recursive: true, force: true });
+rmSync(cmdDir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { commandUserDefaults } from "./command-user.mjs";
 import { bin, buildIsStale, root } from "./lib.mjs";
 
 const port = process.env.E2E_PORT ?? "3100";
@@ -172,6 +173,8 @@ const env = {
   // Test-only secret: the database is thrown away after every run.
   NEXTAUTH_SECRET: "flightdeck-e2e-only-secret-not-for-production",
   NEXT_TELEMETRY_DISABLED: "1",
+  // As root, admin-defined commands run as `nobody` unless told otherwise (lib/drivers/shell.ts).
+  ...commandUserDefaults(),
 };
 
 const migrate = spawnSync(bin("tsx"), ["scripts/migrate.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

@@ -4,6 +4,7 @@
 // the data plane (router, versions, traffic) keeps running and is adopted at the next start.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
+import { commandUserDefaults } from "./command-user.mjs";
 import { authSecret, bin, buildIsStale, demoDefault, root, waitForHttp } from "./lib.mjs";
 
 const port = process.env.PORT ?? "3000";
@@ -16,6 +17,8 @@ const env = {
   NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
   NEXTAUTH_SECRET: authSecret(dbFile),
   NEXT_TELEMETRY_DISABLED: "1",
+  // As root, admin-defined commands run as `nobody` unless told otherwise (lib/drivers/shell.ts).
+  ...commandUserDefaults(),
 };
 
 function run(cmd, args) {

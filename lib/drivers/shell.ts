@@ -14,6 +14,9 @@ import { variableEnvName } from "@/lib/domain/commands";
  *   FLIGHTDECK_COMMAND_CWD          working directory (default: the user's home, else /; as non-root: Flightdeck's)
  */
 
+/** Environment variables as read here (process.env or a test's own). */
+export type EnvVars = Readonly<Record<string, string | undefined>>;
+
 export interface ShellOutcome {
   code: number | null;
   output: string;
@@ -30,7 +33,7 @@ export interface ShellOptions {
   vars?: Record<string, string | number | null>;
   onLine?: (line: string) => void;
   /** Where settings and passed-through variables are read from (tests); default process.env. */
-  env?: NodeJS.ProcessEnv;
+  env?: EnvVars;
 }
 
 const OUTPUT_CAP = 64_000;
@@ -85,7 +88,7 @@ const isDir = (p: string) => {
   }
 };
 
-export function commandIdentity(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.()): CommandIdentity {
+export function commandIdentity(env: EnvVars = process.env, uid: number | undefined = process.getuid?.()): CommandIdentity {
   const configuredCwd = env.FLIGHTDECK_COMMAND_CWD?.trim() || undefined;
   if (uid !== 0) {
     // Not root: commands run as Flightdeck's own (already unprivileged) user.
@@ -117,7 +120,7 @@ export function commandIdentity(env: NodeJS.ProcessEnv = process.env, uid: numbe
  * the variables named in FLIGHTDECK_COMMAND_ENV except Flightdeck's own, and the template
  * variables as FLIGHTDECK_<NAME>. Never NEXTAUTH_SECRET, OIDC secrets, the database path or keys.
  */
-export function commandEnv(env: NodeJS.ProcessEnv, who: { home: string | undefined; user: string | undefined }, vars: Record<string, string | number | null> = {}): Record<string, string> {
+export function commandEnv(env: EnvVars, who: { home: string | undefined; user: string | undefined }, vars: Record<string, string | number | null> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   const extra = (env.FLIGHTDECK_COMMAND_ENV ?? "").split(/[\s,]+/).filter(Boolean);
   for (const name of Object.keys(env)) {
@@ -141,7 +144,7 @@ const SECRET = /^(NEXTAUTH_|AUTH_|OIDC_)|^FLIGHTDECK_.*(SECRET|KEY|TOKEN|PASSWOR
  * everything but Flightdeck's secrets. They keep FLIGHTDECK_DB (the router writes samples; cleanup
  * finds leftovers by it). Shell commands get the much narrower commandEnv instead.
  */
-export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withoutSecrets(env: EnvVars): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET.test(name))) as NodeJS.ProcessEnv;
 }
 

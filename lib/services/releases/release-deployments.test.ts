@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,10 +6,15 @@ import { killDataPlane } from "@/tests/support/data-plane";
 import { until } from "@/tests/support/wait";
 
 // G4 + G5 end to end: a release that rolls out two services together, with expand migrations
-// before and contract migrations after, through the real worker, local driver and shell commands.
+// before and contract migrations after, through the real worker, local driver and shell commands
+// (defined in the service's migration catalog; as root they run as nobody, issue 10).
 const dir = mkdtempSync(path.join(tmpdir(), "fd-release-deploy-"));
 process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
+process.env.FLIGHTDECK_COMMAND_USER ??= "nobody";
+/** Where the migration commands write: the command user's, not only root's. */
+const shared = mkdtempSync(path.join(tmpdir(), "fd-release-deploy-cmd-"));
+chmodSync(shared, 0o777);
 
 const { getDb, getSqlite } = await import("@/db/client");
 const { seedDemo } = await import("@/db/seed");
@@ -35,7 +40,7 @@ const { strategySchema } = await import("@/lib/domain/rollout/strategy");
 // Port blocks per test file are disjoint (files run in parallel) and below the ephemeral range
 // (32768+), where an outgoing connection could already hold a port a test wants to listen on: 24000-25999 here.
 const base = 24_000 + Math.floor(Math.random() * 10) * 200;
-const journal = path.join(dir, "migrations.log");
+const journal = path.join(shared, "migrations.log");
 let runner: ReturnType<typeof startWorker>;
 
 function actor(email: string) {
@@ -86,7 +91,10 @@ afterAll(async () => {
 
 const quick = { kind: "canary", steps: [{ weight: 50, holdSeconds: 1 }, { weight: 100, holdSeconds: 0 }] };
 
-async function readyRelease(version: string, migrations: unknown[]) {
+/** An admin's catalog for sample-api, then a release picking every migration of it by id. */
+async function readyRelease(version: string, catalog: { id: string; kind: "expand" | "contract"; description: string; command?: string }[]) {
+  const api = findServiceByName(getDb(), "sample-api")!;
+  updateService(getDb(), api.id, api.rowVersion, { ...api, migrations: JSON.stringify(catalog), updatedAt: Date.now() });
   const captain = actor("captain@flightdeck.local");
   const release = createRelease(captain, {
     serviceId: apiId,
@@ -96,7 +104,7 @@ async function readyRelease(version: string, migrations: unknown[]) {
     commitSha: "abc1234",
     changeLog: "Two services, ordered migrations.",
     rollbackPlan: "Abort the canaries; contract migrations are not run before both are healthy.",
-    migrations: migrations as never,
+    migrations: catalog.map((m) => ({ id: m.id })),
     strategy: strategySchema.parse(quick),
     hotfix: false,
     sev1: false,
@@ -142,7 +150,7 @@ describe("a release with several deployments and ordered migrations (G4, G5)", (
   }, 60_000);
 
   it("a failing expand migration starts no rollout and is shown with its output; a retry runs only what did not succeed", async () => {
-    const flag = path.join(dir, "allow-002");
+    const flag = path.join(shared, "allow-002");
     const { release, captain } = await readyRelease("1.1.0", [
       { id: "101-ok", kind: "expand", description: "", command: `echo ok-101 >> ${journal}` },
       { id: "102-flaky", kind: "expand", description: "", command: `test -f ${flag} || { echo "relation users is locked" >&2; exit 3; }` },
