@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DriverTarget } from "../types";
-import { runShell } from "../shell";
+import { ROOT_REFUSED, runShell } from "../shell";
 import { createCommandDriver, renderCommand } from "./driver";
 
 // As root (CI), commands run as nobody (lib/drivers/shell.ts): it must be able to write the record.
@@ -56,6 +56,18 @@ describe("command driver (real shell commands)", () => {
     expect(r.output).not.toContain("never");
     const hanging = createCommandDriver({ commands: { deploy: "sleep 30", setWeight: "true", promote: "true", rollback: "true", status: "true" }, timeoutSeconds: 1 });
     await expect(hanging.deploy(target, { opId: "h", version: "1", stableVersion: null })).rejects.toThrow(/timed out after 1 s/);
+  });
+
+  it.runIf(process.getuid?.() === 0)("as root without a command user, a step is refused with the reason and runs nothing", async () => {
+    const ran = path.join(dir, "ran-as-root");
+    const driver = createCommandDriver({ commands: { deploy: `touch ${ran}`, setWeight: "true", promote: "true", rollback: "true", status: "true" }, timeoutSeconds: 5 });
+    delete process.env.FLIGHTDECK_COMMAND_USER;
+    try {
+      await expect(driver.deploy(target, { opId: "r", version: "1", stableVersion: null })).rejects.toThrow(`deploy command not run: ${ROOT_REFUSED}`);
+    } finally {
+      process.env.FLIGHTDECK_COMMAND_USER = "nobody";
+    }
+    expect(existsSync(ran)).toBe(false);
   });
 
   it("variables are shell-quoted: a hostile version cannot run commands", () => {
