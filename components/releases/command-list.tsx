@@ -6,7 +6,7 @@ import type { CommandPreview } from "@/lib/services/releases/release-commands";
  */
 export function CommandList({ preview, environment }: { preview: CommandPreview; environment: string }) {
   return (
-    <section aria-label="Commands this approval lets run">
+    <div data-testid="command-list">
       <p className="mb-2 text-xs text-slate-600">
         Defined by admins in each service&apos;s settings; a release cannot carry a command. Shown as they will run in {environment}: values known now are filled in
         (shell-quoted), per-step ones stay as {"{{weight}}"} and the like. Commands run without Flightdeck&apos;s secrets and never as root. If an admin changes any of
@@ -45,6 +45,6 @@ export function CommandList({ preview, environment }: { preview: CommandPreview;
           ))}
         </ul>
       )}
-    </section>
+    </div>
   );
 }

@@ -1,6 +1,10 @@
 import { type Locator, type Page, expect } from "@playwright/test";
 
 export interface NewRelease {
+  /** sample-api unless told. */
+  service?: string;
+  /** Migration ids to tick, from the service's catalog. */
+  migrations?: string[];
   version: string;
   commit: string;
   strategy?: object;
@@ -16,10 +20,11 @@ export class ReleasePage {
   async create(r: NewRelease): Promise<number> {
     await this.page.goto("/releases/new");
     const form = this.page.getByRole("form", { name: "New release" });
-    await form.getByLabel("Service", { exact: true }).selectOption({ label: "sample-api" });
+    await form.getByLabel("Service", { exact: true }).selectOption({ label: r.service ?? "sample-api" });
     await form.getByLabel("Version", { exact: true }).fill(r.version);
     await form.getByLabel("Commit", { exact: true }).fill(r.commit);
     await form.getByLabel("Change-log entry").fill(`Release ${r.version}: faster checkout, fewer retries.`);
+    for (const id of r.migrations ?? []) await form.getByRole("checkbox", { name: new RegExp(`^${id} \\(`) }).check();
     if (r.strategy) await form.getByLabel("Strategy (JSON)").fill(JSON.stringify(r.strategy));
     if (r.soakMinutes !== undefined) await form.getByLabel("Staging soak (minutes)").fill(String(r.soakMinutes));
     if (r.hotfix) await form.getByLabel(/Emergency hotfix/).check();

@@ -28,11 +28,12 @@ export class ServicesPage {
     return this.form.locator(`[id="${id}-error"]`);
   }
 
-  async fill(s: { name: string; owner?: string; description?: string; deployTarget?: string }): Promise<void> {
+  async fill(s: { name: string; owner?: string; description?: string; deployTarget?: string; migrations?: string }): Promise<void> {
     await this.field("Name").fill(s.name);
     await this.field("Owner").fill(s.owner ?? "E2E team");
     if (s.description !== undefined) await this.field("Description").fill(s.description);
     if (s.deployTarget !== undefined) await this.field("Deploy target (JSON)").fill(s.deployTarget);
+    if (s.migrations !== undefined) await this.field("Migrations (JSON)").fill(s.migrations);
   }
 
   async submit(): Promise<void> {
