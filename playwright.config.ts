@@ -40,15 +40,23 @@ export default defineConfig({
     {
       name: "chromium",
       testMatch: /\.spec\.ts$/,
-      testIgnore: /governance\.spec\.ts$/,
+      testIgnore: /(governance|doors-approval)\.spec\.ts$/,
       dependencies: ["setup"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+    // Deploys sample-api to staging to reach a real approval screen (framing, issue 10): after the
+    // rollout journeys of "chromium", which it would meet on the same service, and before governance.
+    {
+      name: "doors-approval",
+      testMatch: /doors-approval\.spec\.ts$/,
+      dependencies: ["chromium"],
       use: { ...devices["Desktop Chrome"] },
     },
     // Changes the global security gate and calendar (enforce, lockdown, freezes): runs alone, after the rest.
     {
       name: "governance",
       testMatch: /governance\.spec\.ts$/,
-      dependencies: ["chromium"],
+      dependencies: ["doors-approval"],
       use: { ...devices["Desktop Chrome"] },
     },
   ],

@@ -29,9 +29,17 @@ export type ActionArgsEncoding = "json" | "multipart";
  */
 export async function invokeServerAction(
   request: APIRequestContext,
-  opts: { page: string; actionId: string; origin: string; fields: Record<string, string | string[]>; encoding: ActionArgsEncoding },
+  opts: {
+    page: string;
+    actionId: string;
+    origin: string;
+    fields: Record<string, string | string[]>;
+    encoding: ActionArgsEncoding;
+    /** More request headers (e.g. a forged X-Forwarded-Host). */
+    headers?: Record<string, string>;
+  },
 ): Promise<APIResponse> {
-  const headers = { "Next-Action": opts.actionId, Accept: "text/x-component", Origin: opts.origin };
+  const headers = { ...opts.headers, "Next-Action": opts.actionId, Accept: "text/x-component", Origin: opts.origin };
   if (opts.encoding === "json") {
     return request.post(opts.page, {
       headers: { ...headers, "Content-Type": "text/plain;charset=UTF-8" },
