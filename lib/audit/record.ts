@@ -3,7 +3,7 @@ import type { Executor } from "@/db/connection";
 import { databaseFileOf, insertAuditEvent, lastAuditLink } from "@/db/queries/audit";
 import { type AnyActor, actorLabel } from "@/lib/domain/actor";
 import type { AuditAction } from "@/lib/domain/audit-actions";
-import { GENESIS_HASH, canonicalJson, hashEvent } from "@/lib/domain/audit-chain";
+import { GENESIS_HASH, canonicalJson, hashEvent, storableEvent } from "@/lib/domain/audit-chain";
 import { signedHighWater, trailFilesFor } from "./trail-files";
 
 export interface AuditInput {
@@ -28,7 +28,8 @@ export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash
   const file = databaseFileOf(tx);
   // Above every id a checkpoint has signed, so a deleted signed event's id is never reused.
   const highWater = file === ":memory:" || file === "" ? 0 : signedHighWater(trailFilesFor(file).checkpoints);
-  const row = {
+  // storableEvent: hashed exactly as stored, whatever text the event carries (lone surrogates).
+  const row = storableEvent({
     id: Math.max(last?.id ?? 0, highWater) + 1,
     // Never earlier than the previous event: timeline order is chain order, and time filters rely on it.
     createdAt: Math.max(input.at ?? Date.now(), last?.createdAt ?? 0),
@@ -42,7 +43,7 @@ export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash
     details: canonicalJson(input.details ?? {}),
     requestId: input.requestId ?? randomUUID(),
     prevHash: last?.hash ?? GENESIS_HASH,
-  };
+  });
   const hash = hashEvent(row);
   insertAuditEvent(tx, { ...row, hash });
   return { id: row.id, hash };

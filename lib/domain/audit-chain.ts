@@ -34,11 +34,34 @@ function sortKeys(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
+      // defineProperty: an own "__proto__" key (from parsed input) stays a key instead of setting the prototype.
+      if (v !== undefined) Object.defineProperty(out, key, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
   return value;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The event's text made well-formed (a lone UTF-16 surrogate becomes U+FFFD) before it is hashed
+ * and stored: SQLite's driver cannot store a lone surrogate as it is and reads back something else,
+ * so a crafted e-mail at sign-in made the chain look edited (found by the fuzz test, issue 10).
+ */
+export function storableEvent<T extends ChainedFields>(e: T): T {
+  const text = <S extends string | null>(s: S): S => (s === null ? s : s.replace(LONE_SURROGATE, "\uFFFD")) as S;
+  return {
+    ...e,
+    actorLabel: text(e.actorLabel),
+    roles: text(e.roles),
+    action: text(e.action),
+    subjectType: text(e.subjectType),
+    subjectId: text(e.subjectId),
+    environment: text(e.environment),
+    details: text(e.details),
+    requestId: text(e.requestId),
+  };
 }
 
 /** sha256 over the previous hash and the event's canonical encoding (a JSON array, fixed order). */
