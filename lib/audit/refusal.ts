@@ -93,14 +93,21 @@ export function refusalKey(actor: AnyActor, address?: string): string | null {
  * `limit` refusals of a key are written, later ones only counted; summaries of closed windows
  * are written first. Returns whether this refusal got its own event.
  */
-export function recordRefusal(db: Db, tx: Tx, audit: AuditInput, opts: { code: string; attempted: string; address?: string; at: number }): "recorded" | "suppressed" {
-  const key = refusalKey(audit.actor, opts.address);
+export function recordRefusal(
+  db: Db,
+  tx: Tx,
+  audit: AuditInput,
+  opts: { code: string; attempted: string; address?: string; at: number; byAddress?: boolean },
+): "recorded" | "suppressed" {
+  // byAddress: the caller is the client address, whoever the event names (a sign-in against someone's account).
+  const subject: RefusalSubject = opts.byAddress ? { actor: { kind: "system", label: "anonymous" }, address: opts.address } : { actor: audit.actor, address: opts.address };
+  const key = refusalKey(subject.actor, opts.address);
   if (key === null) {
     recordAudit(tx, { ...audit, at: opts.at });
     return "recorded";
   }
   const cap = refusalCap(db);
-  const { write, due } = cap.admit(key, { actor: audit.actor, address: opts.address }, opts.at, { code: opts.code, action: opts.attempted });
+  const { write, due } = cap.admit(key, subject, opts.at, { code: opts.code, action: opts.attempted });
   recordSuppressedSummaries(tx, cap.options, due, opts.at);
   if (!write) {
     scheduleSummaries(db);

@@ -1,12 +1,15 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { fieldNames } from "@/lib/domain/input-summary";
 import { safeRedirectPath } from "@/lib/domain/safe-redirect";
 import { env, oidcConfigured } from "@/lib/env";
 import { recordSignOut, resolveOidcSignIn } from "@/lib/services/auth/record-session-event";
 import { signInWithPassword } from "@/lib/services/auth/sign-in-with-password";
+import { auditRefusal } from "@/lib/services/authz/audit-refusal";
 import { clientAddress } from "./client-address";
 
 const credentialsSchema = z.object({
@@ -53,7 +56,12 @@ export function authOptions(): NextAuthOptions {
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, req) {
           const parsed = credentialsSchema.safeParse(credentials);
-          if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "Enter your email and password.");
+          if (!parsed.success) {
+            const message = parsed.error.issues[0]?.message ?? "Enter your email and password.";
+            // Refused before any password check, and audited all the same (issue 10), under the refusal rate cap.
+            auditRefusal({ actor: null, attempted: "auth.sign_in", code: "INVALID", message, requestId: randomUUID(), address: clientAddress(req.headers ?? {}), fields: fieldNames(credentials) });
+            throw new Error(message);
+          }
           const outcome = await signInWithPassword({ ...parsed.data, address: clientAddress(req.headers ?? {}) });
           // next-auth passes a thrown message to the sign-in form as `error`.
           if (!outcome.ok) throw new Error(outcome.message);

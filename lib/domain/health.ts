@@ -61,7 +61,7 @@ export const createProbeInput = z
   .object({
     name: z.string().trim().min(1, "Name the probe.").max(100),
     environmentId: z.coerce.number().int().positive(),
-    url: z.union([z.literal(""), z.url({ protocol: /^https?$/, message: "Enter an http(s) URL." })]).optional(),
+    url: z.union([z.literal(""), z.url({ protocol: /^https?$/, message: "Enter an http(s) URL." }).max(2000, "Use at most 2,000 characters.")]).optional(),
     serviceId: z.union([z.literal(""), z.coerce.number().int().positive()]).optional(),
     expectStatus: z.coerce.number().int().min(100).max(599).default(200),
     timeoutMs: z.coerce.number().int().min(100, "At least 100 ms.").max(30_000, "At most 30 s.").default(2000),

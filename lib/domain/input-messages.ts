@@ -35,6 +35,8 @@ export function humanIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
       const what = expected[issue.expected];
       return what ? `Expected ${what}.` : undefined;
     }
+    case "invalid_union":
+      return "This value is not in a form this field accepts.";
     default:
       return undefined;
   }

@@ -1,12 +1,16 @@
 import { z } from "zod";
 
+/** Longest JSON text a form field takes: far above any real config, far below a 1 MB request body. */
+export const JSON_TEXT_MAX = 100_000;
+
 /**
  * A form field holding JSON text, parsed and validated by `schema`; every error names its path
  * inside the JSON ("rules.2.threshold: ...") so the person editing it knows where to look.
  * `emptyAs`: the value an empty field stands for (none: empty text is invalid JSON).
  */
-export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opts: { emptyAs?: unknown } = {}) {
-  return z.string().transform((text, ctx): z.output<S> => {
+export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opts: { emptyAs?: unknown; maxChars?: number } = {}) {
+  const max = opts.maxChars ?? JSON_TEXT_MAX;
+  return z.string().max(max, `${what}: at most ${max.toLocaleString("en-US")} characters.`).transform((text, ctx): z.output<S> => {
     let value: unknown;
     try {
       value = text.trim() === "" && "emptyAs" in opts ? opts.emptyAs : JSON.parse(text);

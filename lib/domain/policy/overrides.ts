@@ -8,7 +8,7 @@ export const RECOMMENDED_TTL_MINUTES = { planned: 60, emergencyRollback: 30, cri
 
 export const overrideInputSchema = z.object({
   action: z.enum(OVERRIDABLE_ACTIONS),
-  environment: z.string().trim().min(1, "Choose an environment."),
+  environment: z.string().trim().min(1, "Choose an environment.").max(64, "Choose an environment."),
   reason: z
     .string()
     .trim()

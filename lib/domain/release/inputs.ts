@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { MIGRATION_KINDS, RELEASE_COMMAND_REFUSED, migrationIdSchema } from "../migration-catalog";
+import { JSON_TEXT_MAX } from "../json-text";
 import { strategySchema } from "../rollout/strategy";
 import { MONITORING_CHOICES, RELEASE_COMMANDS } from "./lifecycle";
 
 const id = z.coerce.number().int().positive();
 const checkbox = z.union([z.literal("on"), z.literal("true"), z.literal("false"), z.boolean()]).optional().transform((v) => v === true || v === "on" || v === "true");
-const jsonText = z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).transform((v, ctx) => {
+const jsonText = z.union([z.string().max(JSON_TEXT_MAX, `At most ${JSON_TEXT_MAX.toLocaleString("en-US")} characters of JSON.`), z.array(z.unknown()), z.record(z.string(), z.unknown())]).transform((v, ctx) => {
   if (typeof v !== "string") return v;
   if (v.trim() === "") return [];
   try {

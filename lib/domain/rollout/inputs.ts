@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { JSON_TEXT_MAX } from "../json-text";
 import { strategySchema } from "./strategy";
 
 const id = z.coerce.number().int().positive();
 
 /** Strategy as JSON text (forms) or an object (API). */
-const strategyInput = z.union([z.string(), z.record(z.string(), z.unknown())]).transform((v, ctx) => {
+const strategyInput = z.union([z.string().max(JSON_TEXT_MAX, `Strategy: at most ${JSON_TEXT_MAX.toLocaleString("en-US")} characters.`), z.record(z.string(), z.unknown())]).transform((v, ctx) => {
   if (typeof v !== "string") return v;
   try {
     return JSON.parse(v) as unknown;

@@ -281,7 +281,7 @@ export const WINDOW_MESSAGES = {
 } as const;
 
 /** ISO text (a time without a zone is read as UTC, as the form says), epoch ms, or a Date. */
-const instantSchema = z.union([z.number(), z.string(), z.date()]).transform((v, ctx) => {
+const instantSchema = z.union([z.number(), z.string().max(64, WINDOW_MESSAGES.invalidInstant), z.date()]).transform((v, ctx) => {
   let ms: number;
   if (typeof v === "number") ms = v;
   else if (v instanceof Date) ms = v.getTime();

@@ -3,6 +3,7 @@ import { type Executor, type Tx, getDb } from "@/db/client";
 import { findUserByEmail, recentFailures, recordSignInAttempt, rolesOfUser } from "@/db/queries/users";
 import { writeTransaction } from "@/db/transaction";
 import { recordAudit } from "@/lib/audit/record";
+import { recordRefusal } from "@/lib/audit/refusal";
 import type { AnyActor } from "@/lib/domain/actor";
 import { verifyPassword } from "@/lib/domain/password";
 import { throttleMessage, throttleUntil } from "@/lib/domain/throttle";
@@ -23,15 +24,22 @@ export async function signInWithPassword(
   const windowMs = SIGNIN_WINDOW_MINUTES * 60_000;
 
   const throttledAt = (ex: Executor) => throttleUntil(recentFailures(ex, email, input.address, now - windowMs), now, SIGNIN_MAX_FAILURES, windowMs);
+  // Refused attempts are audited under the refusal rate cap, per client address (issue 10): a flood
+  // of guesses cannot fill the trail; the attempts themselves are still counted for the throttle.
+  const refusalOpts = { code: "UNAUTHENTICATED", attempted: "auth.sign_in", address: input.address, at: now, byAddress: true };
   const refuseThrottled = (tx: Tx, until: number): SignInOutcome => {
-    recordAudit(tx, {
-      actor: { kind: "system", label: "system" },
-      action: "auth.sign_in_throttled",
-      subjectType: "account",
-      subjectId: email,
-      details: { email, address: input.address, retryAt: new Date(until).toISOString() },
-      at: now,
-    });
+    recordRefusal(
+      db,
+      tx,
+      {
+        actor: { kind: "system", label: "system" },
+        action: "auth.sign_in_throttled",
+        subjectType: "account",
+        subjectId: email,
+        details: { email, address: input.address, retryAt: new Date(until).toISOString() },
+      },
+      refusalOpts,
+    );
     return { ok: false, message: throttleMessage(until, now) };
   };
 
@@ -55,15 +63,11 @@ export async function signInWithPassword(
     if (late !== null) return refuseThrottled(tx, late);
     // Every refused attempt counts toward the throttle, whatever the reason.
     recordSignInAttempt(tx, { email, address: input.address, success: refusal === null, at: now });
-    recordAudit(tx, {
-      actor,
-      roles: refusal === null && user ? rolesOfUser(tx, user.id) : [],
-      action: refusal === null ? "auth.sign_in" : "auth.sign_in_failed",
-      subjectType: "account",
-      subjectId: email,
-      details: refusal === null ? { method: "password", address: input.address } : { method: "password", address: input.address, reason: refusal },
-      at: now,
-    });
+    if (refusal === null) {
+      recordAudit(tx, { actor, roles: user ? rolesOfUser(tx, user.id) : [], action: "auth.sign_in", subjectType: "account", subjectId: email, details: { method: "password", address: input.address }, at: now });
+    } else {
+      recordRefusal(db, tx, { actor, roles: [], action: "auth.sign_in_failed", subjectType: "account", subjectId: email, details: { method: "password", address: input.address, reason: refusal } }, refusalOpts);
+    }
     return refusal === null && user ? { ok: true, userId: user.id } : { ok: false, message: refusal ?? WRONG };
   });
 }
