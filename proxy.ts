@@ -1,6 +1,7 @@
 import { getToken } from "next-auth/jwt";
 import { type NextRequest, NextResponse } from "next/server";
 import { randomUUID } from "node:crypto";
+import { clientAddress } from "@/lib/auth/client-address";
 import { auditOriginRefusal, connectionProtocol, ORIGIN_REFUSED_MESSAGE, requestFacts } from "@/lib/auth/request-facts";
 import { checkRequestOrigin } from "@/lib/domain/request-origin";
 import { STATIC_SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY, contentSecurityPolicy, newNonce } from "@/lib/domain/security-headers";
@@ -25,7 +26,13 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     const requestId = randomUUID();
     const actionId = request.headers.get("next-action");
     const userId = facts.hasSession ? await sessionUserId(request) : null;
-    const audited = auditOriginRefusal(userId, facts, verdict, { path: request.nextUrl.pathname, actionId, refusedBy: "proxy", requestId });
+    const audited = auditOriginRefusal(userId, facts, verdict, {
+      path: request.nextUrl.pathname,
+      actionId,
+      refusedBy: "proxy",
+      requestId,
+      address: clientAddress(request.headers),
+    });
     console.warn(
       `[origin] ${request.method} ${request.nextUrl.pathname.slice(0, 200)} refused (${verdict.reason}, origin ${String(facts.origin).slice(0, 100)})${audited ? " and audited" : ""}, request ${requestId}`,
     );

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { getServerSession } from "next-auth";
 import { checkRequestOrigin } from "@/lib/domain/request-origin";
 import { originSettings } from "@/lib/env";
+import { clientAddress } from "./client-address";
 import { authOptions } from "./options";
 import { ORIGIN_REFUSED_MESSAGE, auditOriginRefusal, requestFacts } from "./request-facts";
 
@@ -23,6 +24,7 @@ export async function refuseForeignOrigin(name: string, requestId: string): Prom
     actionId: name,
     refusedBy: "action",
     requestId,
+    address: clientAddress(h),
   });
   console.warn(`[origin] action ${name} refused (${verdict.reason}, origin ${String(facts.origin).slice(0, 100)}) request ${requestId}`);
   return { ok: false, code: "FORBIDDEN", message: ORIGIN_REFUSED_MESSAGE };

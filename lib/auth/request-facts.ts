@@ -41,7 +41,7 @@ export function auditOriginRefusal(
   userId: number | null,
   facts: RequestFacts,
   verdict: Extract<OriginVerdict, { ok: false }>,
-  where: { path: string; actionId: string | null; refusedBy: "proxy" | "action"; requestId: string },
+  where: { path: string; actionId: string | null; refusedBy: "proxy" | "action"; requestId: string; address?: string },
 ): boolean {
   if (userId === null || !Number.isInteger(userId) || userId <= 0) return false;
   try {

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findUserByEmail } from "@/db/queries/users";
+import { flushRefusalSummaries, resetRefusalCap } from "@/lib/audit/refusal";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { auditEvents, buildSeededTemplate, closeCurrentDb, insertUserWithRoles, lastAuditId, makeTempDir, snapshot, useFreshDb } from "../support/db";
 import { actAs } from "../support/request-double";
@@ -46,6 +47,7 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 beforeEach(() => {
   ({ db, sqlite } = useFreshDb(tmp.dir, template));
+  resetRefusalCap(db);
   adminId = insertUserWithRoles(db, "root@example.test", ["admin"]).id;
   actAs(adminId);
 });
@@ -89,7 +91,19 @@ describe("a server action from a foreign origin (issue 10)", () => {
       actionId: "user.create",
       allowed: [APP],
       refusedBy: "action",
+      address: "203.0.113.9",
     });
+  });
+
+  it("a flood of them is capped like every refusal: 20 events per person and minute, the rest counted", async () => {
+    sendHeaders(browser({ origin: "https://evil.example" }));
+    const last = lastAuditId(sqlite);
+    for (let i = 0; i < 25; i++) expect(await createUserAction(null, newUser(`flood${i}@evil.example`))).toMatchObject({ code: "FORBIDDEN" });
+    expect(auditEvents(sqlite, last).map((e) => e.action)).toEqual(Array<string>(20).fill("request.origin_refused"));
+    expect(flushRefusalSummaries(db, Date.now() + 61_000)).toBe(1);
+    const summary = auditEvents(sqlite, last).at(-1)!;
+    expect(summary).toMatchObject({ action: "audit.refusals_suppressed", actorId: adminId });
+    expect(summary.details).toMatchObject({ count: 5, codes: { FORBIDDEN: 5 }, actions: { "user.create": 5 } });
   });
 
   it("a cookie-bearing request with neither Origin nor Referer is refused too", async () => {
