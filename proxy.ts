@@ -36,7 +36,8 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     console.warn(
       `[origin] ${request.method} ${request.nextUrl.pathname.slice(0, 200)} refused (${verdict.reason}, origin ${String(facts.origin).slice(0, 100)})${audited ? " and audited" : ""}, request ${requestId}`,
     );
-    const res = new NextResponse(`${ORIGIN_REFUSED_MESSAGE}\nReference: ${requestId}\n`, {
+    const hint = "Open Flightdeck at its configured address (NEXTAUTH_URL), or have this origin added to FLIGHTDECK_ALLOWED_ORIGINS.";
+    const res = new NextResponse(`${ORIGIN_REFUSED_MESSAGE}\n${hint}\nReference: ${requestId}\n`, {
       status: 403,
       headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
     });
