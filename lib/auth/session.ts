@@ -5,6 +5,7 @@ import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
 import type { Actor } from "@/lib/domain/actor";
 import { type Permission, can } from "@/lib/domain/permissions";
+import { auditRefusal } from "@/lib/services/authz/audit-refusal";
 import { recordDenial } from "@/lib/services/authz/record-denial";
 import { type ActorState, loadActor } from "./load-actor";
 import { authOptions } from "./options";
@@ -28,7 +29,12 @@ export async function currentActor(): Promise<Actor | null> {
 export async function requireActor(): Promise<Actor> {
   const state = await currentActorState();
   if (state.status === "ok") return state.actor;
-  redirect(state.status === "disabled" ? "/sign-in?error=AccountDisabled" : "/sign-in");
+  if (state.status === "disabled") {
+    // A disabled account still holding a session is refused and audited (issue 10), under the refusal cap.
+    auditRefusal({ actor: state.account, attempted: "page", code: "UNAUTHENTICATED", message: "Your account is disabled.", requestId: randomUUID() });
+    redirect("/sign-in?error=AccountDisabled");
+  }
+  redirect("/sign-in");
 }
 
 /**

@@ -95,6 +95,14 @@ describe("every refusal of a server action is audited once (issue 10)", () => {
     expect(events[0]!.details).toMatchObject({ code: "UNAUTHENTICATED", fields: ["email", "name", "roles"] });
   });
 
+  it("a disabled account opening a page: redirected to sign-in and audited", async () => {
+    const { requireActor } = await import("@/lib/auth/session");
+    actAs(ids.gone!);
+    const { result, events } = await refused(() => requireActor().then(() => "allowed", (err: unknown) => (err instanceof Error ? err.message : String(err))));
+    expect(result).toBe("NEXT_REDIRECT");
+    expect(events).toEqual([expect.objectContaining({ action: "action.refused", actorLabel: "gone@example.test", subjectId: "page", details: expect.objectContaining({ code: "UNAUTHENTICATED" }) as unknown })]);
+  });
+
   it("FORBIDDEN stays authz.denied, with the permission", async () => {
     actAs(ids.viewer!);
     const { result, events } = await refused(() => createReleaseAction(null, releaseForm()));
