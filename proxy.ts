@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { clientAddress } from "@/lib/auth/client-address";
 import { auditOriginRefusal, connectionProtocol, ORIGIN_REFUSED_MESSAGE, requestFacts } from "@/lib/auth/request-facts";
 import { checkRequestOrigin } from "@/lib/domain/request-origin";
-import { STATIC_SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY, contentSecurityPolicy, newNonce } from "@/lib/domain/security-headers";
+import { STATIC_SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY, contentSecurityPolicy, newNonce, servedOverHttps } from "@/lib/domain/security-headers";
 import { env, originSettings } from "@/lib/env";
 
 /**
@@ -19,7 +19,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   const settings = originSettings();
   const protocol = connectionProtocol(request.headers, request.nextUrl.protocol);
   const facts = requestFacts(request.headers, request.method, protocol);
-  const https = isHttps(settings, facts);
+  const https = servedOverHttps({ ...settings, forwardedProto: facts.forwardedProto, protocol: facts.protocol });
 
   const verdict = checkRequestOrigin(facts, settings);
   if (!verdict.ok) {
@@ -65,13 +65,6 @@ function secure(res: NextResponse, csp: string, https: boolean): NextResponse {
   for (const { key, value } of STATIC_SECURITY_HEADERS) res.headers.set(key, value);
   if (https) res.headers.set("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
   return res;
-}
-
-/** Served over https: NEXTAUTH_URL says so, a trusted proxy says so, or the connection itself is TLS. */
-function isHttps(settings: ReturnType<typeof originSettings>, facts: ReturnType<typeof requestFacts>): boolean {
-  if (settings.appOrigin?.startsWith("https:")) return true;
-  if (settings.trustProxy && facts.forwardedProto?.split(",")[0]?.trim() === "https") return true;
-  return facts.protocol === "https";
 }
 
 function isDev(): boolean {

@@ -50,6 +50,16 @@ export const STATIC_SECURITY_HEADERS: readonly { key: string; value: string }[] 
 /** HSTS, sent only over https (browsers ignore it over http, and it must not pin a plain-http install). */
 export const STRICT_TRANSPORT_SECURITY = "max-age=31536000";
 
+/**
+ * Whether the browser reached Flightdeck over https: NEXTAUTH_URL says so, a trusted proxy says
+ * so (X-Forwarded-Proto), or the connection itself is TLS. An untrusted X-Forwarded-Proto counts for nothing.
+ */
+export function servedOverHttps(s: { appOrigin: string | null; trustProxy: boolean; forwardedProto: string | null; protocol: string }): boolean {
+  if (s.appOrigin?.startsWith("https:")) return true;
+  if (s.trustProxy && s.forwardedProto?.split(",")[0]?.trim().toLowerCase() === "https") return true;
+  return s.protocol === "https";
+}
+
 /** A fresh, unguessable nonce (128 bits, base64). */
 export function newNonce(random: (bytes: Uint8Array) => Uint8Array): string {
   const bytes = random(new Uint8Array(16));

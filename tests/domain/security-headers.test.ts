@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { STATIC_SECURITY_HEADERS, contentSecurityPolicy, newNonce } from "@/lib/domain/security-headers";
+import { STATIC_SECURITY_HEADERS, contentSecurityPolicy, newNonce, servedOverHttps } from "@/lib/domain/security-headers";
 
 // Plain JS without types: loaded by URL and typed here.
 const nextConfig = ((await import(pathToFileURL(path.resolve(import.meta.dirname, "../../next.config.js")).href)) as { default: NextConfig }).default;
@@ -34,6 +34,22 @@ describe("contentSecurityPolicy", () => {
   it("upgrades insecure requests only over https", () => {
     expect(prod.has("upgrade-insecure-requests")).toBe(false);
     expect(directives(contentSecurityPolicy({ nonce: "n", dev: false, https: true })).has("upgrade-insecure-requests")).toBe(true);
+  });
+});
+
+describe("servedOverHttps (HSTS only then)", () => {
+  const plain = { appOrigin: "http://localhost:3000", trustProxy: false, forwardedProto: null, protocol: "http" };
+  it.each([
+    ["plain http", plain, false],
+    ["NEXTAUTH_URL is https", { ...plain, appOrigin: "https://fd.example" }, true],
+    ["TLS connection", { ...plain, protocol: "https" }, true],
+    ["untrusted X-Forwarded-Proto https", { ...plain, forwardedProto: "https" }, false],
+    ["trusted proxy says https", { ...plain, trustProxy: true, forwardedProto: "https" }, true],
+    ["trusted proxy, first hop https", { ...plain, trustProxy: true, forwardedProto: "HTTPS, http" }, true],
+    ["trusted proxy says http", { ...plain, trustProxy: true, forwardedProto: "http" }, false],
+    ["next dev without NEXTAUTH_URL", { ...plain, appOrigin: null }, false],
+  ])("%s -> %s", (_name, s, expected) => {
+    expect(servedOverHttps(s)).toBe(expected);
   });
 });
 
