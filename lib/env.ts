@@ -18,6 +18,8 @@ const envSchema = z.object({
   OIDC_NAME: z.string().min(1).default("Single sign-on"),
   SIGNIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   SIGNIN_WINDOW_MINUTES: z.coerce.number().min(1).default(15),
+  /** Refusal audit events per person (or client address) and minute; more become one summary event. */
+  AUDIT_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How long a granted approval (and an open approval request) stays valid (D4). */
   APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   /** Flightdeck's public URL; its origin is the one allowed to change state (unset in `next dev`: the request's Host). */

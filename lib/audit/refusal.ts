@@ -1,6 +1,7 @@
 import type { Db, Tx } from "@/db/connection";
 import { writeTransaction } from "@/db/transaction";
 import { type AnyActor, actorLabel } from "@/lib/domain/actor";
+import { env } from "@/lib/env";
 import { REFUSAL_CAP, RefusalCap, type RefusalCapOptions, type SuppressedSummary } from "@/lib/domain/refusal-cap";
 import type { AppError } from "@/lib/errors";
 import { type AuditInput, recordAudit } from "./record";
@@ -52,7 +53,7 @@ const CAP_KEY = Symbol.for("flightdeck.refusalCaps");
 const holder = globalThis as unknown as Record<symbol, { caps: WeakMap<Db, CapState>; options: RefusalCapOptions } | undefined>;
 
 function caps() {
-  return (holder[CAP_KEY] ??= { caps: new WeakMap(), options: REFUSAL_CAP });
+  return (holder[CAP_KEY] ??= { caps: new WeakMap(), options: { ...REFUSAL_CAP, limit: env().AUDIT_REFUSALS_PER_MINUTE } });
 }
 
 function capState(db: Db): CapState {

@@ -11,6 +11,7 @@ export interface RefusalCapOptions {
   windowMs: number;
 }
 
+/** Far above what a person causes in a minute, low enough that a flood stays small (AUDIT_REFUSALS_PER_MINUTE). */
 export const REFUSAL_CAP: RefusalCapOptions = { limit: 20, windowMs: 60_000 };
 
 /** What the summary of a window says about the refusals it did not write one by one. */
