@@ -83,6 +83,33 @@ function describeInput(v: unknown, depth = 0): string {
   return String(v);
 }
 
+/** The input's longer text values (not its field names): none may reappear in a refusal event. */
+function inputTexts(input: unknown): string[] {
+  const out: string[] = [];
+  const keys = new Set<string>();
+  const walk = (v: unknown, depth: number) => {
+    if (depth > 4 || out.length > 50) return;
+    if (typeof v === "string") {
+      if (v.length >= 16) out.push(v.slice(0, 200));
+    } else if (v instanceof FormData) {
+      for (const [k, x] of v.entries()) {
+        keys.add(k);
+        walk(typeof x === "string" ? x : x.name, depth + 1);
+      }
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+    } else if (v && typeof v === "object" && !(v instanceof Map) && !(v instanceof Set) && !(v instanceof Date)) {
+      for (const k of Object.keys(v)) {
+        keys.add(k);
+        walk((v as Record<string, unknown>)[k], depth + 1);
+      }
+    }
+  };
+  walk(input, 0);
+  // A value that is also a field name is a field name in the event; JSON-escaped text is compared as stored.
+  return out.filter((v) => !keys.has(v) && !/^[\s]*$/.test(v)).map((v) => JSON.stringify(v).slice(1, -1)).filter((v) => v.length >= 16);
+}
+
 /** A checksum of every table except the audit ones: equal before and after means nothing was written. */
 function checksum(except: string[] = []): string {
   const tables = sqlite
@@ -151,10 +178,15 @@ async function check(
     counts.suppressed += 1;
     stats.noEvent += 1;
   }
+  const texts = inputTexts(input);
   for (const e of own) {
     // The event keeps field names, never the input's values: small whatever was sent.
-    const size = JSON.stringify(e.details).length;
-    if (size > 4000) problem(`refusal event ${e.action} carries ${size} characters of details`);
+    const text = JSON.stringify(e.details);
+    if (text.length > 4000) problem(`refusal event ${e.action} carries ${text.length} characters of details`);
+    if (e.action === "action.refused" || e.action === "authz.denied") {
+      const leaked = texts.find((v) => text.includes(v));
+      if (leaked) problem(`refusal event ${e.action} repeats an input value (${JSON.stringify(leaked.slice(0, 40))})`);
+    }
   }
 }
 
