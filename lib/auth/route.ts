@@ -34,7 +34,7 @@ export function withRoute<C>(
   return async (req: Request, ctx: C): Promise<Response> => {
     const requestId = randomUUID();
     let actor: Actor | null = null;
-    const audited = (res: Response, already = false) => (already ? res : auditRouteRefusal(res, { actor, attempted: `route:${name}`, requestId, address: clientAddress(req.headers), permission, fields: queryNames(req) }));
+    const audited = (res: Response, already = false) => (already ? res : auditRouteRefusal(res, { actor, attempted: name, requestId, address: clientAddress(req.headers), permission, fields: queryNames(req) }));
     try {
       const state = await currentActorState();
       if (state.status !== "ok") {

@@ -151,7 +151,7 @@ describe("every refusal of a server action is audited once (issue 10)", () => {
     const ctx = { params: Promise.resolve({ id: "../../etc/passwd" }) };
     const notFound = await refused(() => rolloutRoute.GET(new Request("http://localhost/api/rollouts/x?after=1&token=s3cret"), ctx));
     expect(notFound.result.status).toBe(404);
-    expect(notFound.events).toEqual([expect.objectContaining({ action: "action.refused", subjectId: "route:rollout.read", details: expect.objectContaining({ code: "NOT_FOUND", fields: ["after", "token"] }) as unknown })]);
+    expect(notFound.events).toEqual([expect.objectContaining({ action: "action.refused", subjectId: "rollout.read", details: expect.objectContaining({ code: "NOT_FOUND", fields: ["after", "token"] }) as unknown })]);
     expect(JSON.stringify(notFound.events[0]!.details)).not.toContain("s3cret");
     actAs(null);
     const anon = await refused(() => rolloutRoute.GET(new Request("http://localhost/api/rollouts/1", { headers: { "x-forwarded-for": "192.0.2.1" } }), ctx));

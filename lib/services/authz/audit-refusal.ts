@@ -10,7 +10,7 @@ import { ERROR_CODES, type ErrorCode } from "@/lib/errors";
 export interface Refusal {
   /** The person, a disabled account included (acting under no roles); null: no session. */
   actor: Actor | null;
-  /** The action or route that was attempted, e.g. "release.create" or "route:rollout.read". */
+  /** The action or route that was attempted, e.g. "release.create", or a route's name ("audit.export"). */
   attempted: string;
   code: ErrorCode;
   message: string;
