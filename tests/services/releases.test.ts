@@ -452,6 +452,6 @@ describe("one release from pre-flight to completed, every step through the servi
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
     const { execFileSync } = await import("node:child_process");
     const out = execFileSync(path.resolve("node_modules/.bin/tsx"), ["scripts/verify-audit.ts"], { env: { ...process.env, FLIGHTDECK_DB: file }, encoding: "utf8" });
-    expect(out).toMatch(/^audit chain intact: \d+ events verified/);
+    expect(out).toMatch(/^audit trail: INTACT — \d+ events verified/);
   }, 30_000);
 });
