@@ -71,7 +71,7 @@ export function payloadOf<K extends JobKind>(job: Pick<JobRow, "id" | "kind" | "
     throw new InvalidPayloadError(job, "not JSON");
   }
   const parsed = JOB_PAYLOADS[kind].safeParse(raw);
-  if (!parsed.success) throw new InvalidPayloadError(job, parsed.error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; "));
+  if (!parsed.success) throw new InvalidPayloadError(job, parsed.error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message.replace(/\.$/, "")}`).join("; "));
   return parsed.data as JobPayload<K>;
 }
 
