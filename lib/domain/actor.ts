@@ -1,4 +1,18 @@
 import type { Role } from "./roles";
+import type { TokenScope } from "./token-scopes";
+
+/**
+ * How a request authenticated when it was not a browser session: an API token (A5). Its owner's
+ * roles still come from the database on every call; the token only narrows them (scopes) and may
+ * pin the environment it acts on.
+ */
+export interface TokenVia {
+  kind: "token";
+  tokenId: number;
+  scopes: readonly TokenScope[];
+  /** The only environment this token may act on; null: any. */
+  environment: string | null;
+}
 
 /** A signed-in person as loaded from the database for one request. */
 export interface Actor {
@@ -9,6 +23,8 @@ export interface Actor {
   email: string;
   name: string;
   roles: Role[];
+  /** Set when the request came with an API token instead of a session cookie. */
+  via?: TokenVia;
 }
 
 /**

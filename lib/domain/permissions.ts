@@ -38,6 +38,10 @@ export const PERMISSIONS = {
   "window.manage": ["admin", "sentinel", "security"],
   /** Configure health probes (C3): the people who watch production. */
   "probe.manage": ["admin", "oncall"],
+  /** Create, list and revoke one's own API tokens (A5); never granted to a token (lib/domain/token-scopes.ts). */
+  "token.manage": EVERYONE,
+  /** See and revoke everyone's API tokens. */
+  "token.admin": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

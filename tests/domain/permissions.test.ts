@@ -39,6 +39,9 @@ const EXPECTED: Record<Permission, string> = {
   "override.revoke": ". . . Y Y Y . . . .",
   "window.manage": ". Y . . Y . . . . Y",
   "probe.manage": ". . . Y . . . . . Y",
+  // Everyone manages their own API tokens (A5); administrators see and revoke everyone's.
+  "token.manage": "Y Y Y Y Y Y Y Y Y Y",
+  "token.admin": ". . . . . . . . . Y",
 };
 
 function allowed(permission: Permission, role: Role): boolean {
