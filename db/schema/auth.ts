@@ -44,7 +44,11 @@ export const signInAttempts = sqliteTable(
   (t) => [index("sign_in_attempts_lookup").on(t.email, t.address, t.at)],
 );
 
-/** CLI / CI tokens (REQUIREMENTS A5): only the sha256 of the secret is stored. */
+/**
+ * CLI / CI tokens (REQUIREMENTS A5): only the sha256 of the secret is stored, with its
+ * non-secret start for lists. Scopes are names of lib/domain/token-scopes.ts; the environment
+ * limit is an environment's name (a renamed environment leaves the token acting on nothing).
+ */
 export const apiTokens = sqliteTable(
   "api_tokens",
   {
@@ -54,10 +58,17 @@ export const apiTokens = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     tokenHash: text("token_hash").notNull(),
+    /** e.g. "fdk_ab12": the first characters of the secret, shown in lists. */
+    prefix: text("prefix").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    environment: text("environment"),
     createdAt: integer("created_at").notNull(),
-    expiresAt: integer("expires_at"),
+    expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
+    revokedBy: integer("revoked_by").references(() => users.id),
+    /** Written at most once a minute per token (lib/domain/api-token.ts). */
     lastUsedAt: integer("last_used_at"),
+    lastUsedAddress: text("last_used_address"),
   },
-  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash)],
+  (t) => [uniqueIndex("api_tokens_hash_unique").on(t.tokenHash), index("api_tokens_user").on(t.userId)],
 );

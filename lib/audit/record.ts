@@ -3,6 +3,8 @@ import type { Executor } from "@/db/connection";
 import { databaseFileOf, insertAuditEvent, lastAuditLink } from "@/db/queries/audit";
 import { type AnyActor, actorLabel } from "@/lib/domain/actor";
 import type { AuditAction } from "@/lib/domain/audit-actions";
+import { tokenEnvironmentVerdict } from "@/lib/domain/authorize";
+import { ForbiddenError } from "@/lib/errors";
 import { GENESIS_HASH, canonicalJson, hashEvent, storableEvent } from "@/lib/domain/audit-chain";
 import { signedHighWater, trailFilesFor } from "./trail-files";
 
@@ -22,8 +24,15 @@ export interface AuditInput {
 /**
  * Appends one event to the hash chain. Call it inside the same (IMMEDIATE) transaction as the
  * state change it describes, so that neither commits without the other (DESIGN rule 6).
+ * An API token caller's events all carry `details.apiTokenId` (A5), whichever service writes them.
+ * Backstop for token environment limits: an event about another environment than the token's
+ * throws FORBIDDEN, which rolls the caller's whole transaction back.
  */
 export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash: string } {
+  const via = input.actor.kind === "user" ? input.actor.via : undefined;
+  const place = tokenEnvironmentVerdict(input.actor, input.environment);
+  if (!place.ok) throw new ForbiddenError(place.message, "token.environment");
+  const details = via?.kind === "token" ? { ...input.details, apiTokenId: via.tokenId } : (input.details ?? {});
   const last = lastAuditLink(tx);
   const file = databaseFileOf(tx);
   // Above every id a checkpoint has signed, so a deleted signed event's id is never reused.
@@ -40,7 +49,7 @@ export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash
     subjectType: input.subjectType ?? null,
     subjectId: input.subjectId === undefined ? null : String(input.subjectId),
     environment: input.environment ?? null,
-    details: canonicalJson(input.details ?? {}),
+    details: canonicalJson(details),
     requestId: input.requestId ?? randomUUID(),
     prevHash: last?.hash ?? GENESIS_HASH,
   });

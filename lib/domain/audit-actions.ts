@@ -70,6 +70,8 @@ export const AUDIT_ACTIONS = [
   "action.refused",
   "audit.refusals_suppressed",
   "request.origin_refused",
+  "token.create",
+  "token.revoke",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
