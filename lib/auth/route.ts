@@ -2,11 +2,12 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@/lib/domain/actor";
 import { fieldNames } from "@/lib/domain/input-summary";
-import { type Permission, can } from "@/lib/domain/permissions";
+import { API_UNAUTHENTICATED_MESSAGE, authorize } from "@/lib/domain/authorize";
+import type { Permission } from "@/lib/domain/permissions";
 import { AppError } from "@/lib/errors";
 import { auditRouteRefusal } from "@/lib/services/authz/audit-refusal";
 import { clientAddress } from "./client-address";
-import { currentActorState } from "./session";
+import { authenticateRequest, noteTokenUse } from "./authenticate-request";
 
 export function jsonError(status: number, code: string, message: string, extra?: Record<string, unknown>): Response {
   return Response.json({ ok: false, code, message, ...extra }, { status });
@@ -22,9 +23,13 @@ function queryNames(req: Request): string[] {
 }
 
 /**
- * Wraps a route handler: 401 without a session, 403 without the permission, AppErrors mapped to
- * their status, anything else a 500 with a reference only. Every refusal (any 4xx, also one a
- * handler answers itself) is audited through auditRefusal, unless a service audited it already.
+ * Wraps a route handler: the caller authenticated by an API token or the session cookie
+ * (authenticateRequest), 401 without either, 403 without the permission (for a token: its
+ * owner's current roles AND its scopes; never approvals), AppErrors mapped to their status,
+ * anything else a 500 with a reference only. Every refusal (any 4xx, also one a handler answers
+ * itself) is audited through auditRefusal, unless a service audited it already; a token caller's
+ * events carry its id (recordAudit). A handler acting on one environment calls
+ * assertTokenEnvironment (lib/authz/assert-can.ts) with it before the service.
  */
 export function withRoute<C>(
   name: string,
@@ -33,19 +38,30 @@ export function withRoute<C>(
 ) {
   return async (req: Request, ctx: C): Promise<Response> => {
     const requestId = randomUUID();
+    const address = clientAddress(req.headers);
     let actor: Actor | null = null;
-    const audited = (res: Response, already = false) => (already ? res : auditRouteRefusal(res, { actor, attempted: name, requestId, address: clientAddress(req.headers), permission, fields: queryNames(req) }));
+    let reason: string | undefined;
+    const audited = (res: Response, already = false) => (already ? res : auditRouteRefusal(res, { actor, attempted: name, requestId, address, permission, fields: queryNames(req), reason }));
     try {
-      const state = await currentActorState();
-      if (state.status !== "ok") {
-        actor = state.status === "disabled" ? state.account : null;
-        return await audited(jsonError(401, "UNAUTHENTICATED", state.status === "disabled" ? "Your account is disabled." : "Please sign in."));
+      const auth = await authenticateRequest(req);
+      if (auth.status === "disabled") {
+        // The browser's own session: its holder may learn why.
+        actor = auth.account;
+        return await audited(jsonError(401, "UNAUTHENTICATED", "Your account is disabled."));
       }
-      actor = state.actor;
-      if (!can(state.actor.roles, permission)) {
-        return await audited(jsonError(403, "FORBIDDEN", `You do not have permission to do this (${permission}).`));
+      if (auth.status !== "ok") {
+        // One answer for every way of not being authenticated; the audit event keeps the reason.
+        actor = auth.status === "token_refused" ? auth.account : null;
+        reason = auth.status === "token_refused" ? `api_token_${auth.reason}` : undefined;
+        return await audited(jsonError(401, "UNAUTHENTICATED", API_UNAUTHENTICATED_MESSAGE));
       }
-      return await audited(await handler(req, { ...ctx, actor: state.actor, requestId }));
+      actor = auth.actor;
+      const verdict = authorize(auth.actor, permission);
+      if (!verdict.ok) return await audited(jsonError(403, "FORBIDDEN", verdict.message));
+      const res = await handler(req, { ...ctx, actor: auth.actor, requestId });
+      // Last use is noted for calls that went through: a refused call writes nothing but its audit event.
+      if (auth.token && res.status < 400) noteTokenUse(auth.token, address);
+      return await audited(res);
     } catch (err) {
       if (err instanceof AppError) {
         const status = { NOT_FOUND: 404, INVALID: 400, CONFLICT: 409, FORBIDDEN: 403, UNAUTHENTICATED: 401 }[err.code as string] ?? 422;

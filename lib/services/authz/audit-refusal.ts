@@ -21,6 +21,8 @@ export interface Refusal {
   /** Names of the fields sent (lib/domain/input-summary.ts fieldNames), and those found invalid. */
   fields?: readonly string[];
   invalid?: readonly string[];
+  /** Why, when the caller is not told (e.g. which way an API token failed: lib/auth/authenticate-request.ts). */
+  reason?: string;
   at?: number;
 }
 
@@ -38,6 +40,7 @@ export function auditRefusal(r: Refusal): "recorded" | "suppressed" {
   if (r.address) details.address = clip(r.address, 64);
   if (r.fields?.length) details.fields = r.fields;
   if (r.invalid?.length) details.invalid = r.invalid.slice(0, 20).map((f) => clip(f, 40));
+  if (r.reason) details.reason = clip(r.reason, 100);
   return writeTransaction(db, (tx) =>
     recordRefusal(
       db,
@@ -64,7 +67,7 @@ const STATUS_CODES: Record<number, ErrorCode> = { 400: "INVALID", 401: "UNAUTHEN
  */
 export async function auditRouteRefusal(
   res: Response,
-  r: Pick<Refusal, "actor" | "attempted" | "requestId" | "address" | "permission" | "fields">,
+  r: Pick<Refusal, "actor" | "attempted" | "requestId" | "address" | "permission" | "fields" | "reason">,
 ): Promise<Response> {
   if (res.status < 400 || res.status >= 500) return res;
   let body: { code?: unknown; message?: unknown; fieldErrors?: unknown } = {};
