@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { GateBanner } from "@/components/layout/gate-banner";
 import { NavLinks } from "@/components/layout/nav-links";
@@ -37,6 +38,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 {actor.roles.length ? actor.roles.map((r) => ROLE_LABELS[r]).join(", ") : "No roles"}
               </div>
             </div>
+            {/* Everyone manages their own API tokens; Settings itself is for administrators. */}
+            <Link href="/settings/tokens" className="rounded px-2 py-1 text-sm text-slate-700 hover:bg-slate-100">
+              API tokens
+            </Link>
             <SignOutButton />
           </div>
         </div>

@@ -78,6 +78,8 @@ export function ActionForm(props: {
   variant?: "primary" | "danger" | "secondary";
   "aria-label"?: string;
   secondary?: SecondaryAction;
+  /** Shown under the form after a success, with what the action returned (e.g. a secret shown once). */
+  renderSuccess?: (data: unknown) => ReactNode;
 }) {
   const primaryAction = useMemo(() => answering(props.action), [props.action]);
   const secondaryAction = useMemo(() => answering(props.secondary?.action ?? noAction), [props.secondary?.action]);
@@ -155,6 +157,7 @@ export function ActionForm(props: {
         )}
       </div>
       {active === "secondary" && secondaryState && props.secondary?.render?.(secondaryState)}
+      {active === "primary" && state?.ok && props.renderSuccess?.(state.data)}
     </form>
   );
 }

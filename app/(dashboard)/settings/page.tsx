@@ -8,11 +8,12 @@ export default async function SettingsPage() {
     { href: "/settings/users", title: "Users and roles", text: "Create accounts, grant and revoke roles, disable accounts." },
     { href: "/settings/services", title: "Services", text: "Services and their deploy targets (driver and settings)." },
     { href: "/settings/environments", title: "Environments", text: "Staging, production and any others you deploy to." },
+    { href: "/settings/tokens", title: "API tokens", text: "Your tokens for the CLI and CI; everyone's tokens, to revoke." },
   ];
   return (
     <>
       <PageHeader title="Settings" />
-      <ul className="grid gap-4 sm:grid-cols-3">
+      <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {sections.map((s) => (
           <li key={s.href}>
             <Link href={s.href} className="block rounded-lg border border-slate-200 bg-white p-4 hover:border-slate-400">
