@@ -123,7 +123,8 @@ function recordSuppressedSummaries(tx: Tx, options: RefusalCapOptions, due: read
   const { limit, windowMs } = options;
   for (const s of due) {
     recordAudit(tx, {
-      actor: s.subject.actor,
+      // The person, not the token of the window's first refusal: the count covers all their refusals.
+      actor: s.subject.actor.kind === "user" ? { ...s.subject.actor, via: undefined } : s.subject.actor,
       roles: [],
       action: "audit.refusals_suppressed",
       subjectType: "refusals",

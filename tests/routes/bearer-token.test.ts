@@ -4,6 +4,7 @@ import type { Db } from "@/db/connection";
 import { findApiToken } from "@/db/queries/api-tokens";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
 import { setUserDisabled } from "@/db/queries/users";
+import { flushRefusalSummaries, resetRefusalCap } from "@/lib/audit/refusal";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { createTokenInput, generateToken } from "@/lib/domain/api-token";
@@ -160,5 +161,18 @@ describe("route handlers accept API tokens (withRoute -> authenticateRequest)", 
     const { res, body } = await refused(() => get("export", bearer(t.secret)));
     expect(res.status).toBe(403);
     expect(body).toMatchObject({ code: "FORBIDDEN", message: "You do not have permission to do this (audit.export)." });
+  });
+
+  it("under the refusal rate cap, the summary of a token's suppressed refusals is the person's (no token id: it counts all of theirs)", async () => {
+    resetRefusalCap(db, { limit: 1, windowMs: 60_000 });
+    const t = token(captain, { scopes: ["read"] });
+    const last = lastAuditId(sqlite);
+    for (let i = 0; i < 3; i++) expect((await get("export", bearer(t.secret))).status).toBe(403);
+    flushRefusalSummaries(db, Date.now() + 61_000);
+    const events = auditEvents(sqlite, last);
+    expect(events.map((e) => e.action)).toEqual(["authz.denied", "audit.refusals_suppressed"]);
+    expect(events[0]!.details).toMatchObject({ apiTokenId: t.id });
+    expect(events[1]).toMatchObject({ actorLabel: captain.email, details: expect.objectContaining({ count: 2 }) as unknown });
+    expect(events[1]!.details).not.toHaveProperty("apiTokenId");
   });
 });
