@@ -160,6 +160,8 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     { route: "/settings/services", path: "/settings/services", as: "admin", status: 200 },
     { route: "/settings/services/[id]", path: `/settings/services/${ids.service}`, as: "admin", status: 200 },
     { route: "/settings/users", path: "/settings/users", as: "admin", status: 200 },
+    // Every signed-in person manages their own API tokens.
+    { route: "/settings/tokens", path: "/settings/tokens", as: "viewer", status: 200 },
     { route: "/sign-in", path: "/sign-in", as: null, status: 200 },
     // Errors: a refused page and an unknown address.
     { route: "(403)", path: "/settings/users", as: "viewer", status: 403 },
