@@ -37,23 +37,19 @@ export interface ActionTarget {
 type AnySchema = z.core.$ZodType;
 const defOf = (s: AnySchema) => s._zod.def as unknown as Record<string, unknown> & { type: string };
 
+/** Schema types that wrap one inner schema (`innerType`) without changing its shape. */
+const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "readonly", "catch", "nonoptional"]);
+
 /** The object shape under wrappers (optional, default, pipe, refine...), or null. */
 function shapeOf(schema: AnySchema, depth = 0): Record<string, AnySchema> | null {
   if (depth > 10) return null;
   const def = defOf(schema);
+  if (WRAPPERS.has(def.type)) return shapeOf(def.innerType as AnySchema, depth + 1);
   switch (def.type) {
     case "object":
       return def.shape as Record<string, AnySchema>;
     case "pipe":
       return shapeOf(def.in as AnySchema, depth + 1) ?? shapeOf(def.out as AnySchema, depth + 1);
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "catch":
-    case "nonoptional":
-      return shapeOf(def.innerType as AnySchema, depth + 1);
     default:
       return null;
   }
@@ -63,6 +59,7 @@ function shapeOf(schema: AnySchema, depth = 0): Record<string, AnySchema> | null
 function optionsOf(schema: AnySchema, depth = 0): unknown[] {
   if (depth > 10) return [];
   const def = defOf(schema);
+  if (WRAPPERS.has(def.type)) return optionsOf(def.innerType as AnySchema, depth + 1);
   switch (def.type) {
     case "enum":
       return Object.values(def.entries as Record<string, unknown>);
@@ -74,14 +71,6 @@ function optionsOf(schema: AnySchema, depth = 0): unknown[] {
       return [...optionsOf(def.in as AnySchema, depth + 1), ...optionsOf(def.out as AnySchema, depth + 1)];
     case "array":
       return optionsOf(def.element as AnySchema, depth + 1).map((o) => [o]);
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "catch":
-    case "nonoptional":
-      return optionsOf(def.innerType as AnySchema, depth + 1);
     default:
       return [];
   }
@@ -91,19 +80,12 @@ function optionsOf(schema: AnySchema, depth = 0): unknown[] {
 function kindOf(schema: AnySchema, depth = 0): string {
   if (depth > 10) return "unknown";
   const def = defOf(schema);
+  if (WRAPPERS.has(def.type)) return kindOf(def.innerType as AnySchema, depth + 1);
   switch (def.type) {
     case "pipe": {
       const inner = kindOf(def.in as AnySchema, depth + 1);
       return inner === "unknown" || inner === "transform" ? kindOf(def.out as AnySchema, depth + 1) : inner;
     }
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "catch":
-    case "nonoptional":
-      return kindOf(def.innerType as AnySchema, depth + 1);
     default:
       return def.type;
   }
