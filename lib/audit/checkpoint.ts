@@ -1,11 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Db } from "@/db/connection";
-import { insertAuditCheckpoint, iterateAuditChainRows, lastAuditLink, listAuditCheckpoints } from "@/db/queries/audit";
+import { insertAuditCheckpoint, iterateAuditChainRows, lastAuditLink, latestAuditCheckpoint } from "@/db/queries/audit";
 import { writeTransaction } from "@/db/transaction";
 import { hashLink } from "@/lib/domain/audit-chain";
 import { type Checkpoint, checkpointLine, digestOf, lineHashOf, parseCheckpoint, signCheckpoint } from "@/lib/domain/audit-checkpoint";
 import { GENESIS_HASH } from "@/lib/domain/audit-chain";
-import { type TrailFiles, appendCheckpointLine, loadOrCreateSigningKey, readCheckpointLines, trailFilesFor } from "./trail-files";
+import { type TrailFiles, appendCheckpointLine, loadOrCreateSigningKey, readCheckpointLines, readLastCheckpointLine, trailFilesFor } from "./trail-files";
 
 export type SignOutcome =
   | { signed: true; checkpoint: Checkpoint }
@@ -23,15 +23,20 @@ export function signAuditCheckpoint(db: Db, sqlite: Database.Database, opts: { n
   const files = opts.files ?? trailFilesFor(sqlite.name);
   const key = loadOrCreateSigningKey(files);
   return writeTransaction(db, (tx): SignOutcome => {
-    const lines = readCheckpointLines(files.checkpoints);
-    const lastLine = lines[lines.length - 1];
+    const lastLine = readLastCheckpointLine(files.checkpoints);
     const last = lastLine === undefined ? undefined : parseCheckpoint(lastLine);
     if (lastLine !== undefined && !last) return { signed: false, reason: "file_damaged", detail: `the last line of ${files.checkpoints} is not a checkpoint` };
-    // Lines the file has but the database lacks (a stop between the two writes) are mirrored first.
-    const mirrored = new Set(listAuditCheckpoints(tx).map((m) => m.seq));
-    for (const line of lines) {
-      const c = parseCheckpoint(line);
-      if (c && !mirrored.has(c.seq)) insertAuditCheckpoint(tx, { seq: c.seq, eventId: c.eventId, hash: c.hash, at: c.at, lineHash: lineHashOf(line) });
+    // Lines the file has but the database lacks (a stop between the two writes) are mirrored first;
+    // only then is the whole file read.
+    const mirroredUpTo = latestAuditCheckpoint(tx)?.seq ?? 0;
+    if (mirroredUpTo > (last?.seq ?? 0)) {
+      return { signed: false, reason: "file_damaged", detail: `the checkpoint file ends at checkpoint ${last?.seq ?? 0}, the database records ${mirroredUpTo}: it was cut short or replaced` };
+    }
+    if (last && last.seq > mirroredUpTo) {
+      for (const line of readCheckpointLines(files.checkpoints)) {
+        const c = parseCheckpoint(line);
+        if (c && c.seq > mirroredUpTo) insertAuditCheckpoint(tx, { seq: c.seq, eventId: c.eventId, hash: c.hash, at: c.at, lineHash: lineHashOf(line) });
+      }
     }
     const head = lastAuditLink(tx);
     const fromId = last?.eventId ?? 0;

@@ -1,5 +1,5 @@
 import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -88,6 +88,47 @@ export function appendCheckpointLine(file: string, line: string): void {
   }
 }
 
+/**
+ * The file's last line (without its newline), read backwards in chunks: signing and the append
+ * path need only the newest checkpoint, not a file that grows for years. Undefined when empty.
+ */
+export function readLastCheckpointLine(file: string): string | undefined {
+  let fd;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let end = size;
+    // A complete last line ends in "\n"; a torn one does not, and is returned as it is.
+    if (end > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, end - 1);
+      if (last[0] === 10) end--;
+    }
+    const chunks: Buffer[] = [];
+    for (let pos = end; pos > 0; ) {
+      const len = Math.min(CHUNK, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, pos);
+      const nl = buf.lastIndexOf(10);
+      if (nl !== -1) {
+        chunks.unshift(buf.subarray(nl + 1));
+        break;
+      }
+      chunks.unshift(buf);
+    }
+    const line = Buffer.concat(chunks).toString("utf8");
+    return line === "" && end === 0 ? undefined : line;
+  } finally {
+    closeSync(fd);
+  }
+}
+const CHUNK = 64 * 1024;
+
 const highWaterCache = new Map<string, { size: number; mtimeMs: number; eventId: number }>();
 
 /**
@@ -104,11 +145,9 @@ export function signedHighWater(file: string): number {
   }
   const cached = highWaterCache.get(file);
   if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.eventId;
-  let eventId = 0;
-  for (const line of readCheckpointLines(file)) {
-    const m = /"eventId":(\d+)/.exec(line);
-    if (m) eventId = Math.max(eventId, Number(m[1]));
-  }
+  // Checkpoints never go back, so the last one holds the highest id.
+  const m = /"eventId":(\d+)/.exec(readLastCheckpointLine(file) ?? "");
+  const eventId = Math.max(cached?.eventId ?? 0, m ? Number(m[1]) : 0);
   highWaterCache.set(file, { size: st.size, mtimeMs: st.mtimeMs, eventId });
   return eventId;
 }

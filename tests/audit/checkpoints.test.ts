@@ -8,7 +8,7 @@ import { writeTransaction } from "@/db/transaction";
 import { auditBundleLines, verifyAuditBundle } from "@/lib/audit/bundle";
 import { signAuditCheckpoint } from "@/lib/audit/checkpoint";
 import { recordAudit } from "@/lib/audit/record";
-import { loadSigningKey, readCheckpointLines, trailFilesFor } from "@/lib/audit/trail-files";
+import { loadSigningKey, readCheckpointLines, readLastCheckpointLine, trailFilesFor } from "@/lib/audit/trail-files";
 import { verifyAuditTrail, verifyAuditTrailPaged } from "@/lib/audit/verify";
 import { hashEvent } from "@/lib/domain/audit-chain";
 import type { TrailFinding } from "@/lib/domain/audit-checkpoint";
@@ -251,6 +251,35 @@ describe("signed checkpoints name every rewrite a database attacker can make", (
     const { code, out } = await cli(["--public-key", other], { FLIGHTDECK_DB: c.file });
     expect(out).toContain("is signed by another key");
     expect(code).toBe(1);
+  });
+});
+
+describe("reading the newest checkpoint without reading the whole file", () => {
+  it("finds the last line of an empty, a one-line, a torn and a multi-chunk file", () => {
+    const f = path.join(tmp.dir, "lines.jsonl");
+    writeFileSync(f, "");
+    expect(readLastCheckpointLine(f)).toBeUndefined();
+    expect(readLastCheckpointLine(path.join(tmp.dir, "absent.jsonl"))).toBeUndefined();
+    writeFileSync(f, "one\n");
+    expect(readLastCheckpointLine(f)).toBe("one");
+    writeFileSync(f, "one\ntwo");
+    expect(readLastCheckpointLine(f)).toBe("two");
+    const long = "x".repeat(200_000);
+    writeFileSync(f, `one\n${long}\n`);
+    expect(readLastCheckpointLine(f)).toBe(long);
+    writeFileSync(f, `${long}\n`);
+    expect(readLastCheckpointLine(f)).toBe(long);
+  });
+
+  it("the signer refuses to continue a checkpoint file that is behind the database's record", () => {
+    const c = copy();
+    const f = trailFilesFor(c.file).checkpoints;
+    writeFileSync(f, `${readCheckpointLines(f).slice(0, 2).join("\n")}\n`);
+    append(c.db, 1);
+    const r = signAuditCheckpoint(c.db, c.sqlite);
+    expect(r).toMatchObject({ signed: false, reason: "file_damaged" });
+    expect(!r.signed && r.detail).toContain("ends at checkpoint 2, the database records 3");
+    c.sqlite.close();
   });
 });
 
