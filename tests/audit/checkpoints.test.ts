@@ -12,6 +12,7 @@ import { loadSigningKey, readCheckpointLines, readLastCheckpointLine, trailFiles
 import { verifyAuditTrail, verifyAuditTrailPaged } from "@/lib/audit/verify";
 import { hashEvent } from "@/lib/domain/audit-chain";
 import type { TrailFinding } from "@/lib/domain/audit-checkpoint";
+import { storedChainedFields } from "../support/audit-rows";
 import { makeTempDir } from "../support/db";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -60,30 +61,12 @@ function copy(): { file: string; db: Db; sqlite: Database.Database } {
   return { file, db, sqlite };
 }
 
-function rowOf(sqlite: Database.Database, id: number) {
-  const r = sqlite.prepare("SELECT * FROM audit_events WHERE id = ?").get(id) as Record<string, string | number | null>;
-  return {
-    id: r.id as number,
-    createdAt: r.created_at as number,
-    actorId: r.actor_id as number | null,
-    actorLabel: r.actor_label as string,
-    roles: r.roles as string,
-    action: r.action as string,
-    subjectType: r.subject_type as string | null,
-    subjectId: r.subject_id as string | null,
-    environment: r.environment as string | null,
-    details: r.details as string,
-    requestId: r.request_id as string | null,
-    prevHash: r.prev_hash as string,
-  };
-}
-
 /** What a careful attacker does after changing event `from`: recompute every later hash so the chain is consistent. */
 function rehashFrom(sqlite: Database.Database, from: number): void {
   const ids = sqlite.prepare("SELECT id FROM audit_events WHERE id >= ? ORDER BY id").pluck().all(from) as number[];
   let prev = (sqlite.prepare("SELECT hash FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT 1").pluck().get(from) as string | undefined) ?? "0".repeat(64);
   for (const id of ids) {
-    const row = { ...rowOf(sqlite, id), prevHash: prev };
+    const row = { ...storedChainedFields(sqlite, id), prevHash: prev };
     prev = hashEvent(row);
     sqlite.prepare("UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?").run(row.prevHash, prev, id);
   }
@@ -143,7 +126,7 @@ const cases: Case[] = [
       for (const id of (sqlite.prepare("SELECT id FROM audit_events WHERE id >= 16 ORDER BY id DESC").pluck().all() as number[])) {
         sqlite.prepare("UPDATE audit_events SET id = id + 1 WHERE id = ?").run(id);
       }
-      const forged = { ...rowOf(sqlite, 15), id: 16, details: '{"note":"approved by the board"}' };
+      const forged = { ...storedChainedFields(sqlite, 15), id: 16, details: '{"note":"approved by the board"}' };
       sqlite.prepare(
         "INSERT INTO audit_events (id, created_at, actor_id, actor_label, roles, action, subject_type, subject_id, environment, details, request_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ).run(16, forged.createdAt, forged.actorId, forged.actorLabel, forged.roles, "approval.grant", forged.subjectType, forged.subjectId, forged.environment, forged.details, "forged", forged.prevHash, "x");

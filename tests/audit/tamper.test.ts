@@ -9,6 +9,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { AuditAction } from "@/lib/domain/audit-actions";
 import { hashEvent } from "@/lib/domain/audit-chain";
+import { storedChainedFields } from "../support/audit-rows";
 import { makeTempDir } from "../support/db";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -154,21 +155,7 @@ describe("verify-audit CLI", () => {
   it("edited row with its hash recomputed -> names the following event", async () => {
     const { sqlite, file } = dbWithEvents(10);
     dropTriggers(sqlite);
-    const r = sqlite.prepare("SELECT * FROM audit_events WHERE id = 4").get() as Record<string, string | number | null>;
-    const forged = {
-      id: 4,
-      createdAt: r.created_at as number,
-      actorId: r.actor_id as number | null,
-      actorLabel: "mallory@example.com",
-      roles: r.roles as string,
-      action: r.action as string,
-      subjectType: r.subject_type as string | null,
-      subjectId: r.subject_id as string | null,
-      environment: r.environment as string | null,
-      details: r.details as string,
-      requestId: r.request_id as string | null,
-      prevHash: r.prev_hash as string,
-    };
+    const forged = { ...storedChainedFields(sqlite, 4), actorLabel: "mallory@example.com" };
     sqlite.prepare("UPDATE audit_events SET actor_label = ?, hash = ? WHERE id = 4").run(forged.actorLabel, hashEvent(forged));
     sqlite.close();
     const { code, out } = await verifyCli(file);
