@@ -152,3 +152,10 @@ export function auditChainRowsPage(sqlite: Database.Database, afterId: number, u
 
 /** The better-sqlite3 connection behind a Drizzle database (for the raw, fast chain readers). */
 export const sqliteOf = (ex: Executor): Client => clientOf(ex);
+
+/** How many events have ids up to `upToId` (a bundle announces its count in its header). */
+export const countAuditEventsUpTo = (sqlite: Database.Database, upToId: number): number =>
+  sqlite.prepare("SELECT count(*) FROM audit_events WHERE id <= ?").pluck().get(upToId) as number;
+
+/** The newest event id, 0 for an empty log. */
+export const maxAuditId = (sqlite: Database.Database): number => (sqlite.prepare("SELECT max(id) FROM audit_events").pluck().get() as number | null) ?? 0;

@@ -1,6 +1,6 @@
 import { type Hash, type KeyObject, createHash, sign, verify } from "node:crypto";
 import type Database from "better-sqlite3";
-import { auditChainRowsPage } from "@/db/queries/audit";
+import { auditChainRowsPage, countAuditEventsUpTo } from "@/db/queries/audit";
 import { type CheckpointFileReport, type TrailFinding, keyIdOf, parseCheckpoint, publicKeyFromRaw, rawPublicKey, verifyCheckpointLines } from "@/lib/domain/audit-checkpoint";
 import { createTrailVerifier } from "@/lib/domain/audit-trail";
 import { type TrailVerification, withFileReport } from "./verify";
@@ -33,7 +33,7 @@ const trailerMessage = (sha: string) => Buffer.from(`${BUNDLE_FORMAT} ${sha}`);
 export function* auditBundleLines(sqlite: Database.Database, opts: { checkpointLines: readonly string[]; key: KeyObject; now: number }): Generator<string> {
   const last = opts.checkpointLines.length ? parseCheckpoint(opts.checkpointLines[opts.checkpointLines.length - 1]!) : null;
   const headId = last?.eventId ?? 0;
-  const count = sqlite.prepare("SELECT count(*) FROM audit_events WHERE id <= ?").pluck().get(headId) as number;
+  const count = countAuditEventsUpTo(sqlite, headId);
   const sha = createHash("sha256");
   const emit = (value: unknown) => {
     const line = `${JSON.stringify(value)}\n`;

@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { Executor } from "@/db/connection";
-import { auditChainRowsPage, iterateAuditChainRows, listAuditCheckpoints } from "@/db/queries/audit";
+import { auditChainRowsPage, iterateAuditChainRows, listAuditCheckpoints, maxAuditId } from "@/db/queries/audit";
 import { type ChainBreak, createChainVerifier } from "@/lib/domain/audit-chain";
 import { type CheckpointFileReport, describeFinding, describeWarning, keyIdOf, verifyCheckpointLines } from "@/lib/domain/audit-checkpoint";
 import { type TrailReport, createTrailVerifier } from "@/lib/domain/audit-trail";
@@ -79,7 +79,7 @@ function prepareTrail(db: Executor, sqlite: Database.Database, opts: TrailOption
 export async function verifyAuditTrailPaged(db: Executor, sqlite: Database.Database, opts: TrailOptions = {}, pageSize = 5000): Promise<TrailVerification> {
   const started = performance.now();
   const { file, publicKey, verifier } = prepareTrail(db, sqlite, opts);
-  const headId = (sqlite.prepare("SELECT max(id) FROM audit_events").pluck().get() as number | null) ?? 0;
+  const headId = maxAuditId(sqlite);
   for (let after = 0; ; ) {
     const rows = auditChainRowsPage(sqlite, after, headId, pageSize);
     if (!rows.length) break;
