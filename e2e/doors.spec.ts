@@ -212,9 +212,15 @@ test("every page, API route, static file and error response carries the security
     { route: "/api/rollouts/[id]/decisions", path: `/api/rollouts/${ids.rollout}/decisions`, as: "admin", status: 200 },
     { route: "/api/rollouts/[id]/deploy-log", path: `/api/rollouts/${ids.rollout}/deploy-log`, as: "admin", status: 200 },
     { route: "/api/rollouts/[id]/metrics", path: `/api/rollouts/${ids.rollout}/metrics`, as: "admin", status: 200 },
+    { route: "/api/v1/rollouts", path: "/api/v1/rollouts?limit=2", as: "admin", status: 200 },
+    { route: "/api/v1/rollouts/[id]", path: `/api/v1/rollouts/${ids.rollout}`, as: "admin", status: 200 },
+    // Commands are POST only (tests/routes/api-v1-rollouts.test.ts); a GET is the framework's 405.
+    { route: "/api/v1/rollouts/[id]/[command]", path: `/api/v1/rollouts/${ids.rollout}/pause`, as: "admin", status: 405 },
     // Refusals and errors of route handlers.
     { route: "/api/rollouts/[id]", path: `/api/rollouts/${ids.rollout}`, as: null, status: 401 },
     { route: "/api/rollouts/[id]", path: "/api/rollouts/999999", as: "admin", status: 404 },
+    { route: "/api/v1/rollouts/[id]", path: "/api/v1/rollouts/999999", as: "admin", status: 404 },
+    { route: "/api/v1/rollouts", path: "/api/v1/rollouts", as: null, status: 401 },
   ] as const;
   // The table covers every route handler of the app (a new one must be added here).
   expect(appRoutes("route.ts")).toEqual([...new Set(apis.map((a) => a.route))].sort());

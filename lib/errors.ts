@@ -81,7 +81,11 @@ export class PreconditionError extends AppError {
   }
 }
 export class BlockedError extends AppError {
-  constructor(reasons: string[]) {
+  /** What would lift the block (e.g. "override:deploy.rollback@production"), verbatim from the policy decision. */
+  readonly requires: string[];
+
+  constructor(reasons: string[], requires: string[] = []) {
     super("BLOCKED", reasons.join(" "), undefined, reasons);
+    this.requires = requires;
   }
 }

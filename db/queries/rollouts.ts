@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, notInArray } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, lt, notInArray } from "drizzle-orm";
 import type { Executor } from "../connection";
 import { environments, rolloutLog, rollouts, serviceEnvironmentState, services } from "../schema";
 
@@ -47,6 +47,25 @@ export function listRollouts(db: Executor, opts: { live?: boolean; limit?: numbe
     .where(opts.live ? inArray(rollouts.status, LIVE) : opts.live === false ? notInArray(rollouts.status, LIVE) : undefined)
     .orderBy(desc(rollouts.id))
     .limit(opts.limit ?? 50)
+    .all();
+}
+
+/** One page of rollouts, newest first, strictly older than `beforeId` (the API's cursor), with their names. */
+export function pageRollouts(db: Executor, opts: { environment?: string; status?: string; beforeId?: number; limit: number }) {
+  return db
+    .select({ rollout: rollouts, service: services.name, environment: environments.name })
+    .from(rollouts)
+    .innerJoin(services, eq(services.id, rollouts.serviceId))
+    .innerJoin(environments, eq(environments.id, rollouts.environmentId))
+    .where(
+      and(
+        opts.environment !== undefined ? eq(environments.name, opts.environment) : undefined,
+        opts.status !== undefined ? eq(rollouts.status, opts.status) : undefined,
+        opts.beforeId !== undefined ? lt(rollouts.id, opts.beforeId) : undefined,
+      ),
+    )
+    .orderBy(desc(rollouts.id))
+    .limit(opts.limit)
     .all();
 }
 

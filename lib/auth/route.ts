@@ -4,7 +4,7 @@ import type { Actor } from "@/lib/domain/actor";
 import { fieldNames } from "@/lib/domain/input-summary";
 import { API_UNAUTHENTICATED_MESSAGE, authorize } from "@/lib/domain/authorize";
 import type { Permission } from "@/lib/domain/permissions";
-import { AppError } from "@/lib/errors";
+import { AppError, BlockedError, type ErrorCode } from "@/lib/errors";
 import { auditRouteRefusal } from "@/lib/services/authz/audit-refusal";
 import { clientAddress } from "./client-address";
 import { authenticateRequest, noteTokenUse } from "./authenticate-request";
@@ -12,6 +12,21 @@ import { authenticateRequest, noteTokenUse } from "./authenticate-request";
 export function jsonError(status: number, code: string, message: string, extra?: Record<string, unknown>): Response {
   return Response.json({ ok: false, code, message, ...extra }, { status });
 }
+
+/**
+ * The HTTP status of each AppError code. PRECONDITION_FAILED from a service is a state the
+ * resource is in ("this release is over"): 409; 412 is kept for a failed If-Match (lib/api/etag.ts).
+ */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID: 400,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 409,
+  BLOCKED: 403,
+  INTERNAL: 500,
+};
 
 /** The query parameter names of a request (for the audit of a refusal; never their values). */
 function queryNames(req: Request): string[] {
@@ -38,6 +53,10 @@ export function withRoute<C>(
 ) {
   return async (req: Request, ctx: C): Promise<Response> => {
     const requestId = randomUUID();
+    return withRequestId(await answer(req, ctx, requestId), requestId);
+  };
+
+  async function answer(req: Request, ctx: C, requestId: string): Promise<Response> {
     const address = clientAddress(req.headers);
     let actor: Actor | null = null;
     let reason: string | undefined;
@@ -64,11 +83,29 @@ export function withRoute<C>(
       return await audited(res);
     } catch (err) {
       if (err instanceof AppError) {
-        const status = { NOT_FOUND: 404, INVALID: 400, CONFLICT: 409, FORBIDDEN: 403, UNAUTHENTICATED: 401 }[err.code as string] ?? 422;
-        return await audited(jsonError(status, err.code, err.message, err.fieldErrors ? { fieldErrors: err.fieldErrors } : undefined), err.audited);
+        const status = ERROR_STATUS[err.code];
+        const extra: Record<string, unknown> = {};
+        if (err.fieldErrors) extra.fieldErrors = err.fieldErrors;
+        // A policy block's reasons (and what would lift it) go out verbatim: they are shown to people.
+        if (err.reasons) extra.reasons = err.reasons;
+        if (err instanceof BlockedError) extra.requires = err.requires;
+        return await audited(jsonError(status, err.code, err.message, extra), err.audited);
       }
       console.error(`[route ${name}] request ${requestId} failed`, err);
       return jsonError(500, "INTERNAL", `Something went wrong. Reference: ${requestId}.`);
     }
-  };
+  }
+}
+
+/** Every answer names its request (`X-Request-Id`), the id its audit events and server log lines carry. */
+function withRequestId(res: Response, requestId: string): Response {
+  try {
+    res.headers.set("x-request-id", requestId);
+    return res;
+  } catch {
+    // Immutable headers (a proxied fetch response): answer a copy.
+    const copy = new Response(res.body, res);
+    copy.headers.set("x-request-id", requestId);
+    return copy;
+  }
 }

@@ -34,6 +34,8 @@ export const controlRolloutInput = z.object({
   rolloutId: id,
   command: z.enum(ROLLOUT_COMMANDS),
   reason: z.string().trim().max(500).optional(),
+  /** The row version the caller saw (the REST API's If-Match); another one now is CONFLICT, never a silent overwrite. */
+  expectedVersion: z.number().int().positive().optional(),
 });
 
 export const executeRollbackInput = z.object({

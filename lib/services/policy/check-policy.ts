@@ -83,7 +83,7 @@ export function auditDecision(tx: Tx, action: GatedAction, d: Decision, s: Polic
  */
 export function assertPolicy(tx: Tx, action: GatedAction, s: PolicySubject): Decision {
   const d = policyDecision(tx, action, s);
-  if (!d.allowed) throw new AuditedRefusal(new BlockedError(d.reasons), auditOf(action, d, s, "gate.blocked"));
+  if (!d.allowed) throw new AuditedRefusal(new BlockedError(d.reasons, d.requires), auditOf(action, d, s, "gate.blocked"));
   auditDecision(tx, action, d, s);
   return d;
 }

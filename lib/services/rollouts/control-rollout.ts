@@ -8,7 +8,7 @@ import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { controlRolloutInput } from "@/lib/domain/rollout/inputs";
 import type { RolloutEvent } from "@/lib/domain/rollout/machine";
-import { NotFoundError } from "@/lib/errors";
+import { ConflictError, NotFoundError } from "@/lib/errors";
 import type { GatedAction } from "@/lib/domain/policy/gate";
 import { assertPolicy } from "@/lib/services/policy/check-policy";
 import { applyRolloutEvent } from "./apply-rollout-event";
@@ -22,6 +22,7 @@ export function controlRollout(actor: Actor, input: z.output<typeof controlRollo
   return refusableTransaction(getDb(), (tx) => {
     const rollout = findRollout(tx, input.rolloutId);
     if (!rollout) throw new NotFoundError("Rollout");
+    if (input.expectedVersion !== undefined && rollout.rowVersion !== input.expectedVersion) throw new ConflictError("The rollout changed meanwhile. Reload and try again.");
     const environment = findEnvironment(tx, rollout.environmentId)!;
     const gated = GATED[input.command];
     if (gated) assertPolicy(tx, gated, { actor, environment, subjectType: "rollout", subjectId: rollout.id, requestId, now });
