@@ -6,7 +6,8 @@ import { findRollout } from "@/db/queries/rollouts";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { createTokenInput } from "@/lib/domain/api-token";
-import { startRolloutInput } from "@/lib/domain/rollout/inputs";
+import { controlRolloutInput, startRolloutInput } from "@/lib/domain/rollout/inputs";
+import { controlRollout } from "@/lib/services/rollouts/control-rollout";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
 import { createApiToken } from "@/lib/services/tokens/create-api-token";
@@ -222,6 +223,33 @@ describe("POST /api/v1/rollouts/{id}/{command}", () => {
     const missing = await refusedProblem(() => post(secret, rolloutId, "pause"), 428);
     expect(missing.body.detail).toContain(`"v${current}"`);
     expect(findRollout(db, rolloutId)!.status).toBe("running");
+  });
+
+  it("the If-Match version reaches the service: a change between the route's check and the transaction is CONFLICT, never an overwrite", () => {
+    markRunning(rolloutId);
+    const seen = findRollout(db, rolloutId)!.rowVersion;
+    markRunning(rolloutId);
+    expect(() => controlRollout(captain, controlRolloutInput.parse({ rolloutId, command: "pause", expectedVersion: seen }))).toThrow(expect.objectContaining({ code: "CONFLICT" }));
+    expect(findRollout(db, rolloutId)!.status).toBe("running");
+  });
+
+  it("a body streamed without Content-Length is cut off past 1 MB: 413", async () => {
+    markRunning(rolloutId);
+    const secret = token(["rollback"]);
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 40) c.enqueue(chunk);
+        else c.close();
+      },
+    });
+    const req = new Request(`http://localhost/api/v1/rollouts/${rolloutId}/abort`, { method: "POST", body, duplex: "half", headers: { ...bearer(secret), "if-match": "*", "content-type": "application/json" } } as RequestInit);
+    expect(req.headers.get("content-length")).toBeNull();
+    const { body: problem } = await refusedProblem(() => commandRoute.POST(req, { params: Promise.resolve({ id: String(rolloutId), command: "abort" }) }), 413);
+    expect(problem.code).toBe("INVALID");
+    // The stream was not read to its end.
+    expect(sent).toBeLessThan(40);
   });
 
   it("bad bodies: wrong content type 415, invalid JSON 400, over 1 MB 413, unknown field 400 with field errors", async () => {
