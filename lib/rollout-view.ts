@@ -8,8 +8,8 @@ import { type DeployLogRecord, deployLogRecord } from "@/lib/domain/rollout/depl
 import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import type { PlanStep, Strategy } from "@/lib/domain/rollout/strategy";
 
-/** What the rollout page shows and polls: the row's state plus what is derived from it. */
-export interface RolloutView {
+/** A rollout's stored state as both the page and the REST API show it, with its service and environment names. */
+export interface RolloutCore {
   id: number;
   service: string;
   environment: string;
@@ -21,6 +21,32 @@ export interface RolloutView {
   weight: number;
   reason: string | null;
   plan: PlanStep[];
+}
+
+export type RolloutNames = { service: string; environment: string };
+
+/** The service and environment names of a rollout ("?" when one was deleted). */
+export function rolloutNames(db: Executor, r: Pick<RolloutRow, "serviceId" | "environmentId">): RolloutNames {
+  return { service: findService(db, r.serviceId)?.name ?? "?", environment: findEnvironment(db, r.environmentId)?.name ?? "?" };
+}
+
+export function rolloutCore(r: RolloutRow, names: RolloutNames): RolloutCore {
+  return {
+    id: r.id,
+    ...names,
+    fromVersion: r.fromVersion,
+    toVersion: r.toVersion,
+    status: r.status as RolloutStatus,
+    stepIndex: r.stepIndex,
+    phase: r.phase,
+    weight: r.weight,
+    reason: r.reason,
+    plan: JSON.parse(r.plan) as PlanStep[],
+  };
+}
+
+/** What the rollout page shows and polls: the row's state plus what is derived from it. */
+export interface RolloutView extends RolloutCore {
   holdLeftMs: number | null;
   holdTotalMs: number | null;
   log: { id: number; at: number; level: string; message: string }[];
@@ -43,22 +69,12 @@ export function stateOf(r: RolloutRow): RolloutState {
   };
 }
 
-export function rolloutView(r: RolloutRow, names: { service: string; environment: string }, log: RolloutView["log"], now: number, heldBy: string | null = null): RolloutView {
-  const plan = JSON.parse(r.plan) as PlanStep[];
-  const state = stateOf(r);
-  const step = plan[r.stepIndex];
+export function rolloutView(r: RolloutRow, names: RolloutNames, log: RolloutView["log"], now: number, heldBy: string | null = null): RolloutView {
+  const core = rolloutCore(r, names);
+  const step = core.plan[r.stepIndex];
   return {
-    id: r.id,
-    ...names,
-    fromVersion: r.fromVersion,
-    toVersion: r.toVersion,
-    status: state.status,
-    stepIndex: r.stepIndex,
-    phase: r.phase,
-    weight: r.weight,
-    reason: r.reason,
-    plan,
-    holdLeftMs: holdLeftMs(state, now),
+    ...core,
+    holdLeftMs: holdLeftMs(stateOf(r), now),
     holdTotalMs: step?.kind === "shift" ? step.holdMs : null,
     log,
     now,
@@ -70,7 +86,7 @@ export function rolloutView(r: RolloutRow, names: { service: string; environment
 export function loadRolloutView(db: Executor, id: number, afterLogId = 0): RolloutView | undefined {
   const rollout = findRollout(db, id);
   if (!rollout) return undefined;
-  const names = { service: findService(db, rollout.serviceId)?.name ?? "?", environment: findEnvironment(db, rollout.environmentId)?.name ?? "?" };
+  const names = rolloutNames(db, rollout);
   const now = Date.now();
   const heldBy = rollout.status === "running" && rollout.phase === "hold" && rollout.holdEndsAt !== null && now >= rollout.holdEndsAt ? analysisHoldReason(db, rollout, now) : null;
   return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), now, heldBy);

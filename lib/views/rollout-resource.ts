@@ -1,8 +1,6 @@
 import type { Executor } from "@/db/connection";
-import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
-import type { RolloutStatus } from "@/lib/domain/rollout/machine";
-import type { PlanStep } from "@/lib/domain/rollout/strategy";
+import { type RolloutCore, type RolloutNames, rolloutCore, rolloutNames } from "@/lib/rollout-view";
 
 /**
  * A rollout as the REST API (/api/v1/rollouts) answers it. Only the row's stored state, so the
@@ -10,18 +8,7 @@ import type { PlanStep } from "@/lib/domain/rollout/strategy";
  * honest; the clock-derived live view (hold left, log, held by analysis) stays at
  * /api/rollouts/{id} (lib/rollout-view.ts), linked from `links`.
  */
-export interface RolloutResource {
-  id: number;
-  service: string;
-  environment: string;
-  fromVersion: string | null;
-  toVersion: string;
-  status: RolloutStatus;
-  stepIndex: number;
-  phase: "start" | "hold";
-  weight: number;
-  reason: string | null;
-  plan: PlanStep[];
+export interface RolloutResource extends RolloutCore {
   /** When the current hold ends (epoch ms), while running in a hold; a paused hold keeps `holdRemainingMs`. */
   holdEndsAt: number | null;
   holdRemainingMs: number | null;
@@ -34,18 +21,9 @@ export interface RolloutResource {
   links: { self: string; live: string; metrics: string; decisions: string; deployLog: string };
 }
 
-export function rolloutResource(r: RolloutRow, names: { service: string; environment: string }): RolloutResource {
+export function rolloutResource(r: RolloutRow, names: RolloutNames): RolloutResource {
   return {
-    id: r.id,
-    ...names,
-    fromVersion: r.fromVersion,
-    toVersion: r.toVersion,
-    status: r.status as RolloutStatus,
-    stepIndex: r.stepIndex,
-    phase: r.phase,
-    weight: r.weight,
-    reason: r.reason,
-    plan: JSON.parse(r.plan) as PlanStep[],
+    ...rolloutCore(r, names),
     holdEndsAt: r.holdEndsAt,
     holdRemainingMs: r.holdRemainingMs,
     releaseId: r.releaseId,
@@ -67,6 +45,5 @@ export function rolloutResource(r: RolloutRow, names: { service: string; environ
 export function loadRolloutResource(db: Executor, id: number): { row: RolloutRow; resource: RolloutResource } | undefined {
   const row = findRollout(db, id);
   if (!row) return undefined;
-  const names = { service: findService(db, row.serviceId)?.name ?? "?", environment: findEnvironment(db, row.environmentId)?.name ?? "?" };
-  return { row, resource: rolloutResource(row, names) };
+  return { row, resource: rolloutResource(row, rolloutNames(db, row)) };
 }
