@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   "CONFLICT",
   "PRECONDITION_FAILED",
   "BLOCKED",
+  /** Too many API calls for one token or person (429 + Retry-After; lib/api/rate-limit.ts). */
+  "RATE_LIMITED",
   "INTERNAL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./rollouts";
 export * from "./governance";
 export * from "./analysis";
+export * from "./api";

@@ -34,18 +34,22 @@ async function readCapped(req: Request, max: number): Promise<string | null> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/**
- * Reads and validates a JSON request body: a body with another content type is 415, over 1 MB
- * 413, not JSON 400, and a schema failure INVALID with field errors. An empty body (no content,
- * any content type) reads as `{}`, so `curl -X POST` works for commands without options.
- */
-export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S, max = MAX_JSON_BODY_BYTES): Promise<z.output<S>> {
-  const type = req.headers.get("content-type");
+/** The raw body, or a 413 refusal past `max` bytes (declared or counted while reading). */
+export async function readBodyText(req: Request, max = MAX_JSON_BODY_BYTES): Promise<string> {
   const text = await readCapped(req, max);
   if (text === null) throw new ApiRefusal(refusal(413, "INVALID", `The request body is larger than ${max} bytes.`));
+  return text;
+}
+
+/**
+ * Validates a JSON body already read: a body with another content type is 415, not JSON 400,
+ * and a schema failure INVALID with field errors. An empty body (no content, any content type)
+ * reads as `{}`, so `curl -X POST` works for commands without options.
+ */
+export function parseJsonBody<S extends z.ZodType>(text: string, contentType: string | null, schema: S): z.output<S> {
   let value: unknown = {};
   if (text.trim() !== "") {
-    const mediaType = type?.split(";")[0]?.trim().toLowerCase();
+    const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
     if (mediaType !== "application/json" && !mediaType?.endsWith("+json")) {
       throw new ApiRefusal(refusal(415, "INVALID", "Send the request body as application/json."));
     }
@@ -58,4 +62,9 @@ export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S,
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw InvalidError.fromIssues(parsed.error.issues);
   return parsed.data;
+}
+
+/** Reads (at most 1 MB: 413) and validates a JSON request body (parseJsonBody). */
+export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S, max = MAX_JSON_BODY_BYTES): Promise<z.output<S>> {
+  return parseJsonBody(await readBodyText(req, max), req.headers.get("content-type"), schema);
 }

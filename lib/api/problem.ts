@@ -29,6 +29,7 @@ const TITLES: Record<ErrorCode, string> = {
   CONFLICT: "Conflict with the current state",
   PRECONDITION_FAILED: "Precondition failed",
   BLOCKED: "Blocked by policy",
+  RATE_LIMITED: "Too many requests",
   INTERNAL: "Internal error",
 };
 

@@ -25,6 +25,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   PRECONDITION_FAILED: 409,
   BLOCKED: 403,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 

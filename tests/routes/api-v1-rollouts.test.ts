@@ -72,7 +72,7 @@ const markRunning = (id: number) => sqlite.prepare("update rollouts set status =
 const token = (scopes: string[], over: Record<string, unknown> = {}) => createApiToken(captain, createTokenInput.parse({ name: "CI", scopes, ...over })).secret;
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}`, "x-forwarded-for": "198.51.100.9" });
 
-const list = (secret: string, query = "") => listRoute.GET(new Request(`http://localhost/api/v1/rollouts${query}`, { headers: bearer(secret) }), {});
+const list = (secret: string, query = "") => listRoute.GET(new Request(`http://localhost/api/v1/rollouts${query}`, { headers: bearer(secret) }), { params: Promise.resolve({}) });
 const getOne = (secret: string, id: string | number) =>
   oneRoute.GET(new Request(`http://localhost/api/v1/rollouts/${id}`, { headers: bearer(secret) }), { params: Promise.resolve({ id: String(id) }) });
 function post(secret: string, id: string | number, command: string, opts: { body?: BodyInit; headers?: Record<string, string> } = {}) {

@@ -59,7 +59,7 @@ export function auditRefusal(r: Refusal): "recorded" | "suppressed" {
   );
 }
 
-const STATUS_CODES: Record<number, ErrorCode> = { 400: "INVALID", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 412: "PRECONDITION_FAILED" };
+const STATUS_CODES: Record<number, ErrorCode> = { 400: "INVALID", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 412: "PRECONDITION_FAILED", 429: "RATE_LIMITED" };
 
 /**
  * For route handlers: audits a 4xx response as a refusal (its code and message read from the JSON

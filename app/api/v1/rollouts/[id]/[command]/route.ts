@@ -1,11 +1,11 @@
-import { z } from "zod";
 import { getDb } from "@/db/client";
 import { findEnvironment } from "@/db/queries/catalog";
 import { findRollout } from "@/db/queries/rollouts";
-import { readJsonBody } from "@/lib/api/body";
 import { etagOf, requireIfMatch } from "@/lib/api/etag";
+import { apiOperation } from "@/lib/api/operation";
 import { refusal } from "@/lib/api/problem";
-import { pathId, withApiRoute } from "@/lib/api/route";
+import { withApiRoute } from "@/lib/api/route";
+import { rolloutCommands } from "@/lib/api/spec/rollouts";
 import { assertTokenEnvironment } from "@/lib/authz/assert-can";
 import { ROLLOUT_COMMANDS, controlRolloutInput } from "@/lib/domain/rollout/inputs";
 import { NotFoundError } from "@/lib/errors";
@@ -17,29 +17,25 @@ export const dynamic = "force-dynamic";
 type Ctx = { params: Promise<{ id: string; command: string }> };
 type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 
-/** The body of a command: only an abort's reason (it goes into the audit trail). Unknown fields are refused. */
-const commandBody = z.strictObject({ reason: controlRolloutInput.shape.reason });
-
 /**
  * POST /api/v1/rollouts/{id}/{pause|resume|promote|abort|retry}: the same service verb as the
  * rollouts page (controlRollout), under If-Match (lib/api/etag.ts) and the token's environment
  * limit. 202: the state change is recorded and the worker carries it out; follow `Location`.
  */
 function commandRoute(command: RolloutCommand) {
-  return withApiRoute<Ctx>(`rollout.${command}`, command === "abort" ? "rollout.abort" : "rollout.control", async (req, { params, actor, requestId }) => {
-    const id = pathId((await params).id, "Rollout");
+  const spec = rolloutCommands[command];
+  return apiOperation(spec, (req, { params, body, actor, requestId }) => {
     const db = getDb();
-    const rollout = findRollout(db, id);
+    const rollout = findRollout(db, params.id);
     if (!rollout) throw new NotFoundError("Rollout");
-    assertTokenEnvironment(actor, findEnvironment(db, rollout.environmentId)?.name, command === "abort" ? "rollout.abort" : "rollout.control");
-    const body = await readJsonBody(req, commandBody);
+    assertTokenEnvironment(actor, findEnvironment(db, rollout.environmentId)?.name, spec.permission);
     const expected = requireIfMatch(req, rollout.rowVersion);
-    const input = controlRolloutInput.parse({ rolloutId: id, command, reason: body.reason, expectedVersion: expected === "any" ? undefined : expected });
+    const input = controlRolloutInput.parse({ rolloutId: params.id, command, reason: body.reason, expectedVersion: expected === "any" ? undefined : expected });
     controlRollout(actor, input, requestId);
-    const after = loadRolloutResource(db, id)!;
+    const after = loadRolloutResource(db, params.id)!;
     return Response.json(after.resource, {
       status: 202,
-      headers: { location: `/api/v1/rollouts/${id}`, etag: etagOf(after.row.rowVersion), "cache-control": "no-store" },
+      headers: { location: `/api/v1/rollouts/${params.id}`, etag: etagOf(after.row.rowVersion), "cache-control": "no-store" },
     });
   });
 }
