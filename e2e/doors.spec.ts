@@ -222,8 +222,13 @@ test("every page, API route, static file and error response carries the security
     { route: "/api/v1/rollouts/[id]", path: "/api/v1/rollouts/999999", as: "admin", status: 404 },
     { route: "/api/v1/rollouts", path: "/api/v1/rollouts", as: null, status: 401 },
   ] as const;
-  // The table covers every route handler of the app (a new one must be added here).
-  expect(appRoutes("route.ts")).toEqual([...new Set(apis.map((a) => a.route))].sort());
+  // The table covers every route handler of the app (a new one must be added here), except the
+  // documented REST API beyond these samples (/api/v1, /api/deploy-safety): every operation of it
+  // is called by the contract test (e2e-api/contract.spec.ts), and an undocumented route fails
+  // tests/api/openapi.test.ts.
+  const rest = (route: string) => /^\/api\/(v1|deploy-safety)\//.test(route);
+  const sampled = new Set<string>(apis.map((a) => a.route));
+  expect(appRoutes("route.ts").filter((r) => !rest(r) || sampled.has(r))).toEqual([...sampled].sort());
   for (const a of apis) {
     const res = await (await requestAs(a.as)).get(a.path, { maxRedirects: 0 });
     const what = `GET ${a.path} as ${a.as ?? "anonymous"}`;
