@@ -6,7 +6,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "db/migrations/**", "test-results/**", "playwright-report/**", "next-env.d.ts", "data/**"] },
+  { ignores: [".next/**", "node_modules/**", "db/migrations/**", "test-results/**", "test-results-api/**", "playwright-report/**", "next-env.d.ts", "data/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -15,7 +15,8 @@ import { bin, buildIsStale, root } from "./lib.mjs";
 
 const port = process.env.E2E_PORT ?? "3100";
 const routerPort = Number(process.env.E2E_ROUTER_PORT ?? 4700);
-const dataDir = path.join(root, "data", "e2e");
+// E2E_DATA_DIR: the API suite (playwright.api.config.ts) runs its own server beside the browser suite's.
+const dataDir = path.resolve(root, process.env.E2E_DATA_DIR ?? path.join("data", "e2e"));
 const dbFile = path.join(dataDir, "flightdeck-e2e.db");
 const driverDir = path.join(dataDir, "local-driver");
 const DATA_PLANE_SCRIPTS = ["router.mjs", "sample-service.mjs", "traffic.mjs"].map((s) => path.join(root, "lib", "drivers", "local", s));

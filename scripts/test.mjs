@@ -68,6 +68,22 @@ check("crash test (quick)", bin("tsx"), ["--conditions=react-server", "scripts/c
   }
 }
 
+{
+  // The REST API + CLI suite (issue 11): its own server on its own ports and database; no browser.
+  const label = "API + CLI (Playwright)";
+  if (!built) {
+    console.log(`\n=== ${label}: not run (build failed)`);
+    rows.push({ label, passed: 0, failed: 1, seconds: 0 });
+  } else {
+    const out = path.join(results, "playwright-api.json");
+    const r = run(label, bin("playwright"), ["test", "-c", "playwright.api.config.ts"]);
+    const stats = existsSync(out) ? readJson(out)?.stats : undefined;
+    const passed = (stats?.expected ?? 0) + (stats?.flaky ?? 0);
+    const failed = stats ? stats.unexpected + (r.ok || stats.unexpected > 0 ? 0 : 1) : 1;
+    rows.push({ label, passed, failed, seconds: r.seconds });
+  }
+}
+
 console.log("\n=== summary");
 for (const row of rows) {
   console.log(`${row.label.padEnd(28)} ${String(row.passed).padStart(4)} passed ${String(row.failed).padStart(3)} failed  ${row.seconds.toFixed(0)} s`);
