@@ -10,13 +10,13 @@ export const DB_FILE = path.join(DATA_DIR, "flightdeck-e2e.db");
 
 /**
  * A fresh API token for a demo account, made by `npm run token:create` on the suite's database
- * (the same service as Settings -> API tokens). Returns the secret.
+ * (the same service as Settings -> API tokens; demo mode, as the server runs). Returns the secret.
  */
 export function createToken(email: string, opts: { scopes: readonly string[]; env?: string; days?: number; name?: string }): string {
   const args = ["--conditions=react-server", "scripts/create-token.ts", "--email", email, "--name", opts.name ?? `e2e-api ${Date.now()}`, "--scopes", opts.scopes.join(",")];
   if (opts.env) args.push("--env", opts.env);
   if (opts.days !== undefined) args.push("--days", String(opts.days));
-  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), args, { cwd: ROOT, env: { ...process.env, FLIGHTDECK_DB: DB_FILE }, encoding: "utf8" });
+  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), args, { cwd: ROOT, env: { ...process.env, FLIGHTDECK_DB: DB_FILE, FLIGHTDECK_DEMO: "1" }, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`token:create failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim();
 }
