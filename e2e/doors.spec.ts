@@ -141,6 +141,9 @@ async function demoIds(asUser: (key: AccountKey) => Promise<Page>): Promise<Demo
 function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountKey | null; status: number }[] {
   return [
     { route: "/", path: "/", as: "admin", status: 200 },
+    // The REST API reference (Swagger UI from the npm package, public like /api/openapi.json):
+    // opened by a signed-in viewer so the Chromium check below runs its scripts under the CSP.
+    { route: "/api-docs", path: "/api-docs", as: "viewer", status: 200 },
     { route: "/approvals", path: "/approvals", as: "admin", status: 200 },
     // No approval exists before a release reaches staging: an unknown id (404) here; the real
     // approval screen is checked by doors-approval.spec.ts (it runs after this project).
@@ -204,6 +207,11 @@ test("every page, API route, static file and error response carries the security
 
   const apis = [
     { route: "/api/health", path: "/api/health", as: null, status: 200 },
+    { route: "/api/openapi.json", path: "/api/openapi.json", as: null, status: 200 },
+    { route: "/api-docs/assets/[file]", path: "/api-docs/assets/swagger-ui-bundle.js", as: null, status: 200 },
+    // Only the whitelisted files of the reference page: any other name (or path) is 404.
+    { route: "/api-docs/assets/[file]", path: "/api-docs/assets/package.json", as: null, status: 404 },
+    { route: "/api-docs/assets/[file]", path: "/api-docs/assets/..%2F..%2F.env", as: null, status: 404 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/session", as: "admin", status: 200 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/csrf", as: null, status: 200 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/providers", as: null, status: 200 },
@@ -225,7 +233,7 @@ test("every page, API route, static file and error response carries the security
   // The table covers every route handler of the app (a new one must be added here), except the
   // documented REST API beyond these samples (/api/v1, /api/deploy-safety): every operation of it
   // is called by the contract test (e2e-api/contract.spec.ts), and an undocumented route fails
-  // tests/api/openapi.test.ts.
+  // tests/api/documented-routes.test.ts.
   const rest = (route: string) => /^\/api\/(v1|deploy-safety)\//.test(route);
   const sampled = new Set<string>(apis.map((a) => a.route));
   expect(appRoutes("route.ts").filter((r) => !rest(r) || sampled.has(r))).toEqual([...sampled].sort());
@@ -275,6 +283,10 @@ test("in Chromium every page runs its scripts (nonce) with no Content-Security-P
     // Scripts in the server's HTML carry the nonce (checked above); chunks the runtime adds later
     // run through 'strict-dynamic', so only the absence of violations is checked here.
   }
+  // The API reference ran Swagger UI (served by Flightdeck, nonced) and rendered the document's operations.
+  const reference = await open("viewer");
+  await reference.goto("/api-docs");
+  await expect(reference.locator("#swagger-ui .opblock").first()).toBeVisible();
   // Live data (react-query against a route handler) is fetched from the rollout page: connect-src allows it.
   const admin = await open("admin");
   await Promise.all([

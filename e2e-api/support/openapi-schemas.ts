@@ -1,0 +1,98 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+/** The parts of an OpenAPI 3.1 document the checks read. */
+export interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
+}
+
+export interface OpenApiParameter {
+  in: "path" | "query" | "header" | "cookie";
+  name: string;
+  required?: boolean;
+  schema?: unknown;
+}
+
+export interface OpenApiResponse {
+  description: string;
+  headers?: Record<string, { required?: boolean; schema?: unknown }>;
+  content?: Record<string, { schema?: unknown }>;
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  parameters?: OpenApiParameter[];
+  requestBody?: { required?: boolean; content: Record<string, { schema?: unknown }> };
+  responses: Record<string, OpenApiResponse>;
+  security?: Record<string, string[]>[];
+  "x-permission"?: string;
+  "x-roles"?: string[];
+  "x-token-scope"?: string | null;
+  "x-environment"?: string;
+}
+
+export interface DocumentedOperation {
+  path: string;
+  method: string;
+  op: OpenApiOperation;
+}
+
+export const HTTP_METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+/** Every operation of the document with its path and (lower-case) method. */
+export function documentedOperations(doc: OpenApiDoc): DocumentedOperation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method]! })),
+  );
+}
+
+/**
+ * Validators for the document's schemas (JSON Schema 2020-12, OpenAPI 3.1's dialect), with
+ * `#/components/schemas/...` references resolved against the document's components.
+ */
+export class SchemaValidator {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
+  private readonly cache = new Map<unknown, ValidateFunction>();
+
+  constructor(private readonly doc: OpenApiDoc) {
+    addFormats(this.ajv);
+  }
+
+  /** Compiles one schema of the document (throws when it is not valid JSON Schema). */
+  compile(schema: unknown): ValidateFunction {
+    let fn = this.cache.get(schema);
+    if (!fn) {
+      fn = this.ajv.compile({ ...(schema as object), components: this.doc.components });
+      this.cache.set(schema, fn);
+    }
+    return fn;
+  }
+
+  /** Error messages of `value` against `schema`, empty when it conforms. */
+  errors(schema: unknown, value: unknown): string[] {
+    const fn = this.compile(schema);
+    return fn(value) ? [] : (fn.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+  }
+}
+
+/** Every schema object directly used by the document (parameters, bodies, responses, headers). */
+export function schemasOf(doc: OpenApiDoc): { where: string; schema: unknown }[] {
+  const out: { where: string; schema: unknown }[] = [];
+  for (const { path, method, op } of documentedOperations(doc)) {
+    const at = `${method.toUpperCase()} ${path}`;
+    for (const p of op.parameters ?? []) if (p.schema) out.push({ where: `${at} ${p.in} ${p.name}`, schema: p.schema });
+    for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) if (media.schema) out.push({ where: `${at} body ${type}`, schema: media.schema });
+    for (const [status, r] of Object.entries(op.responses)) {
+      for (const [type, media] of Object.entries(r.content ?? {})) if (media.schema) out.push({ where: `${at} ${status} ${type}`, schema: media.schema });
+      for (const [name, h] of Object.entries(r.headers ?? {})) if (h.schema) out.push({ where: `${at} ${status} header ${name}`, schema: h.schema });
+    }
+  }
+  for (const [name, schema] of Object.entries(doc.components.schemas ?? {})) out.push({ where: `components.schemas.${name}`, schema });
+  return out;
+}
