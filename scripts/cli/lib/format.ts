@@ -1,0 +1,148 @@
+import type { CliError, Problem } from "./client";
+import type { RolloutStatus } from "./exit-codes";
+
+/** The API's rollout resource (lib/api/spec/common.ts rolloutResourceSchema), as far as the CLI reads it. */
+export interface Rollout {
+  id: number;
+  service: string;
+  environment: string;
+  fromVersion: string | null;
+  toVersion: string;
+  status: RolloutStatus;
+  stepIndex: number;
+  phase: "start" | "hold";
+  weight: number;
+  reason: string | null;
+  plan: ({ kind: "deploy" } | { kind: "shift"; weight: number; holdMs: number } | { kind: "promote" })[];
+  holdEndsAt: number | null;
+  holdRemainingMs: number | null;
+  version: number;
+  links?: Record<string, string>;
+}
+
+/** The clock-derived live view (hold left, what holds it, the analysis verdict), when the API has one. */
+export interface LiveView {
+  holdLeftMs?: number | null;
+  heldBy?: string | null;
+  verdict?: string | null;
+  analysis?: { verdict?: string | null } | null;
+  /** New log lines since `after` (only their ids are read, to ask for the next ones). */
+  log?: { id: number }[];
+}
+
+/** What a progress line shows; also the `--json` progress event. */
+export interface Progress {
+  rolloutId: number;
+  status: RolloutStatus;
+  /** 1-based step number and the plan's length. */
+  step: number;
+  steps: number;
+  stepLabel: string;
+  weight: number;
+  verdict: string | null;
+  holdLeftMs: number | null;
+  heldBy: string | null;
+  reason: string | null;
+}
+
+function stepLabel(step: Rollout["plan"][number] | undefined): string {
+  if (!step) return "?";
+  if (step.kind === "shift") return `shift to ${step.weight}%`;
+  return step.kind;
+}
+
+/** Time left in the current hold: the live view's figure, else from the stored state and the local clock. */
+function holdLeft(r: Rollout, live: LiveView | null, now: number): number | null {
+  if (typeof live?.holdLeftMs === "number") return live.holdLeftMs;
+  if (r.status === "paused") return r.holdRemainingMs;
+  if (r.status === "running" && r.phase === "hold" && r.holdEndsAt !== null) return Math.max(0, r.holdEndsAt - now);
+  return null;
+}
+
+export function progressOf(r: Rollout, live: LiveView | null, now: number): Progress {
+  return {
+    rolloutId: r.id,
+    status: r.status,
+    step: Math.min(r.stepIndex + 1, r.plan.length),
+    steps: r.plan.length,
+    stepLabel: stepLabel(r.plan[r.stepIndex]),
+    weight: r.weight,
+    verdict: live?.verdict ?? live?.analysis?.verdict ?? null,
+    holdLeftMs: holdLeft(r, live, now),
+    heldBy: live?.heldBy ?? null,
+    reason: r.reason,
+  };
+}
+
+/** What makes a progress event new (the hold countdown alone does not). */
+export function progressKey(p: Progress): string {
+  return JSON.stringify({ ...p, holdLeftMs: p.holdLeftMs === null ? null : "set" });
+}
+
+/** 65_000 -> "1:05", 3_720_000 -> "1:02:00". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** "rollout #12 running: step 3/5 shift to 25%, weight 25%, verdict pass, hold 0:42 left" */
+export function formatProgress(p: Progress): string {
+  const parts = [`step ${p.step}/${p.steps} ${p.stepLabel}`, `weight ${p.weight}%`];
+  if (p.verdict) parts.push(`verdict ${p.verdict}`);
+  if (p.holdLeftMs !== null && (p.status === "running" || p.status === "paused")) parts.push(`hold ${formatDuration(p.holdLeftMs)} left${p.status === "paused" ? " (paused)" : ""}`);
+  if (p.heldBy) parts.push(`held: ${p.heldBy}`);
+  return `rollout #${p.rolloutId} ${p.status.replace("_", " ")}: ${parts.join(", ")}`;
+}
+
+/** The closing line of a rollout: what happened, with the decision sentence when it did not succeed. */
+export function formatOutcome(r: Pick<Rollout, "id" | "service" | "environment" | "toVersion" | "status" | "reason">): string {
+  const what = `rollout #${r.id} of ${r.service} ${r.toVersion} in ${r.environment}`;
+  switch (r.status) {
+    case "succeeded":
+      return `${what} succeeded.`;
+    case "paused":
+      return `${what} is paused and waiting for a person${r.reason ? `: ${r.reason}` : ""} (npm run fd -- resume|promote|abort ${r.id}).`;
+    default:
+      return `${what} ${r.status.replace("_", " ")}${r.reason ? `: ${r.reason}` : "."}`;
+  }
+}
+
+/** A problem's lines for a person: the policy's reasons and requirements verbatim, field errors by field. */
+export function problemLines(problem: Problem, message: string): string[] {
+  const lines: string[] = [];
+  if (problem.code === "BLOCKED") {
+    lines.push("Blocked by policy:");
+    for (const reason of problem.reasons?.length ? problem.reasons : [message]) lines.push(`  reason: ${reason}`);
+    for (const req of problem.requires ?? []) lines.push(`  requires: ${req}`);
+  } else {
+    lines.push(`${problem.title ?? "Error"} (HTTP ${problem.status}${problem.code ? ` ${problem.code}` : ""}): ${message}`);
+    for (const [field, messages] of Object.entries(problem.fieldErrors ?? {})) lines.push(`  ${field}: ${messages.join(" ")}`);
+  }
+  if (problem.requestId) lines.push(`  (request id ${problem.requestId})`);
+  return lines;
+}
+
+export function errorLines(err: CliError): string[] {
+  return err.problem ? problemLines(err.problem, err.message) : [err.message];
+}
+
+/** The dry-run rollback plan as the API answers it (GET /api/deploy-safety/rollback/plan), or why there is none. */
+export type RollbackPlanView =
+  | { ok: true; service: string; environment: string; kind: "abort_live" | "redeploy"; from: string | null; to: string | null; source: string; steps: string[] }
+  | { ok: false; service: string; environment: string; reason: string };
+
+export function formatPlan(plan: RollbackPlanView): string[] {
+  const where = `${plan.service} in ${plan.environment}`;
+  if (!plan.ok) return [`No rollback plan for ${where}: ${plan.reason}`];
+  return [
+    `Rollback plan of ${where} (dry run: nothing was changed)`,
+    `  from:   ${plan.from ?? "nothing"}`,
+    `  to:     ${plan.to ?? "nothing"}`,
+    `  source: ${plan.source}`,
+    "  steps:",
+    ...plan.steps.map((s, i) => `    ${i + 1}. ${s}`),
+  ];
+}
