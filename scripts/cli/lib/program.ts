@@ -16,6 +16,8 @@ export interface CliIo {
   fetch?: (req: Request) => Promise<Response>;
   /** Poll interval while following a rollout (ms). */
   intervalMs?: number;
+  /** Waits between polls and retries (tests pass a quick one). */
+  sleep?: (ms: number) => Promise<void>;
   /** Set by the action that ran (commander ignores what actions return). */
   exitCode?: number;
 }
@@ -84,11 +86,11 @@ export function act<A extends unknown[]>(io: CliIo, fn: (ctx: Ctx, opts: Connect
     const reporter = new Reporter(outputMode(opts.json, io.stdout), io.stdout, io.stderr);
     try {
       if (!opts.token) throw new CliError(EXIT.auth, "No API token: set FLIGHTDECK_TOKEN (or pass --token). Create one under Settings -> API tokens or with npm run token:create.");
-      const client = new ApiClient({ url: opts.url, token: opts.token, fetch: io.fetch });
+      const client = new ApiClient({ url: opts.url, token: opts.token, fetch: io.fetch, sleep: io.sleep });
       const ctx: Ctx = {
         client,
         reporter,
-        follow: (id, extra) => followRollout(client, id, reporter, { timeoutSeconds: opts.timeout, intervalMs: io.intervalMs, ...extra }),
+        follow: (id, extra) => followRollout(client, id, reporter, { timeoutSeconds: opts.timeout, intervalMs: io.intervalMs, sleep: io.sleep, ...extra }),
       };
       io.exitCode = await fn(ctx, opts, ...(args.slice(0, -2) as A));
     } catch (err) {
