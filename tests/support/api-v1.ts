@@ -1,0 +1,66 @@
+import type Database from "better-sqlite3";
+import { expect } from "vitest";
+import type { z } from "zod";
+import { auditEvents, lastAuditId, snapshot } from "./db";
+
+/**
+ * Helpers of the REST API route tests (tests/routes/api-v1-*.test.ts): requests with a real
+ * token, refusals that must be problem+json and write nothing but audit events, page walks.
+ */
+
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}`, "x-forwarded-for": "198.51.100.9" });
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId?: string;
+  fieldErrors?: Record<string, string[]>;
+  reasons?: string[];
+  requires?: string[];
+}
+
+/** A call that must be refused with a problem: nothing but audit events (and token last use) may change. */
+export async function refusedProblem(sqlite: Database.Database, call: () => Promise<Response>, status: number) {
+  const before = snapshot(sqlite);
+  const last = lastAuditId(sqlite);
+  const res = await call();
+  const after = snapshot(sqlite);
+  for (const t of Object.keys(before)) if (t !== "audit_events" && t !== "api_tokens") expect(after[t], `${t} changed`).toEqual(before[t]);
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = (await res.json()) as ProblemBody;
+  expect(body).toMatchObject({ status, type: expect.stringMatching(/^urn:flightdeck:problem:/) as unknown, title: expect.any(String) as unknown, detail: expect.any(String) as unknown });
+  expect(body.requestId).toBe(res.headers.get("x-request-id"));
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+|SELECT|SQLITE/i);
+  return { body, events: auditEvents(sqlite, last) };
+}
+
+/** The body of a 2xx answer, checked against the operation's documented schema. */
+export async function documented<S extends z.ZodType>(res: Response, status: number, schema: S): Promise<z.output<S>> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  const body = JSON.parse(text) as unknown;
+  const parsed = schema.safeParse(body);
+  expect(parsed.success, parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 5))).toBe(true);
+  return parsed.data as z.output<S>;
+}
+
+/** Follows `Link: rel="next"` from `first` until the last page; returns every item id in order. */
+export async function walkPages(path: string, first: string, get: (query: string) => Promise<Response>): Promise<number[]> {
+  const seen: number[] = [];
+  let query = first;
+  for (let pages = 0; pages < 50; pages++) {
+    const res = await get(query);
+    expect(res.status).toBe(200);
+    seen.push(...((await res.json()) as { items: { id: number }[] }).items.map((r) => r.id));
+    const link = res.headers.get("link");
+    if (!link) return seen;
+    const m = new RegExp(`^<${path.replace(/\//g, "\\/")}(\\?[^>]+)>; rel="next"$`).exec(link);
+    expect(m, link).not.toBeNull();
+    query = m![1]!;
+  }
+  throw new Error("more than 50 pages");
+}
