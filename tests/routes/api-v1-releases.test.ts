@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findServiceByName, insertService } from "@/db/queries/catalog";
 import { findRelease, rolloutsOfRelease } from "@/db/queries/releases";
