@@ -75,7 +75,8 @@ export function buildFd(io: CliIo): Command {
         const res = await client.post<Rollout>(`/api/v1/rollouts/${id}/${command}`, opts.reason ? { reason: opts.reason } : {}, { "if-match": ifMatch });
         const rollout = res.body;
         reporter.event("accepted", { command, rollout }, `${command}: recorded for rollout #${id} (now ${rollout.status.replace("_", " ")}); the worker carries it out.`);
-        return opts.wait ? follow(id) : EXIT.succeeded;
+        // An abort asked for exactly this end: rolled back is its success.
+        return opts.wait ? follow(id, { rolledBackIsSuccess: command === "abort" }) : EXIT.succeeded;
       }),
     );
   }
