@@ -49,6 +49,10 @@ export function pendingApprovalsForRoles(db: Executor, roles: readonly string[],
 
 export const findRelease = (db: Executor, id: number) => db.select().from(releases).where(eq(releases.id, id)).get();
 
+/** Releases whose version is one of `versions`, newest first (runbook 003 names releases by version). */
+export const releasesWithVersion = (db: Executor, versions: string[]) =>
+  db.select().from(releases).where(inArray(releases.version, versions)).orderBy(desc(releases.id)).all();
+
 export const insertRelease = (db: Executor, v: typeof releases.$inferInsert): ReleaseRow => db.insert(releases).values(v).returning().get();
 
 /** Optimistic update (DESIGN rule 7): undefined when the release changed meanwhile. */

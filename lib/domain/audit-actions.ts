@@ -72,6 +72,9 @@ export const AUDIT_ACTIONS = [
   "request.origin_refused",
   "token.create",
   "token.revoke",
+  /** Runbook 003's rollback requests (/api/deploy-safety/rollback): the plan a person saw, then its execution. */
+  "rollback.create",
+  "rollback.execute",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

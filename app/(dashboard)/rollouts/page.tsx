@@ -9,12 +9,10 @@ import { listEnvironments, listServices } from "@/db/queries/catalog";
 import { listRollouts } from "@/db/queries/rollouts";
 import { authorizePage } from "@/lib/auth/session";
 import { can } from "@/lib/domain/permissions";
+import { DEFAULT_ROLLOUT_STRATEGY } from "@/lib/domain/rollout/strategy";
 import { startRolloutAction } from "./actions";
 
 export const metadata: Metadata = { title: "Rollouts" };
-
-/** Demo-friendly default: runbook 002's weights with holds short enough to watch. */
-const DEFAULT_STRATEGY = { kind: "canary", steps: [5, 10, 25, 50, 100].map((weight) => ({ weight, holdSeconds: weight === 100 ? 0 : 20 })) };
 
 export default async function RolloutsPage() {
   const { actor } = await authorizePage("rollout.read", "/rollouts");
@@ -47,7 +45,7 @@ export default async function RolloutsPage() {
               label="Strategy (JSON)"
               multiline
               rows={3}
-              defaultValue={JSON.stringify(DEFAULT_STRATEGY)}
+              defaultValue={JSON.stringify(DEFAULT_ROLLOUT_STRATEGY)}
               hint='Canary steps {weight, holdSeconds}; or {"kind":"canary","initialPercentage":10,"incrementPercentage":10,"incrementInterval":300000,"maxPercentage":100}; {"kind":"blue_green","holdSeconds":900}; {"kind":"rolling","batches":3,"pauseSeconds":60}.'
             />
           </ActionForm>

@@ -3,6 +3,9 @@ import { z } from "zod";
 /** Runbook 002's canary: 5 -> 10 -> 25 -> 50 -> 100 with 30-minute holds. */
 export const DEFAULT_CANARY_STEPS = [5, 10, 25, 50, 100].map((weight) => ({ weight, holdSeconds: weight === 100 ? 0 : 1800 }));
 
+/** The Rollouts page's (and the API's) default for a new rollout: runbook 002's weights with holds short enough to watch. */
+export const DEFAULT_ROLLOUT_STRATEGY = { kind: "canary", steps: DEFAULT_CANARY_STEPS.map((s) => ({ weight: s.weight, holdSeconds: s.weight === 100 ? 0 : 20 })) } as const;
+
 const weight = z.number().int("Weights are whole percentages.").min(1, "Weights start at 1%.").max(100, "Weights cannot exceed 100%.");
 const seconds = z.number().min(0, "Hold times cannot be negative.").max(7 * 24 * 3600, "Hold times are at most 7 days.");
 
