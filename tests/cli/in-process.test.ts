@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import type Database from "better-sqlite3";
 import type { Command } from "commander";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -10,9 +12,12 @@ import { createTokenInput } from "@/lib/domain/api-token";
 import { startRolloutInput } from "@/lib/domain/rollout/inputs";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { createApiToken } from "@/lib/services/tokens/create-api-token";
+import { buildDeployCanary } from "@/scripts/cli/commands/deploy-canary";
 import { buildFd } from "@/scripts/cli/commands/fd";
+import { buildRollback } from "@/scripts/cli/commands/rollback";
 import { type CliIo, runCli } from "@/scripts/cli/lib/program";
-import { buildSeededTemplate, closeCurrentDb, insertUserWithRoles, makeTempDir, useFreshDb } from "../support/db";
+import { setSecurityGate } from "@/lib/services/security/set-security-gate";
+import { buildSeededTemplate, closeCurrentDb, insertUserWithRoles, makeTempDir, snapshot, useFreshDb } from "../support/db";
 import { routeFetch } from "./support/route-fetch";
 
 // The CLI against the real route handlers in-process (real SQLite, real tokens): what it sends
@@ -126,5 +131,55 @@ describe("fd against the real routes", () => {
     const bad = await cli(buildFd, ["status", String(rolloutId), "--token", "fdk_not-a-token"]);
     expect(bad.code).toBe(4);
     expect(bad.err).toMatch(/^Not authenticated \(HTTP 401 UNAUTHENTICATED\)/);
+  });
+});
+
+describe("deploy:canary and rollback against the real routes", () => {
+  const rolloutCount = () => (sqlite.prepare("select count(*) as n from rollouts").get() as { n: number }).n;
+
+  it("deploy:canary starts one rollout, even when its answer was lost and the start retried", async () => {
+    const secret = token(["read", "deploy"]);
+    let dropped = false;
+    const fetch = routeFetch({ drop: (req) => req.method === "POST" && !dropped && (dropped = true) });
+    const before = rolloutCount();
+    const r = await cli(buildDeployCanary, ["--service", "sample-api", "--env", "production", "--version", "3.1.0", "--token", secret], fetch);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const id = rolloutCount() === before + 1 ? (sqlite.prepare("select max(id) as id from rollouts").get() as { id: number }).id : -1;
+    expect(r.out).toMatch(new RegExp(`^Started rollout #${id}: sample-api \\(none\\) -> 3\\.1\\.0 in production \\((pending|running)\\)\\.\nFollow it: npm run fd -- watch ${id}\n$`));
+  });
+
+  it("a policy block exits 3 with the reasons and requires verbatim; a strategy the server refuses exits 2 with its field", async () => {
+    const securityLead = insertUserWithRoles(db, "sec@example.test", ["security"]);
+    setSecurityGate(securityLead, { mode: "enforce" });
+    const secret = token(["read", "deploy"]);
+    const before = snapshot(sqlite);
+    const blocked = await cli(buildDeployCanary, ["--service", "sample-api", "--env", "production", "--version", "3.1.0", "--token", secret]);
+    expect(blocked.code).toBe(3);
+    expect(blocked.err).toMatch(/^Blocked by policy:\n {2}reason: Production actions require explicit override\n {2}requires: override:deploy\.canary\.start@production\n {2}\(request id [0-9a-f-]{36}\)\n$/);
+    expect(snapshot(sqlite).rollouts).toEqual(before.rollouts);
+
+    const file = path.join(tmp.dir, "strategy.json");
+    writeFileSync(file, JSON.stringify({ kind: "canary", steps: [{ weight: 150, holdSeconds: 0 }] }));
+    const invalid = await cli(buildDeployCanary, ["--service", "sample-api", "--env", "staging", "--version", "3.1.0", "--strategy", file, "--token", secret]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.err).toMatch(/^Invalid request \(HTTP 400 INVALID\): .*\n {2}strategy: .*Weights cannot exceed 100%/);
+  });
+
+  it("rollback prints the plan and changes nothing; --apply aborts the live rollout", async () => {
+    const secret = token(["read", "rollback"]);
+    const before = snapshot(sqlite);
+    const dry = await cli(buildRollback, ["--service", "sample-api", "--env", "staging", "--token", secret]);
+    expect(dry.err).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("Rollback plan of sample-api in staging (dry run: nothing was changed)\n  from:   3.0.0\n  to:     nothing\n");
+    expect(dry.out).toContain(`  source: live rollout #${rolloutId}`);
+    expect(snapshot(sqlite).rollouts).toEqual(before.rollouts);
+
+    const applied = await cli(buildRollback, ["--service", "sample-api", "--env", "staging", "--apply", "--reason", "p95 doubled", "--token", secret]);
+    expect(applied.err).toBe("");
+    expect(applied.code).toBe(0);
+    expect(applied.out).toMatch(new RegExp(`Rollback #\\d+ executed: rollout #${rolloutId} of sample-api in staging aborts 3\\.0\\.0 \\(rolling back\\)\\.`));
+    expect(findRollout(db, rolloutId)!.status).toBe("rolling_back");
   });
 });
