@@ -4,12 +4,10 @@ import type { Db } from "@/db/connection";
 import { findApproval } from "@/db/queries/releases";
 import { approvalSchema, listApprovals } from "@/lib/api/spec/records";
 import type { Actor } from "@/lib/domain/actor";
-import { createTokenInput } from "@/lib/domain/api-token";
 import { APPROVALS_NEED_A_PERSON } from "@/lib/domain/authorize";
-import { createApiToken } from "@/lib/services/tokens/create-api-token";
 import { insertUserWithRoles } from "../support/db";
-import { bearer, documented, refusedProblem, walkPages } from "../support/api-v1";
-import { HOUR, addApproval, freshSeededDbPerTest, newRelease } from "../support/governance";
+import { apiToken, bearer, freshApiDbPerTest, documented, refusedProblem, walkPages } from "../support/api-v1";
+import { HOUR, addApproval, newRelease } from "../support/governance";
 import { actAs } from "../support/request-double";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
@@ -27,15 +25,12 @@ let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
 let sentinel: Actor;
-freshSeededDbPerTest((d, s) => {
-  db = d;
-  sqlite = s;
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
+freshApiDbPerTest((s) => {
+  ({ db, sqlite, captain } = s);
   sentinel = insertUserWithRoles(db, "sen@example.test", ["sentinel"]);
-  actAs(null);
 });
 
-const token = (owner: Actor, scopes: string[]) => createApiToken(owner, createTokenInput.parse({ name: "CI", scopes })).secret;
+const token = (owner: Actor, scopes: string[]) => apiToken(owner, scopes).secret;
 const ctx = (id: string | number = "") => ({ params: Promise.resolve({ id: String(id) }) });
 const list = (secret: string, query = "") => listRoute.GET(new Request(`http://localhost/api/v1/approvals${query}`, { headers: bearer(secret) }), ctx());
 const getOne = (secret: string, id: string | number) => oneRoute.GET(new Request(`http://localhost/api/v1/approvals/${id}`, { headers: bearer(secret) }), ctx(id));

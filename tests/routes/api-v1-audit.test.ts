@@ -3,12 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { listAuditEvents } from "@/lib/api/spec/records";
 import type { Actor } from "@/lib/domain/actor";
-import { createTokenInput } from "@/lib/domain/api-token";
-import { createApiToken } from "@/lib/services/tokens/create-api-token";
-import { auditEvents, insertUserWithRoles, lastAuditId } from "../support/db";
-import { bearer, documented, refusedProblem, walkPages } from "../support/api-v1";
-import { freshSeededDbPerTest, newRelease } from "../support/governance";
-import { actAs } from "../support/request-double";
+import { auditEvents, lastAuditId } from "../support/db";
+import { apiToken, bearer, freshApiDbPerTest, documented, refusedProblem, walkPages } from "../support/api-v1";
+import { newRelease } from "../support/governance";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
@@ -23,14 +20,11 @@ const exportRoute = await import("@/app/api/v1/audit/export/route");
 let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
-freshSeededDbPerTest((d, s) => {
-  db = d;
-  sqlite = s;
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
-  actAs(null);
+freshApiDbPerTest((s) => {
+  ({ db, sqlite, captain } = s);
 });
 
-const token = (scopes: string[]) => createApiToken(captain, createTokenInput.parse({ name: "CI", scopes }));
+const token = (scopes: string[]) => apiToken(captain, scopes);
 const ctx = { params: Promise.resolve({}) };
 const list = (secret: string, query = "") => listRoute.GET(new Request(`http://localhost/api/v1/audit${query}`, { headers: bearer(secret) }), ctx);
 const exported = (secret: string, query = "") => exportRoute.GET(new Request(`http://localhost/api/v1/audit/export${query}`, { headers: bearer(secret) }), ctx);

@@ -5,12 +5,9 @@ import { findServiceByName, insertService } from "@/db/queries/catalog";
 import { findRelease, rolloutsOfRelease } from "@/db/queries/releases";
 import { listReleasesOp, releaseSchema } from "@/lib/api/spec/releases";
 import type { Actor } from "@/lib/domain/actor";
-import { createTokenInput } from "@/lib/domain/api-token";
-import { createApiToken } from "@/lib/services/tokens/create-api-token";
-import { auditEvents, insertUserWithRoles, lastAuditId } from "../support/db";
-import { bearer, documented, refusedProblem, walkPages } from "../support/api-v1";
-import { DEMO, HOUR, MIN, addApproval, freshSeededDbPerTest, newRelease, passPreflight, passValidation, putInPhase, signedIn } from "../support/governance";
-import { actAs } from "../support/request-double";
+import { auditEvents, lastAuditId } from "../support/db";
+import { apiToken, bearer, freshApiDbPerTest, documented, refusedProblem, walkPages } from "../support/api-v1";
+import { DEMO, HOUR, MIN, addApproval, newRelease, passPreflight, passValidation, putInPhase, signedIn } from "../support/governance";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
@@ -26,18 +23,14 @@ const advanceRoute = await import("@/app/api/v1/releases/[id]/advance/route");
 let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
-freshSeededDbPerTest((d, s) => {
-  db = d;
-  sqlite = s;
+freshApiDbPerTest((s) => {
+  ({ db, sqlite, captain } = s);
   // A second service, for releases that deploy two and for the service filter (test setup).
   const api = findServiceByName(db, "sample-api")!;
   insertService(db, { name: "sample-web", owner: "Web team", deployTarget: api.deployTarget, createdAt: Date.now(), updatedAt: Date.now() });
-  // Demo accounts only sign in in demo mode: the API is called as a real account.
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
-  actAs(null);
 });
 
-const token = (scopes: string[], over: Record<string, unknown> = {}, owner = captain) => createApiToken(owner, createTokenInput.parse({ name: "CI", scopes, ...over }));
+const token = (scopes: string[], over: Record<string, unknown> = {}) => apiToken(captain, scopes, over);
 const json = { "content-type": "application/json" };
 const ctx = (id: string | number = "") => ({ params: Promise.resolve({ id: String(id) }) });
 

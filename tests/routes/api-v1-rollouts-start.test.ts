@@ -5,13 +5,9 @@ import { insertDecision, saveAnalysisState } from "@/db/queries/analysis";
 import { findRollout } from "@/db/queries/rollouts";
 import { getRolloutDecisions, getRolloutLive, getRolloutMetrics, rolloutLiveSchema, startRolloutOp } from "@/lib/api/spec/rollouts";
 import type { Actor } from "@/lib/domain/actor";
-import { createTokenInput } from "@/lib/domain/api-token";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
-import { createApiToken } from "@/lib/services/tokens/create-api-token";
 import { auditEvents, insertUserWithRoles, lastAuditId } from "../support/db";
-import { bearer, documented, refusedProblem } from "../support/api-v1";
-import { freshSeededDbPerTest } from "../support/governance";
-import { actAs } from "../support/request-double";
+import { apiToken, bearer, freshApiDbPerTest, documented, refusedProblem } from "../support/api-v1";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
@@ -28,14 +24,11 @@ const decisionsRoute = await import("@/app/api/v1/rollouts/[id]/decisions/route"
 let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
-freshSeededDbPerTest((d, s) => {
-  db = d;
-  sqlite = s;
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
-  actAs(null);
+freshApiDbPerTest((s) => {
+  ({ db, sqlite, captain } = s);
 });
 
-const token = (scopes: string[], over: Record<string, unknown> = {}, owner = captain) => createApiToken(owner, createTokenInput.parse({ name: "CI", scopes, ...over }));
+const token = (scopes: string[], over: Record<string, unknown> = {}) => apiToken(captain, scopes, over);
 const ctx = (id: string | number = "") => ({ params: Promise.resolve({ id: String(id) }) });
 const STRATEGY = { kind: "canary", steps: [{ weight: 50, holdSeconds: 60 }, { weight: 100, holdSeconds: 0 }] };
 const BODY = { service: "sample-api", environment: "staging", version: "6.0.0", strategy: STRATEGY };

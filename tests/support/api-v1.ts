@@ -1,12 +1,32 @@
 import type Database from "better-sqlite3";
 import { expect } from "vitest";
 import type { z } from "zod";
-import { auditEvents, lastAuditId, snapshot } from "./db";
+import type { Db } from "@/db/connection";
+import type { Actor } from "@/lib/domain/actor";
+import { createTokenInput } from "@/lib/domain/api-token";
+import { createApiToken } from "@/lib/services/tokens/create-api-token";
+import { auditEvents, insertUserWithRoles, lastAuditId, snapshot } from "./db";
+import { freshSeededDbPerTest } from "./governance";
+import { actAs } from "./request-double";
 
 /**
  * Helpers of the REST API route tests (tests/routes/api-v1-*.test.ts): requests with a real
  * token, refusals that must be problem+json and write nothing but audit events, page walks.
  */
+
+/**
+ * A fresh demo-seeded database per test with a release captain who is a real (non-demo) account:
+ * demo accounts only authenticate in demo mode. Nobody is signed in in the browser.
+ */
+export function freshApiDbPerTest(use: (s: { db: Db; sqlite: Database.Database; captain: Actor }) => void): void {
+  freshSeededDbPerTest((db, sqlite) => {
+    use({ db, sqlite, captain: insertUserWithRoles(db, "cap@example.test", ["release_captain"]) });
+    actAs(null);
+  });
+}
+
+/** A real API token of `owner` (its secret and id). */
+export const apiToken = (owner: Actor, scopes: string[], over: Record<string, unknown> = {}) => createApiToken(owner, createTokenInput.parse({ name: "CI", scopes, ...over }));
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}`, "x-forwarded-for": "198.51.100.9" });
 
