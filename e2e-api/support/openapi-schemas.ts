@@ -43,6 +43,8 @@ export interface DocumentedOperation {
   op: OpenApiOperation;
 }
 
+const DOC_ID = "urn:flightdeck:openapi";
+
 export const HTTP_METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
 /** Every operation of the document with its path and (lower-case) method. */
@@ -60,15 +62,17 @@ export class SchemaValidator {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
   private readonly cache = new Map<unknown, ValidateFunction>();
 
-  constructor(private readonly doc: OpenApiDoc) {
+  constructor(doc: OpenApiDoc) {
     addFormats(this.ajv);
+    // The components once, under the document's id: every schema's references point into it.
+    this.ajv.addSchema({ $id: DOC_ID, components: doc.components });
   }
 
   /** Compiles one schema of the document (throws when it is not valid JSON Schema). */
   compile(schema: unknown): ValidateFunction {
     let fn = this.cache.get(schema);
     if (!fn) {
-      fn = this.ajv.compile({ ...(schema as object), components: this.doc.components });
+      fn = this.ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', `"$ref":"${DOC_ID}#/`)) as object);
       this.cache.set(schema, fn);
     }
     return fn;
