@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Executor } from "@/db/connection";
 import { findAnalysisState, listDecisions } from "@/db/queries/analysis";
 import { type EnvironmentRow, findEnvironment, findService, listEnvironments } from "@/db/queries/catalog";
-import { type OverrideRow, type ValidationRow, findProbe, gatesOf, latestValidation, liveOverrides, readGate } from "@/db/queries/governance";
+import { type OverrideRow, type ValidationRow, findProbe, gatesOf, latestValidation, liveOverrides } from "@/db/queries/governance";
 import { findRelease } from "@/db/queries/releases";
 import { findRollbackRequestWithNames } from "@/db/queries/rollback-requests";
 import { findUserById } from "@/db/queries/users";
@@ -24,6 +24,7 @@ import { isActive } from "@/lib/domain/policy/overrides";
 import { environmentHealth } from "@/lib/services/health/environment-health";
 import { currentFingerprint } from "@/lib/services/releases/release-commands";
 import { planRollback } from "@/lib/services/rollouts/plan-rollback";
+import { loadGateBanner } from "@/lib/security-view";
 import { liveRolloutIn } from "./deploy-safety-refs";
 import { loadRolloutResource } from "./rollout-resource";
 
@@ -160,8 +161,15 @@ export function rollbackRequestResource(db: Executor, id: number): z.output<type
 }
 
 export function securityStatus(db: Executor, now = Date.now()): z.output<typeof securityStatusSchema> {
-  const gate = readGate(db);
-  return { mode: gate.mode, threatLevel: gate.threatLevel, lockdownReason: gate.lockdownReason, activeOverrides: liveOverrides(db, now).length, changedAt: gate.updatedAt };
+  const { gate, freezes } = loadGateBanner(db, now);
+  return {
+    mode: gate.mode,
+    threatLevel: gate.threatLevel,
+    lockdownReason: gate.lockdownReason,
+    activeOverrides: liveOverrides(db, now).length,
+    changedAt: gate.updatedAt,
+    freezes: freezes.map((f) => ({ id: f.window.id, name: f.window.name, startsAt: f.start, endsAt: f.end })),
+  };
 }
 
 function overrideView(o: OverrideRow, environment: string, approver: string, now: number): z.output<typeof overrideSchema> {

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
-import { findValidation, insertProbeResults, listProbes } from "@/db/queries/governance";
+import { findValidation, insertProbeResults, insertWindow, listProbes } from "@/db/queries/governance";
 import { findRollbackRequest } from "@/db/queries/rollback-requests";
 import { findRollout, upsertServiceEnvState } from "@/db/queries/rollouts";
 import { jobs } from "@/db/schema";
@@ -99,11 +99,13 @@ function call(handler: Handler, method: string, path: string, secret: string, op
   return handler(req, { params: Promise.resolve(opts.params ?? {}) });
 }
 
-/** The answer's status and JSON body, the body checked against its documented schema. */
+/** The answer's status and JSON body, the body exactly its documented schema (nothing the schema would strip). */
 async function answer<S extends z.ZodType>(res: Response, status: number, schema: S): Promise<z.output<S>> {
   const body: unknown = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(status);
-  return schema.parse(body);
+  const parsed = schema.parse(body);
+  expect(parsed).toEqual(body);
+  return parsed;
 }
 
 interface ProblemBody {
@@ -346,6 +348,12 @@ describe("canary start, status and promote", () => {
     expect(res.headers.get("location")).toBe(`/api/v1/rollouts/${id}`);
     expect(findRollout(db, id)!.rowVersion).toBe(before + 1);
     expect(auditEvents(sqlite).findLast((e) => e.action === "rollout.promote")).toMatchObject({ subjectId: String(id) });
+
+    const prod = started(productionId, "2.0.0");
+    enforce();
+    const blocked = await refused(() => call(routes.canaryPromote.POST, "POST", "/canary/promote", secret, { body: { environment: "production", service: "sample-api" } }), 403);
+    expect(blocked.body).toMatchObject({ code: "BLOCKED", reasons: ["Production actions require explicit override"], requires: [expect.stringMatching(/^override:deploy\..+@production$/)] });
+    expect(findRollout(db, prod)!.status).toBe("running");
   });
 });
 
@@ -447,7 +455,10 @@ describe("security gate: status, mode, overrides", () => {
   it("status, lockdown with its reason and back (Security team only)", async () => {
     const secret = token(security, ["read", "security"]);
     const status = async () => answer(await call(routes.gateStatus.GET, "GET", "/security-gate/status", secret), 200, spec.securityStatusSchema);
-    expect(await status()).toMatchObject({ mode: "monitor", threatLevel: "none", lockdownReason: null, activeOverrides: 0 });
+    expect(await status()).toMatchObject({ mode: "monitor", threatLevel: "none", lockdownReason: null, activeOverrides: 0, freezes: [] });
+    const now = Date.now();
+    const freeze = insertWindow(db, { kind: "freeze", name: "Launch freeze", recurrence: "none", startsAt: now - 60_000, endsAt: now + 3600_000, createdBy: security.id, createdAt: now });
+    expect((await status()).freezes).toEqual([{ id: freeze.id, name: "Launch freeze", startsAt: now - 60_000, endsAt: now + 3600_000 }]);
     const set = (body: unknown, s = secret) => call(routes.gateMode.POST, "POST", "/security-gate/mode", s, { body });
     expect((await refused(() => set({ mode: "lockdown" }), 409)).body.detail).toBe("Give a reason for entering lockdown.");
     const locked = await answer(await set({ mode: "lockdown", reason: "Security incident investigation" }), 200, spec.securityStatusSchema);

@@ -97,9 +97,10 @@ const probeFields = {
   health: healthClass,
   why: z.string(),
   checkedAt: z.number().nullable().meta({ description: "The latest result's time (epoch ms); null before the first check." }),
+  links: z.object({ self: z.string() }),
 };
 
-export const probeSummarySchema = z.object({ ...probeFields, links: z.object({ self: z.string() }) }).meta({ id: "ProbeSummary" });
+export const probeSummarySchema = z.object(probeFields).meta({ id: "ProbeSummary" });
 
 export const healthReportSchema = z
   .object({
@@ -359,6 +360,9 @@ export const securityStatusSchema = z
     lockdownReason: z.string().nullable(),
     activeOverrides: z.number().int(),
     changedAt: z.number().nullable(),
+    freezes: z
+      .array(z.object({ id: z.number().int(), name: z.string(), startsAt: z.number(), endsAt: z.number() }))
+      .meta({ description: "Deploy freezes in force now (production deploys are blocked until they end), as the banner on every page shows them." }),
   })
   .meta({ id: "SecurityGateStatus" });
 
@@ -366,7 +370,7 @@ export const getSecurityStatusOp = defineOperation({
   id: "getSecurityGateStatus",
   method: "GET",
   path: "/api/deploy-safety/security-gate/status",
-  summary: "Security mode, threat level, lockdown reason, active overrides",
+  summary: "Security mode, threat level, lockdown reason, active overrides, freezes in force",
   tags: TAG,
   permission: "security.read",
   responses: { 200: { description: "The gate.", schema: securityStatusSchema } },
