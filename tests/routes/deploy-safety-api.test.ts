@@ -1,18 +1,14 @@
 import type Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
-import type { z } from "zod";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
 import { findValidation, insertProbeResults, insertWindow, listProbes } from "@/db/queries/governance";
 import { findRollbackRequest } from "@/db/queries/rollback-requests";
 import { findRollout, upsertServiceEnvState } from "@/db/queries/rollouts";
 import { jobs } from "@/db/schema";
-import { verifyAuditChain } from "@/lib/audit/verify";
 import * as spec from "@/lib/api/spec/deploy-safety";
-import { rolloutResourceSchema } from "@/lib/api/spec/common";
 import type { Actor } from "@/lib/domain/actor";
-import { createTokenInput } from "@/lib/domain/api-token";
 import { createReleaseInput } from "@/lib/domain/release/inputs";
 import { startRolloutInput } from "@/lib/domain/rollout/inputs";
 import { DEFAULT_ROLLOUT_STRATEGY, planOf, strategySchema } from "@/lib/domain/rollout/strategy";
@@ -21,11 +17,10 @@ import { validationHandlers } from "@/lib/jobs/handlers/validation";
 import { createRelease } from "@/lib/services/releases/create-release";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
-import { createApiToken } from "@/lib/services/tokens/create-api-token";
 import { writeTransaction } from "@/db/transaction";
-import { auditEvents, buildSeededTemplate, closeCurrentDb, insertUserWithRoles, lastAuditId, makeTempDir, snapshot, useFreshDb } from "../support/db";
+import { apiToken, bearer, documented, freshApiDbPerTest, refusedProblem } from "../support/api-v1";
+import { auditEvents, insertUserWithRoles, lastAuditId, snapshot } from "../support/db";
 import { releaseForm } from "../support/governance";
-import { actAs } from "../support/request-double";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
@@ -55,8 +50,6 @@ const routes = {
   v1Rollout: await import("@/app/api/v1/rollouts/[id]/route"),
 };
 
-const tmp = makeTempDir();
-let template = "";
 let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
@@ -67,68 +60,30 @@ let stagingId = 0;
 let productionId = 0;
 let serviceId = 0;
 
-beforeAll(async () => {
-  template = await buildSeededTemplate(tmp.dir);
-});
-afterAll(() => tmp.cleanup());
-beforeEach(() => {
-  ({ db, sqlite } = useFreshDb(tmp.dir, template));
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
+freshApiDbPerTest((s) => {
+  ({ db, sqlite, captain } = s);
   security = insertUserWithRoles(db, "sec@example.test", ["security"]);
   lead = insertUserWithRoles(db, "lead@example.test", ["eng_lead"]);
   oncall = insertUserWithRoles(db, "oncall@example.test", ["oncall"]);
   stagingId = findEnvironmentByName(db, "staging")!.id;
   productionId = findEnvironmentByName(db, "production")!.id;
   serviceId = findServiceByName(db, "sample-api")!.id;
-  actAs(null);
-});
-afterEach(() => {
-  expect(verifyAuditChain(sqlite).intact).toBe(true);
-  closeCurrentDb();
 });
 
-const token = (who: Actor, scopes: string[], environment?: string) => createApiToken(who, createTokenInput.parse({ name: "CI", scopes, environment })).secret;
+const token = (who: Actor, scopes: string[], environment?: string) => apiToken(who, scopes, { environment }).secret;
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 /** One in-process call of a route handler with a Bearer token (and a JSON body when given). */
 function call(handler: Handler, method: string, path: string, secret: string, opts: { body?: unknown; params?: Record<string, string>; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { authorization: `Bearer ${secret}`, "x-forwarded-for": "198.51.100.9", ...opts.headers };
+  const headers: Record<string, string> = { ...bearer(secret), ...opts.headers };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   const req = new Request(`http://localhost/api/deploy-safety${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
   return handler(req, { params: Promise.resolve(opts.params ?? {}) });
 }
 
-/** The answer's status and JSON body, the body exactly its documented schema (nothing the schema would strip). */
-async function answer<S extends z.ZodType>(res: Response, status: number, schema: S): Promise<z.output<S>> {
-  const body: unknown = await res.json();
-  expect(res.status, JSON.stringify(body)).toBe(status);
-  const parsed = schema.parse(body);
-  expect(parsed).toEqual(body);
-  return parsed;
-}
-
-interface ProblemBody {
-  status: number;
-  code: string;
-  detail: string;
-  fieldErrors?: Record<string, string[]>;
-  reasons?: string[];
-  requires?: string[];
-}
-
 /** A refused call: a problem+json answer, and nothing but audit events (and token use) changed. */
-async function refused(run: () => Promise<Response>, status: number) {
-  const before = snapshot(sqlite);
-  const last = lastAuditId(sqlite);
-  const res = await run();
-  const after = snapshot(sqlite);
-  for (const t of Object.keys(before)) if (t !== "audit_events" && t !== "api_tokens") expect(after[t], `${t} changed`).toEqual(before[t]);
-  const body = (await res.json()) as ProblemBody;
-  expect(res.status, JSON.stringify(body)).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  return { body, events: auditEvents(sqlite, last) };
-}
+const refused = (run: () => Promise<Response>, status: number) => refusedProblem(sqlite, run, status);
 
 const count = (table: string) => sqlite.prepare(`select count(*) from ${table}`).pluck().get() as number;
 const enforce = () => setSecurityGate(security, { mode: "enforce" });
@@ -147,7 +102,7 @@ describe("validations (runbook 003: start, run, check gate status)", () => {
     const release = createRelease(captain, createReleaseInput.parse(releaseForm(db, { version: "2.0.0" })));
     const secret = token(captain, ["read", "deploy"]);
     const res = await call(routes.validationStart.POST, "POST", "/validations/start", secret, { body: { releaseId: "v2.0.0", environment: "staging" } });
-    const v = await answer(res, 202, spec.validationSchema);
+    const v = await documented(res, spec.startValidationOp, 202);
     expect(res.headers.get("location")).toBe(`/api/deploy-safety/validations/${v.id}`);
     expect(v).toMatchObject({ release: { id: release.id, version: "2.0.0", service: "sample-api" }, environment: "staging", status: "pending", counts: { ok: false } });
     expect(v.gates.map((g) => [g.key, g.status])).toEqual([
@@ -158,26 +113,26 @@ describe("validations (runbook 003: start, run, check gate status)", () => {
     const event = auditEvents(sqlite).findLast((e) => e.action === "validation.start")!;
     expect(event).toMatchObject({ subjectId: String(release.id), environment: "staging", details: expect.objectContaining({ validationId: v.id }) as unknown });
 
-    const got = await answer(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), 200, spec.validationSchema);
+    const got = await documented(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), spec.getValidationOp, 200);
     expect(got).toEqual(v);
 
     const again = await call(routes.validationRun.POST, "POST", `/validations/${v.id}/run`, secret, { params: { id: String(v.id) } });
-    expect((await answer(again, 202, spec.validationSchema)).id).toBe(v.id);
+    expect((await documented(again, spec.runValidationOp, 202)).id).toBe(v.id);
     expect(count("validations")).toBe(1);
 
     // The worker runs the gates (its handler, as the worker calls it): a fresh release has not passed pre-flight.
     const job = db.select().from(jobs).where(eq(jobs.idempotencyKey, `validation:${v.id}`)).get()!;
     await validationHandlers(db)[VALIDATION_JOB]!({ job, signal: new AbortController().signal, commit: (fn) => writeTransaction(db, fn) });
-    const failed = await answer(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), 200, spec.validationSchema);
+    const failed = await documented(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), spec.getValidationOp, 200);
     expect(failed).toMatchObject({ status: "failed", counts: { ok: false, reason: "The release validation failed; fix the failing gates and run it again." } });
     expect(failed.gates.find((g) => g.key === "preflight")).toMatchObject({ status: "failed", detail: expect.stringMatching(/^not passed: /) as unknown });
 
     const rerun = await call(routes.validationRun.POST, "POST", `/validations/${v.id}/run`, secret, { params: { id: String(v.id) } });
-    const fresh = await answer(rerun, 202, spec.validationSchema);
+    const fresh = await documented(rerun, spec.runValidationOp, 202);
     expect(fresh.id).not.toBe(v.id);
     expect(rerun.headers.get("location")).toBe(`/api/deploy-safety/validations/${fresh.id}`);
     expect(findValidation(db, fresh.id)).toMatchObject({ releaseId: release.id, environmentId: stagingId, status: "pending" });
-    const older = await answer(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), 200, spec.validationSchema);
+    const older = await documented(await call(routes.validation.GET, "GET", `/validations/${v.id}`, secret, { params: { id: String(v.id) } }), spec.getValidationOp, 200);
     expect(older.counts).toEqual({ ok: false, reason: `Validation #${fresh.id} is newer; it is the one that counts.` });
   });
 
@@ -208,17 +163,17 @@ describe("health and probes", () => {
       { probeId: stagingProbe!.id, at: now - 1000, ok: true, status: 200, ms: 9, detail: "200 OK" },
     ]);
     const secret = token(captain, ["read"]);
-    const all = await answer(await call(routes.health.GET, "GET", "/health", secret), 200, spec.healthReportSchema);
+    const all = await documented(await call(routes.health.GET, "GET", "/health", secret), spec.getHealthOp, 200);
     expect(all.overallHealth).toBe("degraded");
     expect(all.environments.map((e) => [e.name, e.overallHealth])).toEqual([
       ["staging", "healthy"],
       ["production", "degraded"],
     ]);
     expect(all.environments[1]!.probes[0]).toMatchObject({ id: productionProbe!.id, health: "degraded", why: "no result yet", checkedAt: null, service: "sample-api" });
-    const staging = await answer(await call(routes.health.GET, "GET", "/health?environment=staging", secret), 200, spec.healthReportSchema);
+    const staging = await documented(await call(routes.health.GET, "GET", "/health?environment=staging", secret), spec.getHealthOp, 200);
     expect(staging).toMatchObject({ overallHealth: "healthy", environments: [{ name: "staging", probes: [{ health: "healthy", why: "answered in 9 ms", checkedAt: now - 1000 }] }] });
 
-    const probe = await answer(await call(routes.probe.GET, "GET", `/probes/${stagingProbe!.id}?limit=1`, secret, { params: { id: String(stagingProbe!.id) } }), 200, spec.probeSchema);
+    const probe = await documented(await call(routes.probe.GET, "GET", `/probes/${stagingProbe!.id}?limit=1`, secret, { params: { id: String(stagingProbe!.id) } }), spec.getProbeOp, 200);
     expect(probe).toMatchObject({ name: "sample-api health", environment: "staging", health: "healthy", expectStatus: 200, history: [{ at: now - 1000, ok: true, ms: 9 }] });
     expect(probe.history).toHaveLength(1);
   });
@@ -239,7 +194,7 @@ describe("canary start, status and promote", () => {
     const secret = token(captain, ["read", "deploy"]);
     const body = { version: "1.2.3", environment: "staging", deploymentId: "deploy-001", config };
     const res = await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body });
-    const rollout = await answer(res, 202, rolloutResourceSchema);
+    const rollout = await documented(res, spec.startCanaryOp, 202);
     expect(res.headers.get("location")).toBe(`/api/v1/rollouts/${rollout.id}`);
     expect(res.headers.get("etag")).toBe(`"v${rollout.version}"`);
     expect(rollout).toMatchObject({ service: "sample-api", environment: "staging", toVersion: "1.2.3", status: "running" });
@@ -249,7 +204,7 @@ describe("canary start, status and promote", () => {
     expect(await viaV1.json()).toEqual(rollout);
 
     const retried = await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body });
-    expect((await answer(retried, 202, rolloutResourceSchema)).id).toBe(rollout.id);
+    expect((await documented(retried, spec.startCanaryOp, 202)).id).toBe(rollout.id);
     expect(count("rollouts")).toBe(1);
     // The same deployment id for another version is not a retry.
     const other = await refused(() => call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: { ...body, version: "1.2.4" } }), 409);
@@ -259,17 +214,17 @@ describe("canary start, status and promote", () => {
   it("a release by version brings its version and strategy; without one the Rollouts page's default; Idempotency-Key dedups without a deploymentId", async () => {
     const release = createRelease(captain, createReleaseInput.parse(releaseForm(db, { version: "1.2.3" })));
     const secret = token(captain, ["read", "deploy"]);
-    const fromRelease = await answer(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: startBody }), 202, rolloutResourceSchema);
+    const fromRelease = await documented(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: startBody }), spec.startCanaryOp, 202);
     expect(fromRelease).toMatchObject({ toVersion: "1.2.3", releaseId: null });
     expect(fromRelease.plan).toEqual(planOf(strategySchema.parse(JSON.parse(release.strategy))));
 
     const key = { "idempotency-key": "prod-start-1" };
     const prod = { environment: "production", version: "1.3.0" };
-    const first = await answer(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: prod, headers: key }), 202, rolloutResourceSchema);
+    const first = await documented(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: prod, headers: key }), spec.startCanaryOp, 202);
     expect(first.plan).toEqual(planOf(strategySchema.parse(DEFAULT_ROLLOUT_STRATEGY)));
     const replay = await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body: prod, headers: key });
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
-    expect((await answer(replay, 202, rolloutResourceSchema)).id).toBe(first.id);
+    expect((await documented(replay, spec.startCanaryOp, 202)).id).toBe(first.id);
     expect(count("rollouts")).toBe(2);
   });
 
@@ -297,9 +252,9 @@ describe("canary start, status and promote", () => {
     const leadSecret = token(lead, ["read", "security"]);
     const overrideBody = { action: "deploy.canary.start", environment: "production", reason: "Approved by CTO for release v1.2.3", approver: "lead", ttlMinutes: 60 };
     const created = await call(routes.overrideCreate.POST, "POST", "/security-gate/override", leadSecret, { body: overrideBody });
-    expect((await answer(created, 201, spec.overrideSchema)).approver).toBe("lead@example.test");
+    expect((await documented(created, spec.createOverrideOp, 201)).approver).toBe("lead@example.test");
 
-    const ok = await answer(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body }), 202, rolloutResourceSchema);
+    const ok = await documented(await call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body }), spec.startCanaryOp, 202);
     expect(ok).toMatchObject({ environment: "production", toVersion: "1.2.3" });
   });
 
@@ -315,7 +270,7 @@ describe("canary start, status and promote", () => {
 
   it("GET /canary/{environment}: none, then degraded until analysed, the analysis' class with its latest decision, unhealthy while rolling back", async () => {
     const secret = token(captain, ["read", "control"]);
-    const status = async () => answer(await call(routes.canary.GET, "GET", "/canary/staging", secret, { params: { environment: "staging" } }), 200, spec.canaryStatusSchema);
+    const status = async () => documented(await call(routes.canary.GET, "GET", "/canary/staging", secret, { params: { environment: "staging" } }), spec.getCanaryOp, 200);
     expect(await status()).toEqual({ environment: "staging", status: "none", why: "No rollout is live in staging.", rollout: null, analysis: null, latestDecision: null });
 
     const id = started(stagingId, "2.0.0");
@@ -344,7 +299,7 @@ describe("canary start, status and promote", () => {
     const id = started(stagingId, "2.0.0");
     const before = findRollout(db, id)!.rowVersion;
     const res = await promote();
-    expect((await answer(res, 202, rolloutResourceSchema)).id).toBe(id);
+    expect((await documented(res, spec.promoteCanaryOp, 202)).id).toBe(id);
     expect(res.headers.get("location")).toBe(`/api/v1/rollouts/${id}`);
     expect(findRollout(db, id)!.rowVersion).toBe(before + 1);
     expect(auditEvents(sqlite).findLast((e) => e.action === "rollout.promote")).toMatchObject({ subjectId: String(id) });
@@ -373,7 +328,7 @@ describe("rollback: plan, create, execute", () => {
     history(stagingId);
     const secret = token(captain, ["read", "rollback"]);
     const before = snapshot(sqlite);
-    const plan = await answer(await call(routes.rollbackPlan.GET, "GET", "/rollback/plan?environment=staging&service=sample-api", secret), 200, spec.rollbackPlanSchema);
+    const plan = await documented(await call(routes.rollbackPlan.GET, "GET", "/rollback/plan?environment=staging&service=sample-api", secret), spec.planRollbackOp, 200);
     expect(plan).toEqual({ ok: true, environment: "staging", service: "sample-api", kind: "redeploy", from: "1.2.3", to: "1.2.2", source: "last known good before the current version", steps: expect.any(Array) as unknown });
     expect(snapshot(sqlite).rollback_requests).toEqual(before.rollback_requests);
 
@@ -384,67 +339,67 @@ describe("rollback: plan, create, execute", () => {
 
     const last = lastAuditId(sqlite);
     const res = await create(secret, body);
-    const request = await answer(res, 201, spec.rollbackRequestSchema);
+    const request = await documented(res, spec.createRollbackOp, 201);
     expect(res.headers.get("location")).toBe(`/api/deploy-safety/rollback/${request.id}`);
     expect(request).toMatchObject({ environment: "staging", service: "sample-api", fromVersion: "1.2.3", toVersion: "1.2.2", kind: "redeploy", status: "created", reason: body.reason, createdBy: "cap@example.test", rolloutId: null });
     expect(auditEvents(sqlite, last).filter((e) => e.action !== "action.refused")).toEqual([
       expect.objectContaining({ action: "rollback.create", subjectType: "rollback_request", subjectId: String(request.id), environment: "staging", details: expect.objectContaining({ from: "1.2.3", to: "1.2.2" }) as unknown }),
     ]);
-    const got = await answer(await call(routes.rollback.GET, "GET", `/rollback/${request.id}`, secret, { params: { id: String(request.id) } }), 200, spec.rollbackRequestSchema);
+    const got = await documented(await call(routes.rollback.GET, "GET", `/rollback/${request.id}`, secret, { params: { id: String(request.id) } }), spec.getRollbackOp, 200);
     expect(got).toEqual(request);
 
     const rollouts = count("rollouts");
     const executed = await execute(secret, request.id);
-    const rollout = await answer(executed, 202, rolloutResourceSchema);
+    const rollout = await documented(executed, spec.executeRollbackOp, 202);
     expect(executed.headers.get("location")).toBe(`/api/v1/rollouts/${rollout.id}`);
     expect(rollout).toMatchObject({ environment: "staging", fromVersion: "1.2.3", toVersion: "1.2.2" });
     expect(findRollbackRequest(db, request.id)).toMatchObject({ rolloutId: rollout.id, executedBy: captain.id });
     const again = await execute(secret, request.id);
-    expect((await answer(again, 202, rolloutResourceSchema)).id).toBe(rollout.id);
+    expect((await documented(again, spec.executeRollbackOp, 202)).id).toBe(rollout.id);
     expect(count("rollouts")).toBe(rollouts + 1);
     expect(auditEvents(sqlite).filter((e) => e.action === "rollback.execute")).toEqual([expect.objectContaining({ subjectId: String(request.id), details: expect.objectContaining({ rolloutId: rollout.id }) as unknown })]);
-    expect((await answer(await call(routes.rollback.GET, "GET", `/rollback/${request.id}`, secret, { params: { id: String(request.id) } }), 200, spec.rollbackRequestSchema)).status).toBe("executed");
+    expect((await documented(await call(routes.rollback.GET, "GET", `/rollback/${request.id}`, secret, { params: { id: String(request.id) } }), spec.getRollbackOp, 200)).status).toBe("executed");
   });
 
   it("production in enforce mode: execute is 403 BLOCKED until on-call's deploy.rollback override; lockdown blocks with its reason", async () => {
     history(productionId);
     enforce();
     const secret = token(captain, ["read", "rollback"]);
-    const request = await answer(await create(secret, { environment: "production", toVersion: "1.2.2", reason: "Rollback for INC-123" }), 201, spec.rollbackRequestSchema);
+    const request = await documented(await create(secret, { environment: "production", toVersion: "1.2.2", reason: "Rollback for INC-123" }), spec.createRollbackOp, 201);
     const blocked = await refused(() => execute(secret, request.id), 403);
     expect(blocked.body).toMatchObject({ code: "BLOCKED", reasons: ["Production actions require explicit override"], requires: ["override:deploy.rollback@production"] });
     expect(findRollbackRequest(db, request.id)!.executedAt).toBeNull();
 
     const oncallSecret = token(oncall, ["security"]);
     const override = { action: "deploy.rollback", environment: "production", reason: "Emergency: P1 incident INC-123", ttlMinutes: 30 };
-    await answer(await call(routes.overrideCreate.POST, "POST", "/security-gate/override", oncallSecret, { body: override }), 201, spec.overrideSchema);
+    await documented(await call(routes.overrideCreate.POST, "POST", "/security-gate/override", oncallSecret, { body: override }), spec.createOverrideOp, 201);
 
     lockdown("Security incident investigation");
     expect((await refused(() => execute(secret, request.id), 403)).body.reasons).toEqual(["Action blocked by security gate: lockdown (Security incident investigation)"]);
     enforce();
-    expect((await answer(await execute(secret, request.id), 202, rolloutResourceSchema)).toVersion).toBe("1.2.2");
+    expect((await documented(await execute(secret, request.id), spec.executeRollbackOp, 202)).toVersion).toBe("1.2.2");
   });
 
   it("a live rollout is aborted: kind abort_live without versions named; executing twice aborts once", async () => {
     const id = started(stagingId, "2.0.0");
     const secret = token(captain, ["read", "rollback"]);
-    const request = await answer(await create(secret, { environment: "staging", reason: "bad canary" }), 201, spec.rollbackRequestSchema);
+    const request = await documented(await create(secret, { environment: "staging", reason: "bad canary" }), spec.createRollbackOp, 201);
     expect(request).toMatchObject({ kind: "abort_live", fromVersion: "2.0.0", toVersion: null, source: `live rollout #${id}` });
-    expect((await answer(await execute(secret, request.id), 202, rolloutResourceSchema))).toMatchObject({ id, status: "rolling_back" });
+    expect((await documented(await execute(secret, request.id), spec.executeRollbackOp, 202))).toMatchObject({ id, status: "rolling_back" });
     const version = findRollout(db, id)!.rowVersion;
-    expect((await answer(await execute(secret, request.id), 202, rolloutResourceSchema)).id).toBe(id);
+    expect((await documented(await execute(secret, request.id), spec.executeRollbackOp, 202)).id).toBe(id);
     expect(findRollout(db, id)!.rowVersion).toBe(version);
   });
 
   it("no plan is 409 with its reason; 404 for an unknown request; 403 outside the token's environment", async () => {
     const secret = token(captain, ["read", "rollback"]);
     expect((await refused(() => create(secret, { environment: "staging", reason: "why not" }), 409)).body.detail).toBe("No earlier version of sample-api in staging is recorded; set LAST_GOOD_COMMIT to name one.");
-    const plan = await answer(await call(routes.rollbackPlan.GET, "GET", "/rollback/plan?environment=staging", secret), 200, spec.rollbackPlanSchema);
+    const plan = await documented(await call(routes.rollbackPlan.GET, "GET", "/rollback/plan?environment=staging", secret), spec.planRollbackOp, 200);
     expect(plan).toEqual({ ok: false, environment: "staging", service: "sample-api", reason: "No earlier version of sample-api in staging is recorded; set LAST_GOOD_COMMIT to name one." });
     expect((await refused(() => execute(secret, 999), 404)).body.detail).toBe("Rollback request was not found.");
     expect(Object.keys((await refused(() => create(secret, { environment: "staging" }), 400)).body.fieldErrors ?? {})).toEqual(["reason"]);
     history(stagingId);
-    const request = await answer(await create(secret, { environment: "staging", reason: "High error rate" }), 201, spec.rollbackRequestSchema);
+    const request = await documented(await create(secret, { environment: "staging", reason: "High error rate" }), spec.createRollbackOp, 201);
     const prodOnly = token(captain, ["rollback"], "production");
     expect((await refused(() => execute(prodOnly, request.id), 403)).body.code).toBe("FORBIDDEN");
     expect((await refused(() => create(prodOnly, { environment: "staging", reason: "High error rate" }), 403)).body.code).toBe("FORBIDDEN");
@@ -454,17 +409,17 @@ describe("rollback: plan, create, execute", () => {
 describe("security gate: status, mode, overrides", () => {
   it("status, lockdown with its reason and back (Security team only)", async () => {
     const secret = token(security, ["read", "security"]);
-    const status = async () => answer(await call(routes.gateStatus.GET, "GET", "/security-gate/status", secret), 200, spec.securityStatusSchema);
+    const status = async () => documented(await call(routes.gateStatus.GET, "GET", "/security-gate/status", secret), spec.getSecurityStatusOp, 200);
     expect(await status()).toMatchObject({ mode: "monitor", threatLevel: "none", lockdownReason: null, activeOverrides: 0, freezes: [] });
     const now = Date.now();
     const freeze = insertWindow(db, { kind: "freeze", name: "Launch freeze", recurrence: "none", startsAt: now - 60_000, endsAt: now + 3600_000, createdBy: security.id, createdAt: now });
     expect((await status()).freezes).toEqual([{ id: freeze.id, name: "Launch freeze", startsAt: now - 60_000, endsAt: now + 3600_000 }]);
     const set = (body: unknown, s = secret) => call(routes.gateMode.POST, "POST", "/security-gate/mode", s, { body });
     expect((await refused(() => set({ mode: "lockdown" }), 409)).body.detail).toBe("Give a reason for entering lockdown.");
-    const locked = await answer(await set({ mode: "lockdown", reason: "Security incident investigation" }), 200, spec.securityStatusSchema);
+    const locked = await documented(await set({ mode: "lockdown", reason: "Security incident investigation" }), spec.setSecurityModeOp, 200);
     expect(locked).toMatchObject({ mode: "lockdown", lockdownReason: "Security incident investigation" });
     expect(auditEvents(sqlite).findLast((e) => e.action === "gate.mode_set")!.details).toMatchObject({ after: { mode: "lockdown" }, reason: "Security incident investigation" });
-    expect((await answer(await set({ mode: "enforce", threatLevel: "low" }), 200, spec.securityStatusSchema))).toMatchObject({ mode: "enforce", threatLevel: "low", lockdownReason: null });
+    expect((await documented(await set({ mode: "enforce", threatLevel: "low" }), spec.setSecurityModeOp, 200))).toMatchObject({ mode: "enforce", threatLevel: "low", lockdownReason: null });
     expect(Object.keys((await refused(() => set({ mode: "panic" }), 400)).body.fieldErrors ?? {})).toEqual(["mode"]);
     expect((await refused(() => set({ mode: "monitor" }, token(captain, ["read"])), 403)).body.code).toBe("FORBIDDEN");
   });
@@ -473,14 +428,14 @@ describe("security gate: status, mode, overrides", () => {
     const secret = token(lead, ["read", "security"]);
     const body = { action: "deploy.canary.start", environment: "production", reason: "Approved by CTO for release v1.2.3", ttlMinutes: 60 };
     const res = await call(routes.overrideCreate.POST, "POST", "/security-gate/override", secret, { body: { ...body, approver: "lead@example.test" } });
-    const o = await answer(res, 201, spec.overrideSchema);
+    const o = await documented(res, spec.createOverrideOp, 201);
     expect(res.headers.get("location")).toBe(`/api/deploy-safety/security-gate/override/${o.id}`);
     expect(o).toMatchObject({ action: "deploy.canary.start", environment: "production", approver: "lead@example.test", ttlMinutes: 60, status: "active", revokedAt: null });
     expect(o.expiresAt - o.createdAt).toBe(60 * 60_000);
 
-    const list = await answer(await call(routes.overrides.GET, "GET", "/security-gate/overrides", secret), 200, spec.listOverridesOp.responses[200].schema);
+    const list = await documented(await call(routes.overrides.GET, "GET", "/security-gate/overrides", secret), spec.listOverridesOp, 200);
     expect(list.items).toEqual([o]);
-    const status = await answer(await call(routes.gateStatus.GET, "GET", "/security-gate/status", secret), 200, spec.securityStatusSchema);
+    const status = await documented(await call(routes.gateStatus.GET, "GET", "/security-gate/status", secret), spec.getSecurityStatusOp, 200);
     expect(status.activeOverrides).toBe(1);
 
     const someoneElse = await refused(() => call(routes.overrideCreate.POST, "POST", "/security-gate/override", secret, { body: { ...body, approver: "eng-lead" } }), 400);
@@ -492,12 +447,12 @@ describe("security gate: status, mode, overrides", () => {
     expect((await refused(() => call(routes.overrideCreate.POST, "POST", "/security-gate/override", oncallSecret, { body }), 403)).body.detail).toBe("On-call may override deploy.rollback in production only.");
 
     const params = { id: String(o.id) };
-    expect(await answer(await call(routes.override.GET, "GET", `/security-gate/override/${o.id}`, secret, { params }), 200, spec.overrideSchema)).toEqual(o);
-    const revoked = await answer(await call(routes.override.DELETE, "DELETE", `/security-gate/override/${o.id}`, secret, { params }), 200, spec.overrideSchema);
+    expect(await documented(await call(routes.override.GET, "GET", `/security-gate/override/${o.id}`, secret, { params }), spec.getOverrideOp, 200)).toEqual(o);
+    const revoked = await documented(await call(routes.override.DELETE, "DELETE", `/security-gate/override/${o.id}`, secret, { params }), spec.revokeOverrideOp, 200);
     expect(revoked).toMatchObject({ id: o.id, status: "revoked", revokedAt: expect.any(Number) as unknown });
     expect(auditEvents(sqlite).findLast((e) => e.action === "override.revoke")).toMatchObject({ subjectId: String(o.id), environment: "production" });
     expect((await refused(() => call(routes.override.DELETE, "DELETE", `/security-gate/override/${o.id}`, secret, { params }), 409)).body.detail).toBe("This override is already revoked.");
-    expect((await answer(await call(routes.overrides.GET, "GET", "/security-gate/overrides", secret), 200, spec.listOverridesOp.responses[200].schema)).items).toEqual([]);
+    expect((await documented(await call(routes.overrides.GET, "GET", "/security-gate/overrides", secret), spec.listOverridesOp, 200)).items).toEqual([]);
     expect((await refused(() => call(routes.override.DELETE, "DELETE", "/security-gate/override/999", secret, { params: { id: "999" } }), 404)).body.detail).toBe("Override was not found.");
     const stagingOnly = token(lead, ["security"], "staging");
     expect((await refused(() => call(routes.overrideCreate.POST, "POST", "/security-gate/override", stagingOnly, { body }), 403)).body.code).toBe("FORBIDDEN");
