@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findApproval } from "@/db/queries/releases";
-import { approvalSchema, listApprovals } from "@/lib/api/spec/records";
+import { getApproval, listApprovals } from "@/lib/api/spec/records";
 import type { Actor } from "@/lib/domain/actor";
 import { APPROVALS_NEED_A_PERSON } from "@/lib/domain/authorize";
 import { insertUserWithRoles } from "../support/db";
@@ -62,13 +62,13 @@ describe("GET /api/v1/approvals and /api/v1/approvals/{id}", () => {
     const { a, b, rows } = approvals();
     const secret = token(captain, ["read"]);
     expect(await walkPages("/api/v1/approvals", "?limit=3", (q) => list(secret, q))).toEqual(rows.map((r) => r.id).reverse());
-    const ofA = await documented(await list(secret, `?release=${a.id}`), 200, listApprovals.responses[200].schema);
+    const ofA = await documented(await list(secret, `?release=${a.id}`), listApprovals, 200);
     expect(ofA.items.map((x) => x.id)).toEqual([rows[1]!.id, rows[0]!.id]);
     expect(ofA.items[0]).toMatchObject({ releaseId: a.id, service: "sample-api", releaseVersion: "7.0.0", role: "service_owner", status: "pending", approver: null, links: { decideInBrowser: `/approvals/${rows[1]!.id}` } });
-    const granted = await documented(await list(secret, "?status=approved"), 200, listApprovals.responses[200].schema);
+    const granted = await documented(await list(secret, "?status=approved"), listApprovals, 200);
     expect(granted.items).toEqual([expect.objectContaining({ id: rows[2]!.id, releaseId: b.id, approver: "sen@example.test", kind: "smoke" })]);
 
-    const one = await documented(await getOne(secret, rows[3]!.id), 200, approvalSchema);
+    const one = await documented(await getOne(secret, rows[3]!.id), getApproval, 200);
     expect(one).toEqual(expect.objectContaining({ id: rows[3]!.id, releaseVersion: "7.1.0", role: "sentinel", status: "pending" }));
   });
 

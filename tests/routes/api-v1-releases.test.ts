@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findServiceByName, insertService } from "@/db/queries/catalog";
 import { findRelease, rolloutsOfRelease } from "@/db/queries/releases";
-import { listReleasesOp, releaseSchema } from "@/lib/api/spec/releases";
+import { advanceReleaseOp, createReleaseOp, getReleaseOp, listReleasesOp } from "@/lib/api/spec/releases";
 import type { Actor } from "@/lib/domain/actor";
 import { auditEvents, lastAuditId } from "../support/db";
 import { apiToken, bearer, freshApiDbPerTest, documented, refusedProblem, walkPages } from "../support/api-v1";
@@ -67,7 +67,7 @@ describe("POST /api/v1/releases", () => {
     const t = token(["deploy", "read"]);
     const last = lastAuditId(sqlite);
     const res = await create(t.secret, { ...BODY, hotfix: true, alsoDeploy: ["sample-web"] });
-    const body = await documented(res, 201, releaseSchema);
+    const body = await documented(res, createReleaseOp, 201);
     expect(res.headers.get("location")).toBe(`/api/v1/releases/${body.id}`);
     expect(res.headers.get("etag")).toBe(`"v${body.rowVersion}"`);
     expect(body).toMatchObject({ service: "sample-api", version: "4.2.0", phase: "preflight", hotfix: true, soakMinutes: 15, createdBy: "cap@example.test" });
@@ -111,7 +111,7 @@ describe("GET /api/v1/releases and /api/v1/releases/{id}", () => {
     expect(web.items.length).toBe(sqlite.prepare("select count(*) from releases r join services s on s.id = r.service_id where s.name = 'sample-web'").pluck().get());
     expect(web.items.every((r) => r.service === "sample-web")).toBe(true);
     const res = await list(secret, "?phase=preflight&limit=200");
-    const preflight = await documented(res, 200, listReleasesOp.responses[200].schema);
+    const preflight = await documented(res, listReleasesOp, 200);
     expect(preflight.items.length).toBeGreaterThanOrEqual(5);
     expect(preflight.items.every((r) => r.phase === "preflight")).toBe(true);
   });
@@ -120,7 +120,7 @@ describe("GET /api/v1/releases and /api/v1/releases/{id}", () => {
     const r = awaitingProduction();
     const secret = token(["read"]).secret;
     const res = await getOne(secret, r.id);
-    const body = await documented(res, 200, releaseSchema);
+    const body = await documented(res, getReleaseOp, 200);
     expect(res.headers.get("etag")).toBe(`"v${r.rowVersion}"`);
     expect(body).toMatchObject({ id: r.id, phase: "production_approval", rowVersion: r.rowVersion, running: { staging: null, production: null } });
     expect(body.approvals.satisfied).toBe(false);
@@ -146,7 +146,7 @@ describe("POST /api/v1/releases/{id}/advance", () => {
     const etag = (await getOne(t.secret, r.id)).headers.get("etag")!;
     const last = lastAuditId(sqlite);
     const res = await advance(t.secret, r.id, { command: "abort", reason: "wrong build" }, { "if-match": etag });
-    const body = await documented(res, 200, releaseSchema);
+    const body = await documented(res, advanceReleaseOp, 200);
     expect(body.phase).toBe("aborted");
     expect(res.headers.get("location")).toBe(`/api/v1/releases/${r.id}`);
     expect(res.headers.get("etag")).toBe(`"v${body.rowVersion}"`);
@@ -158,7 +158,7 @@ describe("POST /api/v1/releases/{id}/advance", () => {
     passPreflight(db, r.id, Date.now() - MIN);
     const t = token(["deploy"], { environment: "staging" });
     const res = await advance(t.secret, r.id, { command: "deploy_staging" }, { "if-match": "*" });
-    const body = await documented(res, 202, releaseSchema);
+    const body = await documented(res, advanceReleaseOp, 202);
     expect(body.phase).toBe("staging_deploy");
     const started = rolloutsOfRelease(db, r.id);
     expect(started).toHaveLength(1);

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { insertDecision, saveAnalysisState } from "@/db/queries/analysis";
 import { findRollout } from "@/db/queries/rollouts";
-import { getRolloutDecisions, getRolloutLive, getRolloutMetrics, rolloutLiveSchema, startRolloutOp } from "@/lib/api/spec/rollouts";
+import { getRolloutDecisions, getRolloutLive, getRolloutMetrics, startRolloutOp } from "@/lib/api/spec/rollouts";
 import type { Actor } from "@/lib/domain/actor";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
 import { auditEvents, insertUserWithRoles, lastAuditId } from "../support/db";
@@ -49,7 +49,7 @@ describe("POST /api/v1/rollouts", () => {
     const t = token(["deploy", "read"]);
     const last = lastAuditId(sqlite);
     const res = await start(t.secret, BODY);
-    const body = await documented(res, 202, startRolloutOp.responses[202].schema);
+    const body = await documented(res, startRolloutOp, 202);
     expect(res.headers.get("location")).toBe(`/api/v1/rollouts/${body.id}`);
     expect(res.headers.get("etag")).toBe(`"v${body.version}"`);
     expect(body).toMatchObject({ service: "sample-api", environment: "staging", toVersion: "6.0.0", status: "running" });
@@ -59,7 +59,7 @@ describe("POST /api/v1/rollouts", () => {
 
   it("without a strategy: runbook 002's canary (5, 10, 25, 50, 100%)", async () => {
     const res = await start(token(["deploy"]).secret, { service: "sample-api", environment: "staging", version: "6.0.1" });
-    const body = await documented(res, 202, startRolloutOp.responses[202].schema);
+    const body = await documented(res, startRolloutOp, 202);
     expect(body.plan.flatMap((s) => (s.kind === "shift" ? [s.weight] : []))).toEqual([5, 10, 25, 50, 100]);
   });
 
@@ -120,17 +120,17 @@ describe("GET /api/v1/rollouts/{id}/live, /metrics, /decisions", () => {
     const secret = token(["read"]).secret;
     markHolding(id, Date.now() + 60_000);
     sqlite.prepare("insert into rollout_log (rollout_id, at, level, message) values (?, ?, 'info', 'shift 50%'), (?, ?, 'info', 'holding')").run(id, Date.now(), id, Date.now());
-    const live = await documented(await read(liveRoute, secret, id, "live"), 200, rolloutLiveSchema);
+    const live = await documented(await read(liveRoute, secret, id, "live"), getRolloutLive, 200);
     expect(live).toMatchObject({ id, status: "running", weight: 50, phase: "hold", heldBy: null, verdict: null });
     expect(live.holdLeftMs).toBeGreaterThan(0);
     expect(live.holdLeftMs).toBeLessThanOrEqual(60_000);
     expect(live.log.map((l) => l.message)).toEqual(expect.arrayContaining(["shift 50%", "holding"]));
     const lastLog = live.log.at(-1)!.id;
-    const newer = await documented(await read(liveRoute, secret, id, `live?after=${lastLog}`), 200, rolloutLiveSchema);
+    const newer = await documented(await read(liveRoute, secret, id, `live?after=${lastLog}`), getRolloutLive, 200);
     expect(newer.log).toEqual([]);
 
     saveAnalysisState(db, { rolloutId: id, state: "{}", verdict: "inconclusive", reasons: JSON.stringify(["Not enough canary requests yet."]), health: null, score: null, canary: null, baseline: null, evaluatedAt: Date.now(), evidence: null });
-    const judged = await documented(await read(liveRoute, secret, id, "live"), 200, rolloutLiveSchema);
+    const judged = await documented(await read(liveRoute, secret, id, "live"), getRolloutLive, 200);
     expect(judged.verdict).toBe("inconclusive");
   });
 
@@ -157,10 +157,10 @@ describe("GET /api/v1/rollouts/{id}/live, /metrics, /decisions", () => {
       outcome: "rollback",
       evidence: null,
     });
-    const metrics = await documented(await read(metricsRoute, secret, id, "metrics?window=1h"), 200, getRolloutMetrics.responses[200].schema);
+    const metrics = await documented(await read(metricsRoute, secret, id, "metrics?window=1h"), getRolloutMetrics, 200);
     expect(metrics).toMatchObject({ rolloutId: id, window: "1h", analysis: { verdict: "fail", reasons: ["5xx rate too high"] } });
     expect(metrics.decisions.map((d) => d.sentence)).toEqual(["Rolled back: 5xx rate 12.5% > 5% for 0 s."]);
-    const decisions = await documented(await read(decisionsRoute, secret, id, "decisions"), 200, getRolloutDecisions.responses[200].schema);
+    const decisions = await documented(await read(decisionsRoute, secret, id, "decisions"), getRolloutDecisions, 200);
     expect(decisions).toMatchObject({ rolloutId: id, version: "6.0.0", decisions: [{ sentence: "Rolled back: 5xx rate 12.5% > 5% for 0 s.", canary: 12.5, threshold: 5 }] });
     const { body } = await refusedProblem(sqlite, () => read(metricsRoute, secret, id, "metrics?window=2d"), 400);
     expect(Object.keys(body.fieldErrors ?? {})).toEqual(["window"]);

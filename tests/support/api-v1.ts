@@ -2,12 +2,15 @@ import type Database from "better-sqlite3";
 import { expect } from "vitest";
 import type { z } from "zod";
 import type { Db } from "@/db/connection";
+import { buildOpenApiDocument } from "@/lib/api/openapi";
+import type { OperationSpec } from "@/lib/api/operation-spec";
 import type { Actor } from "@/lib/domain/actor";
 import { createTokenInput } from "@/lib/domain/api-token";
 import { createApiToken } from "@/lib/services/tokens/create-api-token";
 import { auditEvents, insertUserWithRoles, lastAuditId, snapshot } from "./db";
 import { freshSeededDbPerTest } from "./governance";
 import { actAs } from "./request-double";
+import { type OpenApiDoc, SchemaValidator } from "../../e2e-api/support/openapi-schemas";
 
 /**
  * Helpers of the REST API route tests (tests/routes/api-v1-*.test.ts): requests with a real
@@ -58,14 +61,27 @@ export async function refusedProblem(sqlite: Database.Database, call: () => Prom
   return { body, events: auditEvents(sqlite, last) };
 }
 
-/** The body of a 2xx answer, checked against the operation's documented schema. */
-export async function documented<S extends z.ZodType>(res: Response, status: number, schema: S): Promise<z.output<S>> {
+let validator: { doc: OpenApiDoc; schemas: SchemaValidator } | undefined;
+
+type BodyOf<S extends OperationSpec, N extends keyof S["responses"]> = S["responses"][N] extends { schema: infer Z extends z.ZodType } ? z.output<Z> : never;
+
+/**
+ * The JSON body of an answer with the documented success status, validated as the contract test
+ * does (ajv against the response schema of the OpenAPI document generated from the specs) and
+ * parsed by the spec's zod schema (typed for the test).
+ */
+export async function documented<S extends OperationSpec, N extends keyof S["responses"] & number>(res: Response, spec: S, status: N): Promise<BodyOf<S, N>> {
   const text = await res.text();
   expect(res.status, text).toBe(status);
   const body = JSON.parse(text) as unknown;
-  const parsed = schema.safeParse(body);
-  expect(parsed.success, parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 5))).toBe(true);
-  return parsed.data as z.output<S>;
+  if (!validator) {
+    const doc = buildOpenApiDocument() as unknown as OpenApiDoc;
+    validator = { doc, schemas: new SchemaValidator(doc) };
+  }
+  const documentedSchema = validator.doc.paths[spec.path]?.[spec.method.toLowerCase()]?.responses[String(status)]?.content?.["application/json"]?.schema;
+  expect(documentedSchema, `${spec.id} ${status} is documented`).toBeDefined();
+  expect(validator.schemas.errors(documentedSchema, body)).toEqual([]);
+  return spec.responses[status].schema!.parse(body) as BodyOf<S, N>;
 }
 
 /** Follows `Link: rel="next"` from `first` until the last page; returns every item id in order. */

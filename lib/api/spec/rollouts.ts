@@ -112,7 +112,7 @@ export const rolloutLiveSchema = z
     plan: core.plan,
     holdLeftMs: z.number().nullable().meta({ description: "Time left in the current hold (null outside a hold)." }),
     holdTotalMs: z.number().nullable(),
-    log: z.array(z.object({ id: z.number().int(), at: z.number(), level: z.string(), message: z.string() })).meta({ description: "Log lines after `after` (at most 500)." }),
+    log: z.array(z.object({ id: z.number().int(), rolloutId: z.number().int(), at: z.number(), level: z.string(), message: z.string() })).meta({ description: "Log lines after `after` (at most 500)." }),
     now: z.number().meta({ description: "The server's clock (epoch ms) the view was computed at." }),
     heldBy: z.string().nullable().meta({ description: "Why a hold whose time is up has not ended (canary analysis not passing yet)." }),
     verdict: z.enum(VERDICTS).nullable().meta({ description: "The latest canary analysis verdict; null before the first evaluation." }),
