@@ -1,7 +1,7 @@
 import { type APIRequestContext, expect, test } from "@playwright/test";
 import { ALL_ACCOUNTS, type AccountKey } from "../e2e/support/accounts";
 import { scopesOffered } from "../lib/domain/token-scopes";
-import { type OpenApiDoc, type OpenApiOperation, SchemaValidator, documentedOperations } from "./support/openapi-schemas";
+import { type OpenApiDoc, type OpenApiOperation, SchemaValidator, answerProblems, documentedOperations } from "./support/openapi-schemas";
 import { type Api, type ApiAnswer, type CallOptions, OPERATION_CASES } from "./support/operation-cases";
 import { BASE_URL, createToken } from "./support/server";
 
@@ -46,20 +46,7 @@ const api: Api = {
 
 /** The answer is one the operation documents: its status, media type, required headers and body schema. */
 function expectDocumented(id: string, answer: ApiAnswer): void {
-  const { op } = byId.get(id)!;
-  const what = `${id} answered ${answer.status}`;
-  const documented = op.responses[String(answer.status)];
-  expect(documented, `${what}: an undocumented status (${JSON.stringify(answer.body).slice(0, 300)})`).toBeDefined();
-  for (const [name, header] of Object.entries(documented!.headers ?? {})) {
-    if (header.required) expect(answer.headers[name.toLowerCase()], `${what}: header ${name}`).toBeDefined();
-  }
-  const media = Object.entries(documented!.content ?? {});
-  if (media.length === 0) return;
-  const contentType = answer.headers["content-type"] ?? "";
-  const match = media.find(([type]) => contentType.startsWith(type));
-  expect(match, `${what}: content type ${contentType}, documented ${media.map(([t]) => t).join(", ")}`).toBeDefined();
-  const [type, { schema }] = match!;
-  if (schema && /json/.test(type)) expect(validator.errors(schema, answer.body), `${what}: body against the document (${type})`).toEqual([]);
+  expect(answerProblems(byId.get(id)!.op, answer, validator)).toEqual([]);
 }
 
 /** Whether a concrete URL path is an instance of the document's path template. */
@@ -68,8 +55,9 @@ function matchesTemplate(template: string, urlPath: string): boolean {
   return new RegExp(`^${pattern}$`).test(urlPath.split("?")[0]!);
 }
 
-test.describe.configure({ mode: "serial" });
 
+// Tests run in file order (one worker, playwright.api.config.ts); after a failure the next ones
+// still run (a fresh worker runs beforeAll again), so one run reports every mismatch.
 test.beforeAll(async ({ playwright }) => {
   request = await playwright.request.newContext({ baseURL: BASE_URL });
   const res = await request.get("/api/openapi.json");

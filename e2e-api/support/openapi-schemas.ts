@@ -100,3 +100,32 @@ export function schemasOf(doc: OpenApiDoc): { where: string; schema: unknown }[]
   for (const [name, schema] of Object.entries(doc.components.schemas ?? {})) out.push({ where: `components.schemas.${name}`, schema });
   return out;
 }
+
+/** An answer as the checks read it (lower-case header names; parsed JSON, else text). */
+export interface AnswerLike {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * What is wrong with an answer against its operation's document: an undocumented status, a
+ * required header missing, another media type, a body its schema refuses. Empty when it conforms.
+ */
+export function answerProblems(op: OpenApiOperation, answer: AnswerLike, validator: SchemaValidator): string[] {
+  const what = `${op.operationId} answered ${answer.status}`;
+  const documented = op.responses[String(answer.status)];
+  if (!documented) return [`${what}: an undocumented status (${JSON.stringify(answer.body).slice(0, 300)})`];
+  const problems: string[] = [];
+  for (const [name, header] of Object.entries(documented.headers ?? {})) {
+    if (header.required && answer.headers[name.toLowerCase()] === undefined) problems.push(`${what}: no ${name} header`);
+  }
+  const media = Object.entries(documented.content ?? {});
+  if (media.length === 0) return problems;
+  const contentType = answer.headers["content-type"] ?? "";
+  const match = media.find(([type]) => contentType.startsWith(type));
+  if (!match) return [...problems, `${what}: content type "${contentType}", documented ${media.map(([t]) => t).join(", ")}`];
+  const [type, { schema }] = match;
+  if (schema && /json/.test(type)) problems.push(...validator.errors(schema, answer.body).map((e) => `${what}: body ${e}`));
+  return problems;
+}

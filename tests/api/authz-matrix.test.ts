@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listEnvironments } from "@/db/queries/catalog";
+import { openApiJson } from "@/lib/api/openapi";
 import { OPERATIONS } from "@/lib/api/spec";
 import type { OperationSpec } from "@/lib/api/operation-spec";
 import { resetRefusalCap } from "@/lib/audit/refusal";
@@ -11,6 +12,7 @@ import { REFUSAL_CAP } from "@/lib/domain/refusal-cap";
 import { ROLES, type Role } from "@/lib/domain/roles";
 import { TOKEN_SCOPES, scopesGrant } from "@/lib/domain/token-scopes";
 import { ROLE_ACCOUNTS } from "../../e2e/support/accounts";
+import { type OpenApiDoc, SchemaValidator, answerProblems, documentedOperations } from "../../e2e-api/support/openapi-schemas";
 import { OPERATION_CASES } from "../../e2e-api/support/operation-cases";
 import { buildSeededTemplate, closeCurrentDb, makeTempDir, useFreshDb } from "../support/db";
 import { InProcessApi, answerOf, invoke, roleUsers, tokenFor } from "./support/in-process";
@@ -32,11 +34,16 @@ vi.mock("next/headers", async () => {
  * policy block is 403 BLOCKED). Requests are built by the operation cases
  * (e2e-api/support/operation-cases.ts) from the current state, so they reach the checks that
  * come after authentication (e.g. the environment of the rollout). A refused call writes
- * nothing but its one audit event (authz.denied for a 403, action.refused for a 401).
+ * nothing but its one audit event (authz.denied for a 403, action.refused for a 401). Every
+ * answer is also checked against the OpenAPI document (status, headers, media type, body).
  */
 
 type Kind = "none" | "expired" | "revoked" | "outOfScope" | "otherEnvironment" | "allScopes";
 type Expected = 401 | 403 | "allowed";
+
+const doc = JSON.parse(openApiJson()) as OpenApiDoc;
+const validator = new SchemaValidator(doc);
+const documented = new Map(documentedOperations(doc).map((d) => [d.op.operationId, d.op]));
 
 const tmp = makeTempDir();
 let sqlite: Database.Database;
@@ -125,8 +132,9 @@ async function runCell(spec: OperationSpec, role: Role, kind: Kind): Promise<{ c
   const answer = await answerOf(res);
   const code = (answer.body as { code?: string } | undefined)?.code;
   const cell: Cell = { operation: spec.id, role, kind, expected: want, status: answer.status, code };
-  const problems: string[] = [];
   const what = `${spec.id} as ${role} with ${kind}`;
+  // Every answer, refusals included, is one the OpenAPI document gives for this operation.
+  const problems = answerProblems(documented.get(spec.id)!, answer, validator).map((p) => `${what}: ${p}`);
   const refusedByAuthz = answer.status === 401 || (answer.status === 403 && code === "FORBIDDEN");
   if (want === "allowed") {
     if (refusedByAuthz) problems.push(`${what}: refused (${answer.status} ${code}) but the role and scopes allow it`);
