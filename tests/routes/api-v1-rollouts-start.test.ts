@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
-import { insertDecision, saveAnalysisState } from "@/db/queries/analysis";
+import { insertDecision, insertEvidence, saveAnalysisState } from "@/db/queries/analysis";
 import { findRollout } from "@/db/queries/rollouts";
 import { getRolloutDecisions, getRolloutLive, getRolloutMetrics, startRolloutOp } from "@/lib/api/spec/rollouts";
 import type { Actor } from "@/lib/domain/actor";
@@ -157,8 +157,16 @@ describe("GET /api/v1/rollouts/{id}/live, /metrics, /decisions", () => {
       outcome: "rollback",
       evidence: null,
     });
+    // A minute of the router's samples and the analysis' evidence rows, as the worker stores them (test setup).
+    const second = Math.floor(Date.now() / 1000);
+    const sample = sqlite.prepare("insert into metric_samples (service_id, environment_id, second, variant, version, requests, errors_5xx, p50_ms, p95_ms, p99_ms, mean_ms) values (?, ?, ?, 'canary', '6.0.0', 10, ?, 5, 9, 12, 6)");
+    const row = findRollout(db, id)!;
+    for (let s = second - 60; s <= second; s++) sample.run(row.serviceId, row.environmentId, s, s % 10 === 0 ? 2 : 0);
+    insertEvidence(db, { rolloutId: id, at: Date.now(), rules: JSON.stringify([["002-5xx-5", Math.log(50), 0.1, 0.2, 0.05, null]]) });
     const metrics = await documented(await read(metricsRoute, secret, id, "metrics?window=1h"), getRolloutMetrics, 200);
     expect(metrics).toMatchObject({ rolloutId: id, window: "1h", analysis: { verdict: "fail", reasons: ["5xx rate too high"] } });
+    expect(metrics.series.error_rate.length).toBeGreaterThan(0);
+    expect(metrics.evidence.map((e) => e.ruleId)).toContain("002-5xx-5");
     expect(metrics.decisions.map((d) => d.sentence)).toEqual(["Rolled back: 5xx rate 12.5% > 5% for 0 s."]);
     const decisions = await documented(await read(decisionsRoute, secret, id, "decisions"), getRolloutDecisions, 200);
     expect(decisions).toMatchObject({ rolloutId: id, version: "6.0.0", decisions: [{ sentence: "Rolled back: 5xx rate 12.5% > 5% for 0 s.", canary: 12.5, threshold: 5 }] });
