@@ -92,6 +92,7 @@ for (const [id, c] of Object.entries(OPERATION_CASES)) {
     const accepted = c.accept ?? Object.keys(documented!.op.responses).filter((s) => /^2/.test(s)).map(Number);
     expect(accepted, `${id} as ${c.as}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`).toContain(answer.status);
     expectDocumented(id, answer);
+    test.info().annotations.push({ type: "answer", description: `${answer.status} as ${c.as}` });
     expect(answer.headers["x-request-id"], `${id}: X-Request-Id`).toMatch(/^[0-9a-f-]{36}$/);
     await prepared.cleanup?.(answer);
 
