@@ -90,7 +90,7 @@ const ROLLED_BACK = ["failed", "rolling_back"];
 /** The live canary of an environment and runbook 003's class for it (see getCanary's description). */
 export function canaryStatus(db: Executor, environment: EnvironmentRow, serviceName: string | undefined): z.output<typeof canaryStatusSchema> {
   const live = liveRolloutIn(db, environment, serviceName);
-  if (!live) return { environment: environment.name, status: "none", why: `No rollout is live in ${environment.name}.`, rollout: null, analysis: null, latestDecision: null };
+  if (!live) return { environment: environment.name, status: "none", why: `No rollout${serviceName === undefined ? "" : ` of ${serviceName}`} is live in ${environment.name}.`, rollout: null, analysis: null, latestDecision: null };
   const s = findAnalysisState(db, live.id);
   const analysis = s
     ? {
