@@ -61,7 +61,10 @@ test("deploy:canary --wait of 1.1.0-bad is rolled back by the analysis and exits
   const rollout = await getJson<RolloutBody>(request, `/api/v1/rollouts/${id}`, reader);
   expect(rollout.status).toBe("rolled_back");
   expect(rollout.reason).toMatch(/canary 5xx/);
-  expect(r.stdout.trim().split("\n").at(-1)).toBe(`rollout #${id} of sample-api 1.1.0-bad in staging rolled back: ${rollout.reason}`);
+  // The last line ends with the decision sentence, verbatim.
+  const last = r.stdout.trim().split("\n").at(-1)!;
+  expect(last.startsWith(`rollout #${id} of sample-api 1.1.0-bad in staging`)).toBe(true);
+  expect(last.endsWith(`: ${rollout.reason}`)).toBe(true);
   noStack(r);
 });
 
@@ -77,6 +80,7 @@ test("rollback prints the plan and changes nothing; rollback --apply --wait roll
 
   const applied = await cli("rollback", ["--service", "sample-api", "--env", "staging", "--apply", "--reason", "5xx after 1.1.0 (e2e)", "--wait"], captain);
   expectExit(applied, 0);
+  expect(applied.stdout).toContain("Rolling back sample-api in staging by this plan:\n  from:   1.1.0\n  to:     1.0.0\n");
   expect(applied.stdout).toMatch(/Rollback #\d+ executed: rollout #\d+ of sample-api in staging 1\.1\.0 -> 1\.0\.0/);
   const id = startedId(applied.stdout.slice(applied.stdout.indexOf("executed")));
   expect(applied.stdout.trim().split("\n").at(-1)).toBe(`rollout #${id} of sample-api 1.0.0 in staging succeeded.`);

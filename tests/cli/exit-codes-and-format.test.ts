@@ -72,9 +72,12 @@ describe("progress", () => {
     expect(formatProgress(p)).toContain("held: Waiting for a passing analysis.");
   });
 
-  it("a countdown alone is not a new event; a new step is", () => {
+  it("a countdown alone is not a new event, nor a count in what holds it; a new step is", () => {
     const a = progressOf(rollout(), null, 1_000_000);
     expect(progressKey(a)).toBe(progressKey(progressOf(rollout(), null, 1_010_000)));
+    const held = (n: number) => progressKey(progressOf(rollout(), { holdLeftMs: 0, heldBy: `analysis inconclusive: too few baseline requests (${n} < 100)` }, 1_000_000));
+    expect(held(20)).toBe(held(30));
+    expect(held(20)).not.toBe(progressKey(progressOf(rollout(), { holdLeftMs: 0, heldBy: "analysis failing" }, 1_000_000)));
     expect(progressKey(a)).not.toBe(progressKey(progressOf(rollout({ stepIndex: 2, weight: 100 }), null, 1_000_000)));
   });
 
@@ -90,7 +93,9 @@ describe("progress", () => {
   it("ends with the decision sentence when the rollout did not succeed", () => {
     expect(formatOutcome(rollout({ status: "succeeded" }))).toBe("rollout #12 of sample-api 1.1.0 in staging succeeded.");
     const sentence = "rolled back: canary 5xx 21% (9/43) vs baseline 0% (0/120) > 5% (002-5xx-5, sustained 1.2 s)";
-    expect(formatOutcome(rollout({ status: "rolled_back", reason: sentence }))).toBe(`rollout #12 of sample-api 1.1.0 in staging rolled back: ${sentence}`);
+    expect(formatOutcome(rollout({ status: "rolled_back", reason: sentence }))).toBe(`rollout #12 of sample-api 1.1.0 in staging: ${sentence}`);
+    expect(formatOutcome(rollout({ status: "rolled_back", reason: "Aborted by cap@example.test" }))).toBe("rollout #12 of sample-api 1.1.0 in staging rolled back: Aborted by cap@example.test");
+    expect(formatOutcome(rollout({ status: "failed", reason: null }))).toBe("rollout #12 of sample-api 1.1.0 in staging failed.");
     expect(formatOutcome(rollout({ status: "paused", reason: null }))).toContain("paused and waiting for a person");
   });
 });
@@ -137,6 +142,7 @@ describe("rollback plan", () => {
       "    1. Deploy 1.0.0 beside 1.1.0",
       "    2. Smoke-check 1.0.0",
     ]);
+    expect(formatPlan({ ok: true, service: "sample-api", environment: "staging", kind: "redeploy", from: "1.1.0", to: "1.0.0", source: "x", steps: [] }, true)[0]).toBe("Rolling back sample-api in staging by this plan:");
     expect(formatPlan({ ok: false, service: "sample-api", environment: "staging", reason: "No earlier version." })).toEqual(["No rollback plan for sample-api in staging: No earlier version."]);
   });
 });

@@ -20,8 +20,7 @@ export function buildRollback(io: CliIo): Command {
       if (opts.apply && !opts.reason) throw new CliError(EXIT.usage, '--apply needs --reason "why" (it goes into the audit trail).');
       const query = new URLSearchParams({ environment: opts.env as string, service: opts.service as string });
       const plan = (await client.get<RollbackPlanView>(`/api/deploy-safety/rollback/plan?${query}`)).body;
-      // With --apply the plan is what is about to happen, not a dry run: its heading goes.
-      reporter.event("plan", { plan }, opts.apply && plan.ok ? formatPlan(plan).slice(1) : formatPlan(plan));
+      reporter.event("plan", { plan }, formatPlan(plan, Boolean(opts.apply)));
       if (!plan.ok) return EXIT.failed;
       if (!opts.apply) return EXIT.succeeded;
       // The versions the person saw: the server refuses (409) when the plan has changed since.

@@ -74,9 +74,9 @@ export function progressOf(r: Rollout, live: LiveView | null, now: number): Prog
   };
 }
 
-/** What makes a progress event new (the hold countdown alone does not). */
+/** What makes a progress event new: neither the hold countdown nor a count inside the hold's reason ("20 < 100"). */
 export function progressKey(p: Progress): string {
-  return JSON.stringify({ ...p, holdLeftMs: p.holdLeftMs === null ? null : "set" });
+  return JSON.stringify({ ...p, holdLeftMs: p.holdLeftMs === null ? null : "set", heldBy: p.heldBy?.replace(/\d+(\.\d+)?/g, "#") ?? null });
 }
 
 /** 65_000 -> "1:05", 3_720_000 -> "1:02:00". */
@@ -105,8 +105,12 @@ export function formatOutcome(r: Pick<Rollout, "id" | "service" | "environment" 
       return `${what} succeeded.`;
     case "paused":
       return `${what} is paused and waiting for a person${r.reason ? `: ${r.reason}` : ""} (npm run fd -- resume|promote|abort ${r.id}).`;
-    default:
-      return `${what} ${r.status.replace("_", " ")}${r.reason ? `: ${r.reason}` : "."}`;
+    default: {
+      const status = r.status.replace("_", " ");
+      if (!r.reason) return `${what} ${status}.`;
+      // The decision sentence verbatim; it often starts with the status already ("rolled back: canary 5xx ...").
+      return r.reason.toLowerCase().startsWith(status) ? `${what}: ${r.reason}` : `${what} ${status}: ${r.reason}`;
+    }
   }
 }
 
@@ -134,11 +138,12 @@ export type RollbackPlanView =
   | { ok: true; service: string; environment: string; kind: "abort_live" | "redeploy"; from: string | null; to: string | null; source: string; steps: string[] }
   | { ok: false; service: string; environment: string; reason: string };
 
-export function formatPlan(plan: RollbackPlanView): string[] {
+/** The plan's lines; `applying` when it is about to be carried out (--apply), else a dry run. */
+export function formatPlan(plan: RollbackPlanView, applying = false): string[] {
   const where = `${plan.service} in ${plan.environment}`;
   if (!plan.ok) return [`No rollback plan for ${where}: ${plan.reason}`];
   return [
-    `Rollback plan of ${where} (dry run: nothing was changed)`,
+    applying ? `Rolling back ${where} by this plan:` : `Rollback plan of ${where} (dry run: nothing was changed)`,
     `  from:   ${plan.from ?? "nothing"}`,
     `  to:     ${plan.to ?? "nothing"}`,
     `  source: ${plan.source}`,
