@@ -21,6 +21,11 @@ const rollout = (over: Partial<Rollout> = {}): Rollout => ({
   holdEndsAt: 1_000_000 + 42_000,
   holdRemainingMs: null,
   version: 5,
+  releaseId: null,
+  createdAt: 900_000,
+  updatedAt: 990_000,
+  finishedAt: null,
+  links: { self: "/api/v1/rollouts/12", live: "/api/v1/rollouts/12/live", metrics: "", decisions: "", deployLog: "" },
   ...over,
 });
 

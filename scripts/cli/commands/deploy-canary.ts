@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { CliError } from "../lib/client";
 import { EXIT } from "../lib/exit-codes";
 import type { Rollout } from "../lib/format";
-import { type CliIo, act, configureProgram, connectionOptions, waitOptions } from "../lib/program";
+import { type CliIo, act, configureProgram, connectionOptions, targetOptions, waitOptions } from "../lib/program";
 
 /** A strategy file's JSON (validated by the server, which names the wrong field). */
 export function readStrategyFile(file: string): unknown {
@@ -28,9 +28,7 @@ export function startedLines(r: Rollout): string[] {
 /** `npm run deploy:canary -- --service S --env E --version V [--strategy file.json] [--wait] [--json]` */
 export function buildDeployCanary(io: CliIo): Command {
   const program = configureProgram(new Command("deploy:canary"), io, "Start a canary rollout of a version through Flightdeck's API (POST /api/deploy-safety/canary/start).");
-  connectionOptions(program)
-    .requiredOption("--service <name>", "the service, e.g. sample-api")
-    .requiredOption("--env <name>", "the environment, e.g. staging")
+  targetOptions(connectionOptions(program))
     .requiredOption("--version <version>", "the version to roll out, e.g. 1.1.0")
     .option("--strategy <file>", 'a JSON strategy file, e.g. {"kind":"canary","steps":[{"weight":10,"holdSeconds":60},{"weight":100,"holdSeconds":0}]}');
   waitOptions(program).action(

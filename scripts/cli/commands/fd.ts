@@ -1,7 +1,9 @@
 import { Argument, Command } from "commander";
+import type { z } from "zod";
+import type { overrideSchema, securityStatusSchema } from "@/lib/api/spec/deploy-safety";
 import { EXIT, exitForStatus } from "../lib/exit-codes";
 import { liveOf } from "../lib/follow";
-import { type Rollout, formatDuration, formatOutcome, formatProgress, progressOf } from "../lib/format";
+import { type Rollout, formatOutcome, formatProgress, progressOf } from "../lib/format";
 import { type CliIo, act, configureProgram, connectionOptions, positiveNumber, rolloutId, waitOptions } from "../lib/program";
 
 const ROLLOUT_COMMANDS = ["promote", "abort", "pause", "resume", "retry"] as const;
@@ -15,20 +17,14 @@ const COMMAND_HELP: Record<(typeof ROLLOUT_COMMANDS)[number], string> = {
   retry: "retry the failed step",
 };
 
-/** The gate as GET /api/deploy-safety/security-gate/status answers it (runbook 003). */
-export interface GateStatus {
-  mode: string;
-  threatLevel?: string;
-  lockdownReason?: string | null;
-  activeOverrides?: number | unknown[];
-}
+/** The gate as GET /api/deploy-safety/security-gate/status (and POST .../mode) answer it. */
+export type GateStatus = z.infer<typeof securityStatusSchema>;
 
 export function gateLines(g: GateStatus): string[] {
-  const overrides = Array.isArray(g.activeOverrides) ? g.activeOverrides.length : g.activeOverrides;
   return [
     `Security gate: ${g.mode}${g.mode === "lockdown" && g.lockdownReason ? ` (${g.lockdownReason})` : ""}`,
-    ...(g.threatLevel ? [`  threat level: ${g.threatLevel}`] : []),
-    ...(overrides !== undefined ? [`  active overrides: ${overrides}`] : []),
+    `  threat level: ${g.threatLevel}`,
+    `  active overrides: ${g.activeOverrides}`,
   ];
 }
 
@@ -91,9 +87,8 @@ export function buildFd(io: CliIo): Command {
     .action(
       act(io, async ({ client, reporter }, opts) => {
         const body = { action: opts.action, environment: opts.env, reason: opts.reason, ttlMinutes: opts.ttl };
-        const override = (await client.post<{ id?: number; expiresAt?: number | string }>("/api/deploy-safety/security-gate/override", body)).body;
-        const until = override.expiresAt !== undefined ? ` until ${new Date(override.expiresAt).toISOString()}` : ` for ${formatDuration(Number(opts.ttl) * 60_000)}`;
-        reporter.event("override", { override }, `Override${override.id !== undefined ? ` #${override.id}` : ""} created: ${String(opts.action)} in ${String(opts.env)}${until}.`);
+        const override = (await client.post<z.infer<typeof overrideSchema>>("/api/deploy-safety/security-gate/override", body)).body;
+        reporter.event("override", { override }, `Override #${override.id} created: ${override.action} in ${override.environment} until ${new Date(override.expiresAt).toISOString()}.`);
         return EXIT.succeeded;
       }),
     );
@@ -117,7 +112,7 @@ export function buildFd(io: CliIo): Command {
     .action(
       act(io, async ({ client, reporter }, opts, mode: string) => {
         const status = (await client.post<GateStatus>("/api/deploy-safety/security-gate/mode", { mode, reason: opts.reason })).body;
-        reporter.event("gate", { gate: status }, gateLines({ ...status, mode: status.mode ?? mode }));
+        reporter.event("gate", { gate: status }, gateLines(status));
         return EXIT.succeeded;
       }),
     );

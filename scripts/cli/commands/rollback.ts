@@ -1,8 +1,10 @@
 import { Command } from "commander";
+import type { z } from "zod";
+import type { rollbackRequestSchema } from "@/lib/api/spec/deploy-safety";
 import { CliError } from "../lib/client";
 import { EXIT } from "../lib/exit-codes";
 import { type RollbackPlanView, type Rollout, formatPlan } from "../lib/format";
-import { type CliIo, act, configureProgram, connectionOptions, waitOptions } from "../lib/program";
+import { type CliIo, act, configureProgram, connectionOptions, targetOptions, waitOptions } from "../lib/program";
 
 /**
  * `npm run rollback -- --service S --env E` prints the dry-run plan and changes nothing;
@@ -10,9 +12,7 @@ import { type CliIo, act, configureProgram, connectionOptions, waitOptions } fro
  */
 export function buildRollback(io: CliIo): Command {
   const program = configureProgram(new Command("rollback"), io, "Show the rollback plan of a service in an environment (dry run), or apply it with --apply.");
-  connectionOptions(program)
-    .requiredOption("--service <name>", "the service, e.g. sample-api")
-    .requiredOption("--env <name>", "the environment, e.g. staging")
+  targetOptions(connectionOptions(program))
     .option("--apply", "carry the plan out (without it, nothing changes)")
     .option("--reason <text>", "why you roll back (kept in the audit trail); required with --apply");
   waitOptions(program, "the rollback").action(
@@ -24,7 +24,7 @@ export function buildRollback(io: CliIo): Command {
       if (!plan.ok) return EXIT.failed;
       if (!opts.apply) return EXIT.succeeded;
       // The versions the person saw: the server refuses (409) when the plan has changed since.
-      const request = await client.post<{ id: number; kind: string }>("/api/deploy-safety/rollback/create", {
+      const request = await client.post<z.infer<typeof rollbackRequestSchema>>("/api/deploy-safety/rollback/create", {
         environment: opts.env,
         service: opts.service,
         ...(plan.from ? { fromVersion: plan.from } : {}),

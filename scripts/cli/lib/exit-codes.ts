@@ -1,3 +1,5 @@
+import type { ROLLOUT_STATUSES } from "@/lib/domain/rollout/machine";
+
 /**
  * The CLI's exit codes (issue 11, N2): what a CI step can branch on without reading the output.
  * One table, printed by every command's --help and documented in scripts/cli/README.md.
@@ -52,8 +54,7 @@ export function exitForProblem(status: number, code: string | undefined): ExitCo
   return EXIT.failed;
 }
 
-/** Rollout statuses as the API names them (lib/domain/rollout/machine.ts). */
-export type RolloutStatus = "pending" | "running" | "paused" | "failed" | "rolling_back" | "succeeded" | "rolled_back";
+export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 
 /**
  * Where following a rollout ends: its exit code, or null while it is still moving. `rolledBackIsSuccess`

@@ -1,34 +1,15 @@
+import type { z } from "zod";
+import type { rolloutResourceSchema } from "@/lib/api/spec/common";
+import type { rollbackPlanSchema } from "@/lib/api/spec/deploy-safety";
+import type { rolloutLiveSchema } from "@/lib/api/spec/rollouts";
 import type { CliError, Problem } from "./client";
 import type { RolloutStatus } from "./exit-codes";
 
-/** The API's rollout resource (lib/api/spec/common.ts rolloutResourceSchema), as far as the CLI reads it. */
-export interface Rollout {
-  id: number;
-  service: string;
-  environment: string;
-  fromVersion: string | null;
-  toVersion: string;
-  status: RolloutStatus;
-  stepIndex: number;
-  phase: "start" | "hold";
-  weight: number;
-  reason: string | null;
-  plan: ({ kind: "deploy" } | { kind: "shift"; weight: number; holdMs: number } | { kind: "promote" })[];
-  holdEndsAt: number | null;
-  holdRemainingMs: number | null;
-  version: number;
-  links?: Record<string, string>;
-}
+/** The API's rollout resource: its documented schema (lib/api/spec), so the CLI cannot drift from it. */
+export type Rollout = z.infer<typeof rolloutResourceSchema>;
 
-/** The clock-derived live view (hold left, what holds it, the analysis verdict), when the API has one. */
-export interface LiveView {
-  holdLeftMs?: number | null;
-  heldBy?: string | null;
-  verdict?: string | null;
-  analysis?: { verdict?: string | null } | null;
-  /** New log lines since `after` (only their ids are read, to ask for the next ones). */
-  log?: { id: number }[];
-}
+/** The clock-derived live view (GET /api/v1/rollouts/{id}/live): hold left, what holds it, the verdict. */
+export type LiveView = Partial<z.infer<typeof rolloutLiveSchema>>;
 
 /** What a progress line shows; also the `--json` progress event. */
 export interface Progress {
@@ -67,7 +48,7 @@ export function progressOf(r: Rollout, live: LiveView | null, now: number): Prog
     steps: r.plan.length,
     stepLabel: stepLabel(r.plan[r.stepIndex]),
     weight: r.weight,
-    verdict: live?.verdict ?? live?.analysis?.verdict ?? null,
+    verdict: live?.verdict ?? null,
     holdLeftMs: holdLeft(r, live, now),
     heldBy: live?.heldBy ?? null,
     reason: r.reason,
@@ -133,10 +114,8 @@ export function errorLines(err: CliError): string[] {
   return err.problem ? problemLines(err.problem, err.message) : [err.message];
 }
 
-/** The dry-run rollback plan as the API answers it (GET /api/deploy-safety/rollback/plan), or why there is none. */
-export type RollbackPlanView =
-  | { ok: true; service: string; environment: string; kind: "abort_live" | "redeploy"; from: string | null; to: string | null; source: string; steps: string[] }
-  | { ok: false; service: string; environment: string; reason: string };
+/** The dry-run rollback plan (GET /api/deploy-safety/rollback/plan), or why there is none. */
+export type RollbackPlanView = z.infer<typeof rollbackPlanSchema>;
 
 /** The plan's lines; `applying` when it is about to be carried out (--apply), else a dry run. */
 export function formatPlan(plan: RollbackPlanView, applying = false): string[] {

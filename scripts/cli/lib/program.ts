@@ -32,6 +32,11 @@ export function connectionOptions(cmd: Command): Command {
     .option("--json", "one JSON object per line per event on stdout (use `npm run -s` so npm adds no lines)");
 }
 
+/** --service and --env: what a canary or a rollback acts on. */
+export function targetOptions(cmd: Command): Command {
+  return cmd.requiredOption("--service <name>", "the service, e.g. sample-api").requiredOption("--env <name>", "the environment, e.g. staging");
+}
+
 export function waitOptions(cmd: Command, what = "the rollout"): Command {
   return cmd.option("--wait", `follow ${what} until it ends; the exit code says how it ended`).option("--timeout <seconds>", "give up waiting after this many seconds (exit 5)", positiveNumber);
 }
