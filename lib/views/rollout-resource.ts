@@ -6,7 +6,7 @@ import { type RolloutCore, type RolloutNames, rolloutCore, rolloutNames } from "
  * A rollout as the REST API (/api/v1/rollouts) answers it. Only the row's stored state, so the
  * representation changes exactly when `row_version` does and its ETag (lib/api/etag.ts) is
  * honest; the clock-derived live view (hold left, log, held by analysis) stays at
- * /api/rollouts/{id} (lib/rollout-view.ts), linked from `links`.
+ * /api/v1/rollouts/{id}/live (lib/rollout-view.ts), linked from `links`.
  */
 export interface RolloutResource extends RolloutCore {
   /** When the current hold ends (epoch ms), while running in a hold; a paused hold keeps `holdRemainingMs`. */
@@ -33,9 +33,10 @@ export function rolloutResource(r: RolloutRow, names: RolloutNames): RolloutReso
     version: r.rowVersion,
     links: {
       self: `/api/v1/rollouts/${r.id}`,
-      live: `/api/rollouts/${r.id}`,
-      metrics: `/api/rollouts/${r.id}/metrics`,
-      decisions: `/api/rollouts/${r.id}/decisions`,
+      live: `/api/v1/rollouts/${r.id}/live`,
+      metrics: `/api/v1/rollouts/${r.id}/metrics`,
+      decisions: `/api/v1/rollouts/${r.id}/decisions`,
+      // The deploy log has no v1 operation yet: the dashboard's route (same authentication, tokens too).
       deployLog: `/api/rollouts/${r.id}/deploy-log`,
     },
   };

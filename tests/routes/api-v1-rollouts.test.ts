@@ -12,7 +12,8 @@ import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
 import { createApiToken } from "@/lib/services/tokens/create-api-token";
 import { MAX_JSON_BODY_BYTES } from "@/lib/api/body";
-import { auditEvents, buildSeededTemplate, closeCurrentDb, insertUserWithRoles, lastAuditId, makeTempDir, snapshot, useFreshDb } from "../support/db";
+import { auditEvents, buildSeededTemplate, closeCurrentDb, insertUserWithRoles, lastAuditId, makeTempDir, useFreshDb } from "../support/db";
+import { refusedProblem as refusedProblemIn } from "../support/api-v1";
 import { actAs } from "../support/request-double";
 
 // The session cookie is next-auth's (the external boundary, doubled); the API is called with real tokens.
@@ -80,34 +81,8 @@ function post(secret: string, id: string | number, command: string, opts: { body
   return commandRoute.POST(req, { params: Promise.resolve({ id: String(id), command }) });
 }
 
-interface ProblemBody {
-  reasons?: string[];
-  requires?: string[];
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  requestId?: string;
-  fieldErrors?: Record<string, string[]>;
-}
-
-/** A call that must be refused with a problem: nothing but audit events may change. */
-async function refusedProblem(call: () => Promise<Response>, status: number) {
-  const before = snapshot(sqlite);
-  const last = lastAuditId(sqlite);
-  const res = await call();
-  const after = snapshot(sqlite);
-  for (const t of Object.keys(before)) if (t !== "audit_events" && t !== "api_tokens") expect(after[t], `${t} changed`).toEqual(before[t]);
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = (await res.json()) as ProblemBody;
-  expect(body).toMatchObject({ status, type: expect.stringMatching(/^urn:flightdeck:problem:/) as unknown, title: expect.any(String) as unknown, detail: expect.any(String) as unknown });
-  expect(body.requestId).toBe(res.headers.get("x-request-id"));
-  // Never a stack trace or SQL in an answer.
-  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+|SELECT|SQLITE/i);
-  return { body, events: auditEvents(sqlite, last) };
-}
+/** A call that must be refused with a problem: nothing but audit events may change (tests/support/api-v1.ts). */
+const refusedProblem = (call: () => Promise<Response>, status: number) => refusedProblemIn(sqlite, call, status);
 
 describe("GET /api/v1/rollouts and /api/v1/rollouts/{id}", () => {
   it("a rollout with its ETag (the row version); the same body for a session", async () => {
@@ -118,7 +93,7 @@ describe("GET /api/v1/rollouts and /api/v1/rollouts/{id}", () => {
     expect(res.headers.get("etag")).toBe(`"v${row.rowVersion}"`);
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ id: rolloutId, service: "sample-api", environment: "staging", toVersion: "3.0.0", status: row.status, version: row.rowVersion, links: { live: `/api/rollouts/${rolloutId}` } });
+    expect(body).toMatchObject({ id: rolloutId, service: "sample-api", environment: "staging", toVersion: "3.0.0", status: row.status, version: row.rowVersion, links: { live: `/api/v1/rollouts/${rolloutId}/live` } });
     actAs(captain.id);
     const bySession = await oneRoute.GET(new Request(`http://localhost/api/v1/rollouts/${rolloutId}`), { params: Promise.resolve({ id: String(rolloutId) }) });
     expect(await bySession.json()).toEqual(body);

@@ -79,7 +79,7 @@ export const startRolloutOp = defineOperation({
   path: "/api/v1/rollouts",
   summary: "Start a rollout of a version (the worker carries it out)",
   description:
-    "Service and environment by name. Without `strategy`, runbook 002's canary (5, 10, 25, 50, 100% with 30-minute holds). Send an `Idempotency-Key`: a retry with it answers the same rollout (200) instead of starting another. A policy block is 403 BLOCKED with `reasons[]` and `requires[]`; another rollout still live there is 409.",
+    "Service and environment by name. Without `strategy`, the Rollouts page's default (runbook 002's 5, 10, 25, 50, 100% steps with 20-second holds, as canary start). Send an `Idempotency-Key`: a retry with it answers the same rollout (200) instead of starting another. A policy block is 403 BLOCKED with `reasons[]` and `requires[]`; another rollout still live there is 409.",
   tags: ["rollouts"],
   permission: "rollout.start",
   environment: "body",

@@ -10,7 +10,7 @@ import { listRollouts, startRolloutOp } from "@/lib/api/spec/rollouts";
 import { assertTokenEnvironment } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { startRolloutInput } from "@/lib/domain/rollout/inputs";
-import { DEFAULT_CANARY_STEPS } from "@/lib/domain/rollout/strategy";
+import { DEFAULT_ROLLOUT_STRATEGY } from "@/lib/domain/rollout/strategy";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { byName } from "@/lib/views/by-name";
 import { pageResponse } from "@/lib/views/page";
@@ -48,7 +48,7 @@ export const POST = apiOperation(startRolloutOp, (_req, { body, actor, requestId
     serviceId: service.id,
     environmentId: environment.id,
     version: body.version,
-    strategy: body.strategy ?? { kind: "canary", steps: DEFAULT_CANARY_STEPS },
+    strategy: body.strategy ?? DEFAULT_ROLLOUT_STRATEGY,
     idempotencyKey: rolloutKeyOf(actor, idempotencyKey),
   });
   const { rollout, created } = startRollout(actor, input, requestId);
