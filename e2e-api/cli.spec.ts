@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { type CliResult, type RolloutBody, cli, getJson, rollouts, startedId, strategyFile, waitIdle } from "./support/cli";
 import { createToken } from "./support/server";
@@ -10,7 +11,17 @@ import { createToken } from "./support/server";
 let captain = "";
 let security = "";
 let reader = "";
-let dir = "";
+/** Strategy files by name: canary steps of [weight %, hold seconds]; short holds keep the suite quick. */
+const STRATEGIES = {
+  quick: [[50, 2], [100, 0]],
+  // Half the traffic on a bad canary (20% 5xx): the analysis decides within seconds.
+  bad: [[50, 120], [100, 0]],
+  long: [[10, 600], [100, 0]],
+} as const;
+const strategy: Record<keyof typeof STRATEGIES, string> = { quick: "", bad: "", long: "" };
+
+/** `npm run deploy:canary` of sample-api as the captain. */
+const deployCanary = (env: string, version: string, ...extra: string[]) => cli("deploy:canary", ["--service", "sample-api", "--env", env, "--version", version, ...extra], captain);
 
 const expectExit = (r: CliResult, code: number) => expect(r.code, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(code);
 /** No stack trace in anything the CLI printed. */
@@ -20,9 +31,9 @@ test.beforeAll(async ({ request }, info) => {
   captain = createToken("captain@flightdeck.local", { scopes: ["read", "deploy", "control", "rollback"], name: "e2e-api cli captain" });
   security = createToken("security@flightdeck.local", { scopes: ["read", "security"], name: "e2e-api cli security" });
   reader = createToken("viewer@flightdeck.local", { scopes: ["read"], name: "e2e-api cli viewer" });
-  dir = info.outputPath();
-  const { mkdirSync } = await import("node:fs");
+  const dir = info.outputPath();
   mkdirSync(dir, { recursive: true });
+  for (const name of Object.keys(STRATEGIES) as (keyof typeof STRATEGIES)[]) strategy[name] = strategyFile(dir, name, STRATEGIES[name]);
   // Demo mode deploys 1.0.0 everywhere first.
   for (const env of ["staging", "production"]) {
     await expect.poll(async () => (await rollouts(request, reader, env)).length, { timeout: 60_000 }).toBeGreaterThan(0);
@@ -33,11 +44,7 @@ test.beforeAll(async ({ request }, info) => {
 test("deploy:canary --wait of 1.1.0 in staging follows every step and exits 0", async ({ request }) => {
   test.setTimeout(120_000);
   await waitIdle(request, reader, "staging");
-  const strategy = strategyFile(dir, "quick", [
-    [50, 2],
-    [100, 0],
-  ]);
-  const r = await cli("deploy:canary", ["--service", "sample-api", "--env", "staging", "--version", "1.1.0", "--strategy", strategy, "--wait"], captain);
+  const r = await deployCanary("staging", "1.1.0", "--strategy", strategy.quick, "--wait");
   expectExit(r, 0);
   const id = startedId(r.stdout);
   expect(r.stdout).toMatch(new RegExp(`Started rollout #${id}: sample-api 1\\.0\\.0 -> 1\\.1\\.0 in staging \\((pending|running)\\)\\.`));
@@ -50,12 +57,7 @@ test("deploy:canary --wait of 1.1.0 in staging follows every step and exits 0", 
 test("deploy:canary --wait of 1.1.0-bad is rolled back by the analysis and exits 1 with the decision sentence", async ({ request }) => {
   test.setTimeout(150_000);
   await waitIdle(request, reader, "staging");
-  // Half the traffic on the bad canary (20% 5xx): the analysis decides within seconds.
-  const strategy = strategyFile(dir, "bad", [
-    [50, 120],
-    [100, 0],
-  ]);
-  const r = await cli("deploy:canary", ["--service", "sample-api", "--env", "staging", "--version", "1.1.0-bad", "--strategy", strategy, "--wait"], captain);
+  const r = await deployCanary("staging", "1.1.0-bad", "--strategy", strategy.bad, "--wait");
   expectExit(r, 1);
   const id = startedId(r.stdout);
   const rollout = await getJson<RolloutBody>(request, `/api/v1/rollouts/${id}`, reader);
@@ -97,11 +99,7 @@ test("enforce mode: a production canary exits 3 with the policy's reasons until 
   test.setTimeout(120_000);
   await waitIdle(request, reader, "production");
   const gate = JSON.parse((await cli("fd", ["gate", "--json"], security)).stdout) as { gate: { mode: string } };
-  const strategy = strategyFile(dir, "long", [
-    [10, 600],
-    [100, 0],
-  ]);
-  const deploy = () => cli("deploy:canary", ["--service", "sample-api", "--env", "production", "--version", "1.1.0", "--strategy", strategy], captain);
+  const deploy = () => deployCanary("production", "1.1.0", "--strategy", strategy.long);
   try {
     expectExit(await cli("fd", ["gate", "mode", "enforce", "--reason", "e2e: enforce the gate"], security), 0);
     const blocked = await deploy();
@@ -140,7 +138,7 @@ test("lockdown blocks a canary with its reason (exit 3); the gate is restored af
     expectExit(lock, 0);
     expect(lock.stdout).toContain("Security gate: lockdown (Security incident INC-7 investigation)");
     const before = await rollouts(request, reader, "staging");
-    const blocked = await cli("deploy:canary", ["--service", "sample-api", "--env", "staging", "--version", "1.2.0"], captain);
+    const blocked = await deployCanary("staging", "1.2.0");
     expectExit(blocked, 3);
     expect(blocked.stderr).toContain("  reason: Action blocked by security gate: lockdown (Security incident INC-7 investigation)\n");
     const rollback = await cli("rollback", ["--service", "sample-api", "--env", "staging", "--apply", "--reason", "during lockdown (e2e)"], captain);
@@ -176,11 +174,7 @@ test("a bad token exits 4; a token beyond its scope exits 4 with the reason; an 
 test("--timeout 1 on a long hold exits 5 and the rollout goes on", async ({ request }) => {
   test.setTimeout(90_000);
   await waitIdle(request, reader, "staging");
-  const strategy = strategyFile(dir, "hold", [
-    [10, 600],
-    [100, 0],
-  ]);
-  const r = await cli("deploy:canary", ["--service", "sample-api", "--env", "staging", "--version", "1.2.0", "--strategy", strategy, "--wait", "--timeout", "1", "--json"], captain);
+  const r = await deployCanary("staging", "1.2.0", "--strategy", strategy.long, "--wait", "--timeout", "1", "--json");
   expectExit(r, 5);
   // --json: one object per line per event.
   const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event: string; rollout?: RolloutBody; exitCode?: number });
@@ -194,11 +188,7 @@ test("--timeout 1 on a long hold exits 5 and the rollout goes on", async ({ requ
 test("a paused rollout makes --wait exit 6 (waiting for a person)", async ({ request }) => {
   test.setTimeout(90_000);
   await waitIdle(request, reader, "staging");
-  const strategy = strategyFile(dir, "hold", [
-    [10, 600],
-    [100, 0],
-  ]);
-  const waiting = cli("deploy:canary", ["--service", "sample-api", "--env", "staging", "--version", "1.2.0", "--strategy", strategy, "--wait"], captain);
+  const waiting = deployCanary("staging", "1.2.0", "--strategy", strategy.long, "--wait");
   // Pause it once it holds at 10%.
   let id = 0;
   await expect
