@@ -268,6 +268,17 @@ describe("driveRelease: phase rules and who drives (B3)", () => {
     }
   });
 
+  it("a command for a version the caller no longer sees (the REST API's If-Match) is CONFLICT, nothing written", async () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    const seen = findRelease(db, r.id)!.rowVersion;
+    updateReleaseRow(db, r.id, seen, { updatedAt: NOW });
+    await expectRefusedWithoutWrites(sqlite, () => driveRelease(who("captain"), command(r.id, "deploy_staging", { expectedVersion: seen }), undefined, NOW), ConflictError, "changed meanwhile");
+    expect(rolloutsOfRelease(db, r.id)).toHaveLength(0);
+    driveRelease(who("captain"), command(r.id, "deploy_staging", { expectedVersion: seen + 1 }), undefined, NOW);
+    expect(rolloutsOfRelease(db, r.id)).toHaveLength(1);
+  });
+
   it.each(["viewer", "sentinel", "owner", "security"])("%s may not drive releases", async (name) => {
     const r = newRelease(db);
     passPreflight(db, r.id);

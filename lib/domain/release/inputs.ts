@@ -100,6 +100,8 @@ export const releaseCommandInput = z.object({
   command: z.enum(RELEASE_COMMANDS),
   reason: z.string().trim().max(500).optional(),
   idempotencyKey: z.string().trim().min(8).max(100).optional(),
+  /** The row version the caller saw (the REST API's If-Match); another one now is CONFLICT, never a silent overwrite. */
+  expectedVersion: z.number().int().positive().optional(),
 });
 
 export const attestInput = z.object({

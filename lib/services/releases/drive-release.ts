@@ -45,6 +45,7 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
   return refusableTransaction(getDb(), (tx) => {
     const release = findRelease(tx, input.releaseId);
     if (!release) throw new NotFoundError("Release");
+    if (input.expectedVersion !== undefined && release.rowVersion !== input.expectedVersion) throw new ConflictError("The release changed meanwhile. Reload and try again.");
     if (!mayDrive(input.command, actor.roles, release.status as ReleasePhase)) {
       throw new ForbiddenError("Developers drive releases in staging only; production steps need a release captain.", "release.advance");
     }

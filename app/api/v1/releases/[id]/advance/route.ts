@@ -24,8 +24,9 @@ export const POST = apiOperation(advanceReleaseOp, (req, { params, body, actor, 
   const release = findRelease(db, params.id);
   if (!release) throw new NotFoundError("Release");
   assertTokenEnvironment(actor, releaseCommandEnvironment(db, body.command, release.status as ReleasePhase), advanceReleaseOp.permission);
-  requireIfMatch(req, release.rowVersion);
-  const input = releaseCommandInput.parse({ releaseId: params.id, command: body.command, reason: body.reason });
+  const expected = requireIfMatch(req, release.rowVersion);
+  // The version seen goes into the transaction too: a change by the worker in between is 409, not a silent overwrite.
+  const input = releaseCommandInput.parse({ releaseId: params.id, command: body.command, reason: body.reason, expectedVersion: expected === "any" ? undefined : expected });
   driveRelease(actor, input, requestId);
   const after = loadReleaseResource(db, params.id)!;
   return Response.json(after.resource, {
