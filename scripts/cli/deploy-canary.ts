@@ -1,4 +1,4 @@
-// npm run deploy:canary -- --service S --env E --version V [--strategy file.json] [--wait] [--timeout s] [--json]
+// npm run deploy:canary -- [--service S] --env E --version V [--strategy file.json] [--wait] [--timeout s] [--json]
 import { buildDeployCanary } from "./commands/deploy-canary";
 import { runCli } from "./lib/program";
 

@@ -166,10 +166,20 @@ describe("deploy:canary and rollback against the real routes", () => {
     expect(invalid.err).toMatch(/^Invalid request \(HTTP 400 INVALID\): .*\n {2}strategy: .*Weights cannot exceed 100%/);
   });
 
-  it("rollback prints the plan and changes nothing; --apply aborts the live rollout", async () => {
+  it("--timeout implies --wait: the start is followed and gives up with exit 5 while the rollout goes on", async () => {
+    const r = await cli(buildDeployCanary, ["--service", "sample-api", "--env", "production", "--version", "3.1.0", "--timeout", "0.01", "--json", "--token", token(["read", "deploy"])]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(5);
+    const events = r.out.trim().split("\n").map((l) => JSON.parse(l) as { event: string; rollout?: { id: number } });
+    expect(events[0]!.event).toBe("started");
+    expect(events.at(-1)).toMatchObject({ event: "timeout", exitCode: 5 });
+    expect(findRollout(db, events[0]!.rollout!.id)!.status).not.toBe("succeeded");
+  });
+
+  it("rollback prints the plan and changes nothing (the one service by default); --apply aborts the live rollout", async () => {
     const secret = token(["read", "rollback"]);
     const before = snapshot(sqlite);
-    const dry = await cli(buildRollback, ["--service", "sample-api", "--env", "staging", "--token", secret]);
+    const dry = await cli(buildRollback, ["--env", "staging", "--token", secret]);
     expect(dry.err).toBe("");
     expect(dry.code).toBe(0);
     expect(dry.out).toContain("Rollback plan of sample-api in staging (dry run: nothing was changed)\n  from:   3.0.0\n  to:     nothing\n");

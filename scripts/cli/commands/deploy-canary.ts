@@ -25,7 +25,7 @@ export function startedLines(r: Rollout): string[] {
   return [`Started rollout #${r.id}: ${r.service} ${r.fromVersion ?? "(none)"} -> ${r.toVersion} in ${r.environment} (${r.status.replace("_", " ")}).`, `Follow it: npm run fd -- watch ${r.id}`];
 }
 
-/** `npm run deploy:canary -- --service S --env E --version V [--strategy file.json] [--wait] [--json]` */
+/** `npm run deploy:canary -- [--service S] --env E --version V [--strategy file.json] [--wait] [--timeout s] [--json]` */
 export function buildDeployCanary(io: CliIo): Command {
   const program = configureProgram(new Command("deploy:canary"), io, "Start a canary rollout of a version through Flightdeck's API (POST /api/deploy-safety/canary/start).");
   targetOptions(connectionOptions(program))
@@ -35,7 +35,7 @@ export function buildDeployCanary(io: CliIo): Command {
     act(io, async ({ client, reporter, follow }, opts) => {
       const body = {
         environment: opts.env as string,
-        service: opts.service as string,
+        ...(opts.service ? { service: opts.service as string } : {}),
         version: opts.version as string,
         ...(opts.strategy ? { strategy: readStrategyFile(opts.strategy as string) } : {}),
       };

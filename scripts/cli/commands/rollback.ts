@@ -18,15 +18,15 @@ export function buildRollback(io: CliIo): Command {
   waitOptions(program, "the rollback").action(
     act(io, async ({ client, reporter, follow }, opts) => {
       if (opts.apply && !opts.reason) throw new CliError(EXIT.usage, '--apply needs --reason "why" (it goes into the audit trail).');
-      const query = new URLSearchParams({ environment: opts.env as string, service: opts.service as string });
+      const target = { environment: opts.env as string, ...(opts.service ? { service: opts.service as string } : {}) };
+      const query = new URLSearchParams(target);
       const plan = (await client.get<RollbackPlanView>(`/api/deploy-safety/rollback/plan?${query}`)).body;
       reporter.event("plan", { plan }, formatPlan(plan, Boolean(opts.apply)));
       if (!plan.ok) return EXIT.failed;
       if (!opts.apply) return EXIT.succeeded;
       // The versions the person saw: the server refuses (409) when the plan has changed since.
       const request = await client.post<z.infer<typeof rollbackRequestSchema>>("/api/deploy-safety/rollback/create", {
-        environment: opts.env,
-        service: opts.service,
+        ...target,
         ...(plan.from ? { fromVersion: plan.from } : {}),
         ...(plan.to ? { toVersion: plan.to } : {}),
         reason: opts.reason,

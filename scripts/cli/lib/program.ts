@@ -34,11 +34,13 @@ export function connectionOptions(cmd: Command): Command {
 
 /** --service and --env: what a canary or a rollback acts on. */
 export function targetOptions(cmd: Command): Command {
-  return cmd.requiredOption("--service <name>", "the service, e.g. sample-api").requiredOption("--env <name>", "the environment, e.g. staging");
+  return cmd.option("--service <name>", "the service, e.g. sample-api (may be left out while Flightdeck has one service)").requiredOption("--env <name>", "the environment, e.g. staging");
 }
 
 export function waitOptions(cmd: Command, what = "the rollout"): Command {
-  return cmd.option("--wait", `follow ${what} until it ends; the exit code says how it ended`).option("--timeout <seconds>", "give up waiting after this many seconds (exit 5)", positiveNumber);
+  return cmd
+    .option("--wait", `follow ${what} until it ends; the exit code says how it ended`)
+    .addOption(new Option("--timeout <seconds>", "give up waiting after this many seconds (exit 5; implies --wait)").argParser(positiveNumber).implies({ wait: true }));
 }
 
 export function positiveNumber(value: string): number {
