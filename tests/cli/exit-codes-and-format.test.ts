@@ -184,6 +184,13 @@ describe("output", () => {
     expect(out.chunks.slice(2)).toEqual(["\n", "rollout #12 of sample-api 1.1.0 in staging succeeded.\n"]);
   });
 
+  it("cuts a progress line to the terminal's width, so rewriting it never leaves wrapped rows behind", () => {
+    const out = { ...sink(true), columns: 40 };
+    new Reporter("tty", out, sink()).progress(progressOf(rollout(), { holdLeftMs: 0, heldBy: "analysis inconclusive: too few baseline requests" }, 1_000_000));
+    expect(out.chunks[0]).toBe("\r\u001b[2Krollout #12 running: step 2/4 shift to…");
+    expect(out.chunks[0]!.length - "\r\u001b[2K".length).toBe(39);
+  });
+
   it("prints a plain line or a JSON object only when something changed", () => {
     for (const mode of ["plain", "json"] as const) {
       const out = sink();

@@ -6,6 +6,8 @@ export type OutputMode = "json" | "tty" | "plain";
 interface Stream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** A terminal's width: a longer progress line would wrap, and `\r` rewrites only its last row. */
+  columns?: number;
 }
 
 /** --json wins; otherwise a terminal gets a progress line rewritten in place, anything else plain lines. */
@@ -49,7 +51,9 @@ export class Reporter {
     const changed = key !== this.lastKey;
     this.lastKey = key;
     if (this.mode === "tty") {
-      this.out.write(`\r\x1b[2K${formatProgress(p)}`);
+      const line = formatProgress(p);
+      const width = this.out.columns ?? Infinity;
+      this.out.write(`\r\x1b[2K${line.length < width ? line : `${line.slice(0, width - 2)}…`}`);
       this.progressShown = true;
       return;
     }
