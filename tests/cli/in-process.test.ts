@@ -193,3 +193,25 @@ describe("deploy:canary and rollback against the real routes", () => {
     expect(findRollout(db, rolloutId)!.status).toBe("rolling_back");
   });
 });
+
+describe("fd gate and fd override against the real routes", () => {
+  it("sets the mode and creates an override as Security; a captain's token is refused (4)", async () => {
+    const securityLead = insertUserWithRoles(db, "sec@example.test", ["security"]);
+    const secret = createApiToken(securityLead, createTokenInput.parse({ name: "sec", scopes: ["read", "security"] })).secret;
+    const lock = await cli(buildFd, ["gate", "mode", "lockdown", "--reason", "INC-9 investigation", "--token", secret]);
+    expect(lock.err).toBe("");
+    expect(lock.code).toBe(0);
+    expect(lock.out).toBe("Security gate: lockdown (INC-9 investigation)\n  threat level: none\n  active overrides: 0\n");
+    expect((await cli(buildFd, ["gate", "mode", "enforce", "--reason", "closed", "--token", secret])).code).toBe(0);
+
+    const created = await cli(buildFd, ["override", "--action", "deploy.rollback", "--env", "production", "--reason", "Emergency: P1 incident INC-123", "--ttl", "30", "--token", secret]);
+    expect(created.err).toBe("");
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^Override #\d+ created: deploy\.rollback in production until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\.\n$/);
+    const status = await cli(buildFd, ["gate", "--token", secret]);
+    expect(status.out).toBe("Security gate: enforce\n  threat level: none\n  active overrides: 1\n");
+
+    const refused = await cli(buildFd, ["gate", "mode", "monitor", "--reason", "x", "--token", token(["read", "control"])]);
+    expect(refused.code).toBe(4);
+  });
+});
