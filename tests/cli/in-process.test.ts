@@ -2,11 +2,10 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import type { Command } from "commander";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Db } from "@/db/connection";
 import { findEnvironmentByName, findServiceByName } from "@/db/queries/catalog";
 import { findRollout } from "@/db/queries/rollouts";
-import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor } from "@/lib/domain/actor";
 import { createTokenInput } from "@/lib/domain/api-token";
 import { startRolloutInput } from "@/lib/domain/rollout/inputs";
@@ -17,7 +16,8 @@ import { buildFd } from "@/scripts/cli/commands/fd";
 import { buildRollback } from "@/scripts/cli/commands/rollback";
 import { type CliIo, runCli } from "@/scripts/cli/lib/program";
 import { setSecurityGate } from "@/lib/services/security/set-security-gate";
-import { buildSeededTemplate, closeCurrentDb, insertUserWithRoles, makeTempDir, snapshot, useFreshDb } from "../support/db";
+import { freshApiDbPerTest } from "../support/api-v1";
+import { insertUserWithRoles, makeTempDir, snapshot } from "../support/db";
 import { routeFetch } from "./support/route-fetch";
 
 // The CLI against the real route handlers in-process (real SQLite, real tokens): what it sends
@@ -29,19 +29,14 @@ vi.mock("next/headers", async () => {
 });
 
 const tmp = makeTempDir();
-let template = "";
+afterAll(() => tmp.cleanup());
 let db: Db;
 let sqlite: Database.Database;
 let captain: Actor;
 let rolloutId = 0;
 
-beforeAll(async () => {
-  template = await buildSeededTemplate(tmp.dir);
-});
-afterAll(() => tmp.cleanup());
-beforeEach(() => {
-  ({ db, sqlite } = useFreshDb(tmp.dir, template));
-  captain = insertUserWithRoles(db, "cap@example.test", ["release_captain"]);
+freshApiDbPerTest((fresh) => {
+  ({ db, sqlite, captain } = fresh);
   const input = startRolloutInput.parse({
     serviceId: findServiceByName(db, "sample-api")!.id,
     environmentId: findEnvironmentByName(db, "staging")!.id,
@@ -52,10 +47,6 @@ beforeEach(() => {
   rolloutId = startRollout(captain, input).rollout.id;
   // The worker's first step, as test setup only: running, holding at 50%.
   sqlite.prepare("update rollouts set status = 'running', phase = 'hold', step_index = 1, weight = 50, hold_ends_at = ?, row_version = row_version + 1 where id = ?").run(Date.now() + 60_000, rolloutId);
-});
-afterEach(() => {
-  expect(verifyAuditChain(sqlite).intact).toBe(true);
-  closeCurrentDb();
 });
 
 const token = (scopes: string[]) => createApiToken(captain, createTokenInput.parse({ name: "CI", scopes })).secret;

@@ -2,7 +2,7 @@ import type { ROLLOUT_STATUSES } from "@/lib/domain/rollout/machine";
 
 /**
  * The CLI's exit codes (issue 11, N2): what a CI step can branch on without reading the output.
- * One table, printed by every command's --help and documented in scripts/cli/README.md.
+ * One table, printed by every command's --help and documented in README.md ("Command line (CI)").
  */
 export const EXIT = {
   succeeded: 0,
