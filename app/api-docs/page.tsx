@@ -30,7 +30,9 @@ export default async function ApiDocsPage() {
           </a>
         </div>
       </header>
-      <main id="swagger-ui" className="mx-auto max-w-7xl" data-testid="api-reference" />
+      {/* Swagger UI fills this element itself: an (empty) innerHTML keeps React's hydration out of it,
+          else hydrating after Swagger rendered would find foreign children and client-render them away. */}
+      <main id="swagger-ui" className="mx-auto max-w-7xl" data-testid="api-reference" dangerouslySetInnerHTML={{ __html: "" }} />
       <script nonce={nonce} src={asset("swagger-ui-bundle.js")} defer />
       <script nonce={nonce} src={asset(DOCS_INITIALIZER)} defer />
     </>
