@@ -5,3 +5,4 @@ export * from "./rollouts";
 export * from "./governance";
 export * from "./analysis";
 export * from "./api";
+export * from "./incidents";
