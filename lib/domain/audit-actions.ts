@@ -75,6 +75,15 @@ export const AUDIT_ACTIONS = [
   /** Runbook 003's rollback requests (/api/deploy-safety/rollback): the plan a person saw, then its execution. */
   "rollback.create",
   "rollback.execute",
+  /** Incidents (K2, L1): opened by a production rollback or by hand, moved forward, SLA breaches. */
+  "incident.open",
+  "incident.acknowledge",
+  "incident.mitigate",
+  "incident.resolve",
+  "incident.severity_change",
+  "incident.commander_set",
+  "incident.note",
+  "incident.sla_breached",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

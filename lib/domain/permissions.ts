@@ -42,6 +42,10 @@ export const PERMISSIONS = {
   "token.manage": EVERYONE,
   /** See and revoke everyone's API tokens. */
   "token.admin": ["admin"],
+  /** Incidents (L1): everyone sees them; the people who respond acknowledge and run them. */
+  "incident.read": EVERYONE,
+  "incident.acknowledge": ["oncall", "release_captain", "security", "eng_lead"],
+  "incident.manage": ["oncall", "release_captain", "security", "eng_lead"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

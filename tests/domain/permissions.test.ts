@@ -42,6 +42,10 @@ const EXPECTED: Record<Permission, string> = {
   // Everyone manages their own API tokens (A5); administrators see and revoke everyone's.
   "token.manage": "Y Y Y Y Y Y Y Y Y Y",
   "token.admin": ". . . . . . . . . Y",
+  // Incidents (L1): everyone reads; captain, on-call, security and the engineering lead respond.
+  "incident.read": "Y Y Y Y Y Y Y Y Y Y",
+  "incident.acknowledge": "Y . . Y Y Y . . . .",
+  "incident.manage": "Y . . Y Y Y . . . .",
 };
 
 function allowed(permission: Permission, role: Role): boolean {
