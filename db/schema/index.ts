@@ -6,3 +6,4 @@ export * from "./governance";
 export * from "./analysis";
 export * from "./api";
 export * from "./incidents";
+export * from "./flags";
