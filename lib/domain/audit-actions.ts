@@ -84,6 +84,11 @@ export const AUDIT_ACTIONS = [
   "incident.commander_set",
   "incident.note",
   "incident.sla_breached",
+  /** Feature flags (runbook 002): manual changes, then the changes a bound rollout makes (with its rollout id). */
+  "flag.create",
+  "flag.update",
+  "flag.rollout_set",
+  "flag.disabled",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -46,6 +46,10 @@ export const PERMISSIONS = {
   "incident.read": EVERYONE,
   "incident.acknowledge": ["oncall", "release_captain", "security", "eng_lead"],
   "incident.manage": ["oncall", "release_captain", "security", "eng_lead"],
+  /** The flagd definition (/api/flags) and the Flags page: every signed-in caller, API tokens with the read scope. */
+  "flag.read": EVERYONE,
+  /** Create, edit, bind and switch off feature flags (runbook 002: the release captain drives the flag with the canary). */
+  "flag.manage": ["release_captain", "admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

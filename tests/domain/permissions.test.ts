@@ -46,6 +46,9 @@ const EXPECTED: Record<Permission, string> = {
   "incident.read": "Y Y Y Y Y Y Y Y Y Y",
   "incident.acknowledge": "Y . . Y Y Y . . . .",
   "incident.manage": "Y . . Y Y Y . . . .",
+  // Feature flags: everyone reads the served definition; captains (who drive the canary) and admins manage them.
+  "flag.read": "Y Y Y Y Y Y Y Y Y Y",
+  "flag.manage": "Y . . . . . . . . Y",
 };
 
 function allowed(permission: Permission, role: Role): boolean {
