@@ -7,3 +7,4 @@ export * from "./analysis";
 export * from "./api";
 export * from "./incidents";
 export * from "./flags";
+export * from "./notifications";
