@@ -89,6 +89,16 @@ export const AUDIT_ACTIONS = [
   "flag.update",
   "flag.rollout_set",
   "flag.disabled",
+  /** Chat notifications (L2): channels (their URLs never in details), subscriptions, templates, test sends, final delivery outcomes. */
+  "notification.channel_create",
+  "notification.channel_update",
+  "notification.channel_delete",
+  "notification.subscribe",
+  "notification.unsubscribe",
+  "notification.template_update",
+  "notification.test",
+  "notification.delivered",
+  "notification.failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -50,6 +50,8 @@ export const PERMISSIONS = {
   "flag.read": EVERYONE,
   /** Create, edit, bind and switch off feature flags (runbook 002: the release captain drives the flag with the canary). */
   "flag.manage": ["release_captain", "admin"],
+  /** Chat channels, subscriptions, message templates, test sends and the delivery log (L2; captains own release comms, runbook 004). */
+  "notification.manage": ["admin", "release_captain"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -49,6 +49,8 @@ const EXPECTED: Record<Permission, string> = {
   // Feature flags: everyone reads the served definition; captains (who drive the canary) and admins manage them.
   "flag.read": "Y Y Y Y Y Y Y Y Y Y",
   "flag.manage": "Y . . . . . . . . Y",
+  // Chat notifications: the release captain coordinates comms (runbook 004); admins set up channels.
+  "notification.manage": "Y . . . . . . . . Y",
 };
 
 function allowed(permission: Permission, role: Role): boolean {
