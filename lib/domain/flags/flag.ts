@@ -25,9 +25,9 @@ export const flagKeySchema = z
   .trim()
   .regex(/^[a-z][a-z0-9_.-]{1,99}$/, FLAG_MESSAGES.key);
 
-/** 0-100 whole percent; a blank form field is not 0. */
+/** 0-100 whole percent, from a number or a form's text; blank, null or true is not a percentage (never 0 or 1). */
 export const rolloutPercentageSchema = z.preprocess(
-  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+  (v) => (typeof v === "number" || (typeof v === "string" && v.trim() !== "") ? v : undefined),
   z.coerce.number({ error: FLAG_MESSAGES.percentage }).int(FLAG_MESSAGES.percentage).min(0, FLAG_MESSAGES.percentage).max(100, FLAG_MESSAGES.percentage),
 );
 
