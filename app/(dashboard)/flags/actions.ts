@@ -1,0 +1,33 @@
+"use server";
+
+import { defineAction } from "@/lib/actions/define-action";
+import { createFlagInput, disableFlagInput, updateFlagInput } from "@/lib/domain/flags/flag";
+import { createFlag } from "@/lib/services/flags/create-flag";
+import { disableFlag } from "@/lib/services/flags/disable-flag";
+import { updateFlag } from "@/lib/services/flags/update-flag";
+
+const revalidate = ["/flags", "/flags/[id]"];
+
+export const createFlagAction = defineAction({
+  name: "flag.create",
+  permission: "flag.manage",
+  input: createFlagInput,
+  run: ({ actor, input, requestId }) => createFlag(actor, input, requestId),
+  revalidate,
+});
+
+export const updateFlagAction = defineAction({
+  name: "flag.update",
+  permission: "flag.manage",
+  input: updateFlagInput,
+  run: ({ actor, input, requestId }) => updateFlag(actor, input, requestId),
+  revalidate,
+});
+
+export const disableFlagAction = defineAction({
+  name: "flag.disable",
+  permission: "flag.manage",
+  input: disableFlagInput,
+  run: ({ actor, input, requestId }) => disableFlag(actor, input, requestId),
+  revalidate,
+});
