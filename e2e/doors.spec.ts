@@ -149,6 +149,9 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     // approval screen is checked by doors-approval.spec.ts (it runs after this project).
     { route: "/approvals/[id]", path: "/approvals/999999", as: "admin", status: 404 },
     { route: "/audit", path: "/audit", as: "admin", status: 200 },
+    // Flags: everyone reads them (only captains and admins get the forms); no flag in the demo, so the flag page is its 404.
+    { route: "/flags", path: "/flags", as: "viewer", status: 200 },
+    { route: "/flags/[id]", path: "/flags/999999", as: "admin", status: 404 },
     { route: "/health", path: "/health", as: "admin", status: 200 },
     { route: "/releases", path: "/releases", as: "admin", status: 200 },
     { route: "/releases/[id]", path: `/releases/${ids.release}`, as: "admin", status: 200 },
@@ -216,6 +219,9 @@ test("every page, API route, static file and error response carries the security
     { route: "/api/auth/[...nextauth]", path: "/api/auth/csrf", as: null, status: 200 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/providers", as: null, status: 200 },
     { route: "/api/audit/export", path: "/api/audit/export?format=csv&action=system.seed", as: "admin", status: 200 },
+    // The flagd definition: any signed-in caller (or a read-scope token), never anonymous.
+    { route: "/api/flags", path: "/api/flags", as: "viewer", status: 200 },
+    { route: "/api/flags", path: "/api/flags", as: null, status: 401 },
     { route: "/api/rollouts/[id]", path: `/api/rollouts/${ids.rollout}`, as: "admin", status: 200 },
     { route: "/api/rollouts/[id]/decisions", path: `/api/rollouts/${ids.rollout}/decisions`, as: "admin", status: 200 },
     { route: "/api/rollouts/[id]/deploy-log", path: `/api/rollouts/${ids.rollout}/deploy-log`, as: "admin", status: 200 },

@@ -14,6 +14,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     { href: "/", label: "Overview" },
     { href: "/releases", label: "Releases" },
     { href: "/rollouts", label: "Rollouts" },
+    { href: "/flags", label: "Flags" },
     { href: "/approvals", label: "Approvals" },
     { href: "/health", label: "Health" },
     { href: "/security", label: "Security" },
