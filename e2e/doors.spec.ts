@@ -163,6 +163,7 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     { route: "/settings", path: "/settings", as: "admin", status: 200 },
     { route: "/settings/environments", path: "/settings/environments", as: "admin", status: 200 },
     { route: "/settings/environments/[id]", path: `/settings/environments/${ids.environment}`, as: "admin", status: 200 },
+    { route: "/settings/notifications", path: "/settings/notifications", as: "captain", status: 200 },
     { route: "/settings/services", path: "/settings/services", as: "admin", status: 200 },
     { route: "/settings/services/[id]", path: `/settings/services/${ids.service}`, as: "admin", status: 200 },
     { route: "/settings/users", path: "/settings/users", as: "admin", status: 200 },

@@ -6,6 +6,7 @@ import type { AuditAction } from "@/lib/domain/audit-actions";
 import { tokenEnvironmentVerdict } from "@/lib/domain/authorize";
 import { ForbiddenError } from "@/lib/errors";
 import { GENESIS_HASH, canonicalJson, hashEvent, storableEvent } from "@/lib/domain/audit-chain";
+import { enqueueNotifications } from "@/lib/services/notifications/enqueue-notifications";
 import { signedHighWater, trailFilesFor } from "./trail-files";
 
 export interface AuditInput {
@@ -55,5 +56,9 @@ export function recordAudit(tx: Executor, input: AuditInput): { id: number; hash
   });
   const hash = hashEvent(row);
   insertAuditEvent(tx, { ...row, hash });
+  // The chat messages this event announces join its transaction (L2 outbox): none without the event.
+  // Their clock is the caller's (`at`), not the chain's never-earlier createdAt.
+  const actorName = input.actor.kind === "user" ? input.actor.name : input.actor.label;
+  enqueueNotifications(tx, { id: row.id, action: row.action, actorName, subjectType: row.subjectType, subjectId: row.subjectId, environment: row.environment, details, at: input.at ?? row.createdAt });
   return { id: row.id, hash };
 }

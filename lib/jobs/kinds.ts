@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Executor } from "@/db/connection";
 import { type JobRow, enqueueJob } from "@/db/queries/jobs";
+import { NOTIFICATION_DELIVER_JOB, notificationDeliverPayload } from "@/lib/domain/notifications/delivery";
 import { MIGRATION_KINDS } from "@/lib/domain/release/inputs";
 
 /**
@@ -18,6 +19,8 @@ export const PREFLIGHT_JOB = "preflight.run";
 export const HEALTH_JOB = "health.probe";
 export const AUDIT_VERIFY_JOB = "audit.verify";
 export const RECONCILE_JOB = "driver.reconcile";
+/** One delivery attempt of a chat notification (defined with its payload next to the delivery policy). */
+export { NOTIFICATION_DELIVER_JOB };
 
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -42,6 +45,7 @@ export const JOB_PAYLOADS = {
   [HEALTH_JOB]: z.object({}),
   [AUDIT_VERIFY_JOB]: z.object({}),
   [RECONCILE_JOB]: z.object({}),
+  [NOTIFICATION_DELIVER_JOB]: notificationDeliverPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

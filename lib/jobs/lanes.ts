@@ -14,6 +14,7 @@ import {
   RELEASE_MIGRATE_JOB,
   ROLLOUT_JOB,
   VALIDATION_JOB,
+  NOTIFICATION_DELIVER_JOB,
   isJobKind,
   safePayloadOf,
 } from "./kinds";
@@ -22,7 +23,7 @@ import {
  * Lanes (issue 9, "safety never waits"): each lane claims only its kinds with its own concurrency,
  * so a five-minute step never delays another rollout's analysis tick or rollback.
  */
-export const LANE_NAMES = ["safety", "steps", "housekeeping"] as const;
+export const LANE_NAMES = ["safety", "steps", "housekeeping", "notify"] as const;
 export type LaneName = (typeof LANE_NAMES)[number];
 
 export interface Lane {
@@ -46,9 +47,11 @@ const LANE_OF: Record<JobKind, LaneName> = {
   [RECONCILE_JOB]: "housekeeping",
   [VALIDATION_JOB]: "housekeeping",
   [PREFLIGHT_JOB]: "housekeeping",
+  // Chat deliveries wait on other people's servers: their own lane, so a dead webhook holds nothing else.
+  [NOTIFICATION_DELIVER_JOB]: "notify",
 };
 
-export const LANE_CONCURRENCY: Record<LaneName, number> = { safety: 4, steps: 2, housekeeping: 2 };
+export const LANE_CONCURRENCY: Record<LaneName, number> = { safety: 4, steps: 2, housekeeping: 2, notify: 4 };
 
 /** The lane of a kind; kinds outside the registry are housekeeping. */
 export const laneOf = (kind: string): LaneName => (isJobKind(kind) ? LANE_OF[kind] : "housekeeping");

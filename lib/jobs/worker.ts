@@ -6,6 +6,7 @@ import { processAlive } from "@/lib/drivers/process";
 import { analysisHandlers } from "./handlers/analysis";
 import { auditHandlers, scheduleAuditVerify, startAuditCheckpoints } from "./handlers/audit";
 import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
+import { notificationHandlers } from "./handlers/notifications";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { releaseHandlers } from "./handlers/release";
@@ -42,6 +43,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
     ...releaseHandlers(db),
     ...healthHandlers(db),
     ...validationHandlers(db),
+    ...notificationHandlers(db),
   };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();

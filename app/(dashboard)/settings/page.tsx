@@ -9,6 +9,7 @@ export default async function SettingsPage() {
     { href: "/settings/services", title: "Services", text: "Services and their deploy targets (driver and settings)." },
     { href: "/settings/environments", title: "Environments", text: "Staging, production and any others you deploy to." },
     { href: "/settings/tokens", title: "API tokens", text: "Your tokens for the CLI and CI; everyone's tokens, to revoke." },
+    { href: "/settings/notifications", title: "Chat notifications", text: "Webhook channels, subscriptions, message templates, the delivery log." },
   ];
   return (
     <>
