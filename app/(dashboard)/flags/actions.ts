@@ -6,7 +6,8 @@ import { createFlag } from "@/lib/services/flags/create-flag";
 import { disableFlag } from "@/lib/services/flags/disable-flag";
 import { updateFlag } from "@/lib/services/flags/update-flag";
 
-const revalidate = ["/flags", "/flags/[id]"];
+// The list; the page the action ran on (a flag's own) is re-rendered with the action's answer.
+const revalidate = ["/flags"];
 
 export const createFlagAction = defineAction({
   name: "flag.create",
