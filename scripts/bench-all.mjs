@@ -11,6 +11,7 @@ const parts = [
   ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
   ["--conditions=react-server", "scripts/bench-safety.ts"], // safety never waits: bad canary rolled back during a 60 s step; demo figures; A/A
   ["scripts/sim/harness.ts"],
+  ["--conditions=react-server", "scripts/bench-notify.ts"], // notifications: event -> webhook receiver latency, outbox throughput, audit hook cost
   ["--conditions=react-server", "scripts/bench-api.ts"], // REST API: rollout status and canary start with 50 tokens, token verification // canary analysis offline: old vs sequential judge on seeded simulated traffic (A/A, time to detect)
 ];
 let failed = 0;
