@@ -21,6 +21,8 @@ export const AUDIT_VERIFY_JOB = "audit.verify";
 export const RECONCILE_JOB = "driver.reconcile";
 /** One delivery attempt of a chat notification (defined with its payload next to the delivery policy). */
 export { NOTIFICATION_DELIVER_JOB };
+/** Incident SLA clocks (L1): records each breach once (lib/jobs/handlers/incidents.ts). */
+export const INCIDENT_SLA_JOB = "incident.sla";
 
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -46,6 +48,7 @@ export const JOB_PAYLOADS = {
   [AUDIT_VERIFY_JOB]: z.object({}),
   [RECONCILE_JOB]: z.object({}),
   [NOTIFICATION_DELIVER_JOB]: notificationDeliverPayload,
+  [INCIDENT_SLA_JOB]: z.object({}),
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;
@@ -126,3 +129,4 @@ export const preflightKey = (releaseId: number, at: number) => `preflight:${rele
 export const healthSlotKey = (slot: number) => `health:${slot}`;
 export const auditVerifySlotKey = (slot: number) => `audit.verify:${slot}`;
 export const reconcileSlotKey = (slot: number) => `reconcile:${slot}`;
+export const incidentSlaSlotKey = (slot: number) => `incident.sla:${slot}`;

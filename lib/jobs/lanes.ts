@@ -8,6 +8,7 @@ import {
   ANALYSIS_TICK_JOB,
   AUDIT_VERIFY_JOB,
   HEALTH_JOB,
+  INCIDENT_SLA_JOB,
   type JobKind,
   PREFLIGHT_JOB,
   RECONCILE_JOB,
@@ -45,6 +46,7 @@ const LANE_OF: Record<JobKind, LaneName> = {
   [HEALTH_JOB]: "housekeeping",
   [AUDIT_VERIFY_JOB]: "housekeeping",
   [RECONCILE_JOB]: "housekeeping",
+  [INCIDENT_SLA_JOB]: "housekeeping",
   [VALIDATION_JOB]: "housekeeping",
   [PREFLIGHT_JOB]: "housekeeping",
   // Chat deliveries wait on other people's servers: their own lane, so a dead webhook holds nothing else.

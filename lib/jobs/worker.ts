@@ -7,6 +7,7 @@ import { analysisHandlers } from "./handlers/analysis";
 import { auditHandlers, scheduleAuditVerify, startAuditCheckpoints } from "./handlers/audit";
 import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
 import { notificationHandlers } from "./handlers/notifications";
+import { incidentHandlers, scheduleIncidentSla } from "./handlers/incidents";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { releaseHandlers } from "./handlers/release";
@@ -34,6 +35,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
   scheduleAuditVerify(db, Date.now());
   scheduleReconcile(db, Date.now());
   scheduleHealthProbes(db, Date.now());
+  scheduleIncidentSla(db, Date.now());
   const handlers = {
     ...rolloutHandlers(db),
     ...analysisHandlers(db),
@@ -44,6 +46,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
     ...healthHandlers(db),
     ...validationHandlers(db),
     ...notificationHandlers(db),
+    ...incidentHandlers(db),
   };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();

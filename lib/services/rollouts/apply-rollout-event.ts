@@ -9,6 +9,7 @@ import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/r
 import { ConflictError, PreconditionError } from "@/lib/errors";
 import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, queueJob, rolloutEffectKey, rolloutWatchKey } from "@/lib/jobs/kinds";
 import { stateOf } from "@/lib/rollout-view";
+import { openRollbackIncident } from "@/lib/services/incidents/open-rollback-incident";
 import { syncBoundFlags } from "@/lib/services/flags/sync-bound-flags";
 import { followRollout } from "@/lib/services/releases/follow-rollout";
 
@@ -95,6 +96,8 @@ export function applyRolloutEvent(
   // Runbook 002: flags bound to this service and environment follow the canary (weight, 100, off).
   syncBoundFlags(tx, { rollout, plan, event, next: t.next, effects: t.effects }, who, now);
   if (t.next.status === "succeeded" || t.next.status === "rolled_back") {
+    // K2: a completed rollback in production opens its incident in this transaction.
+    openRollbackIncident(tx, updated, who.actor, now);
     // One deployment of a release rolled back: its siblings are aborted too (G5).
     for (const sibling of followRollout(tx, updated, who.actor, now)) {
       applyRolloutEvent(tx, sibling, { type: "abort", reason: `Rollout #${rollout.id} of the same release rolled back` }, { actor: who.actor, environment: who.environment }, now);
