@@ -153,6 +153,9 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     { route: "/flags", path: "/flags", as: "viewer", status: 200 },
     { route: "/flags/[id]", path: "/flags/999999", as: "admin", status: 404 },
     { route: "/health", path: "/health", as: "admin", status: 200 },
+    // Incidents: everyone reads them; no incident in the demo, so the incident page is its 404.
+    { route: "/incidents", path: "/incidents", as: "viewer", status: 200 },
+    { route: "/incidents/[id]", path: "/incidents/999999", as: "admin", status: 404 },
     { route: "/releases", path: "/releases", as: "admin", status: 200 },
     { route: "/releases/[id]", path: `/releases/${ids.release}`, as: "admin", status: 200 },
     { route: "/releases/new", path: "/releases/new", as: "captain", status: 200 },

@@ -16,6 +16,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     { href: "/rollouts", label: "Rollouts" },
     { href: "/flags", label: "Flags" },
     { href: "/approvals", label: "Approvals" },
+    { href: "/incidents", label: "Incidents" },
     { href: "/health", label: "Health" },
     { href: "/security", label: "Security" },
     { href: "/audit", label: "Audit" },

@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { AuditTable } from "@/components/audit/audit-table";
+import { IncidentTable } from "@/components/incidents/incident-table";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { analysisStatesOf, latestDecisions } from "@/db/queries/analysis";
 import { listAuditEvents } from "@/db/queries/audit";
 import { listEnvironments, listServiceEnvironmentState, listServices } from "@/db/queries/catalog";
+import { listIncidents } from "@/db/queries/incidents";
 import { listReleases } from "@/db/queries/releases";
 import { listRollouts } from "@/db/queries/rollouts";
 import { requireActor } from "@/lib/auth/session";
@@ -24,6 +26,7 @@ export default async function OverviewPage() {
   const analysis = new Map(analysisStatesOf(db, liveRollouts.map((l) => l.rollout.id)).map((a) => [a.rolloutId, a]));
   const decisions = latestDecisions(db, 8);
   const holdLeft = holdsLeft(liveRollouts.map((l) => l.rollout));
+  const openIncidents = listIncidents(db, { open: true, limit: 10 });
   return (
     <>
       <PageHeader title="Overview" description="What runs where, releases in flight, and the latest recorded activity." />
@@ -92,6 +95,10 @@ export default async function OverviewPage() {
           )}
         </Card>
       </div>
+      {/* J2: open incidents with their SLA timers. */}
+      <Card title="Open incidents" className="mt-6">
+        {openIncidents.length === 0 ? <EmptyState>No open incident.</EmptyState> : <IncidentTable rows={openIncidents} />}
+      </Card>
       <Card title="Latest analysis decisions" className="mt-6">
         {decisions.length === 0 ? (
           <EmptyState>No canary analysis has decided anything yet.</EmptyState>
