@@ -28,8 +28,9 @@ export function insertTimelineEntries(db: Executor, rows: (typeof incidentTimeli
   if (rows.length) db.insert(incidentTimeline).values(rows).run();
 }
 
+/** The timeline in the order it was recorded (a rollback's entries come in at the incident's opening, in audit order). */
 export const timelineOf = (db: Executor, incidentId: number): IncidentTimelineRow[] =>
-  db.select().from(incidentTimeline).where(eq(incidentTimeline.incidentId, incidentId)).orderBy(asc(incidentTimeline.at), asc(incidentTimeline.id)).all();
+  db.select().from(incidentTimeline).where(eq(incidentTimeline.incidentId, incidentId)).orderBy(asc(incidentTimeline.id)).all();
 
 const commanders = alias(users, "commanders");
 

@@ -24,10 +24,9 @@ import { setIncidentSeverity } from "@/lib/services/incidents/set-incident-sever
 import { applyRolloutEvent } from "@/lib/services/rollouts/apply-rollout-event";
 import { controlRollout } from "@/lib/services/rollouts/control-rollout";
 import { createRollout } from "@/lib/services/rollouts/create-rollout";
-import { auditEvents, expectRefusedWithoutWrites, insertUserWithRoles, lastAuditId, snapshot } from "../support/db";
+import { actorFor, auditEvents, expectRefusedWithoutWrites, insertUserWithRoles, lastAuditId, snapshot } from "../support/db";
 import { DEMO, HOUR, MIN, NOW, freshSeededDbPerTest, jobContext } from "../support/governance";
 import { actAs } from "../support/request-double";
-import { actorFor } from "../support/db";
 
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
 vi.mock("next/headers", async () => {
@@ -118,7 +117,7 @@ describe("a production rollback opens an incident by itself (K2)", () => {
       ["service_restored", "Rollback completed: 1.9.0 serves all traffic in production."],
       ["opened", `P1 incident opened by the automatic rollback of rollout #${rollout.id}.`],
     ]);
-    // Every entry but the last points at the audit event it was built from.
+    // Every entry points at the audit event it was built from (or that recorded it).
     expect(timelineOf(db, incident.id).every((e) => e.auditEventId !== null)).toBe(true);
     const events = auditEvents(sqlite, before);
     expect(events.map((e) => e.action)).toEqual(["rollout.rolled_back", "incident.open"]);
@@ -226,7 +225,7 @@ describe("acknowledge, mitigate, resolve and SLA breaches (L1)", () => {
 
   it("refusals write nothing: no role, unknown incident, stale version, an unknown commander", async () => {
     const incident = p1Incident();
-    for (const name of ["viewer", "developer", "sentinel"]) {
+    for (const name of ["viewer", "feature", "sentinel"]) {
       const err = await expectRefusedWithoutWrites(sqlite, () => changeIncidentStatus(who(name), { incidentId: incident.id, to: "acknowledged" }, undefined, NOW + MIN), ForbiddenError);
       expect(err).toMatchObject({ permission: "incident.acknowledge" });
     }
