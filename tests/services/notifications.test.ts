@@ -198,9 +198,8 @@ describe("delivery", () => {
     const hung = await receiver(["hang"]);
     const channel = channelFor(hung.url, ["rolled_back"]);
     sendTestNotification(captain(), { channelId: channel.id }, undefined, NOW);
-    const started = performance.now();
+    // Bounded: the attempt ends at its timeout (the log says so) instead of waiting for an answer.
     await runDueDeliveries(NOW, { timeoutMs: 300 });
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(messages()[0]!.log[0]).toMatchObject({ statusCode: null, error: "no answer (timed out after 300 ms)", outcome: "retry" });
 
     // Nothing listening at all: a network error, retried.
