@@ -21,6 +21,13 @@ export const featureFlags = sqliteTable(
     environmentId: integer("environment_id").references(() => environments.id, { onDelete: "set null" }),
     /** The rollout that last set the flag (null after a manual change). */
     lastRolloutId: integer("last_rollout_id"),
+    /**
+     * External-flag hook (runbook 002's curl, admin-defined): every change a rollout makes is sent
+     * here with `externalBody` rendered ({{flag}}, {{percentage}}, {{enabled}}, {{environment}}).
+     * The URL is a secret: shown masked, never audited in full. Null: no external flag service.
+     */
+    externalUrl: text("external_url"),
+    externalBody: text("external_body"),
     createdBy: integer("created_by")
       .notNull()
       .references(() => users.id),

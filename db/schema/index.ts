@@ -8,3 +8,4 @@ export * from "./api";
 export * from "./incidents";
 export * from "./flags";
 export * from "./notifications";
+export * from "./hooks";
