@@ -9,3 +9,4 @@ export * from "./incidents";
 export * from "./flags";
 export * from "./notifications";
 export * from "./hooks";
+export * from "./postmortems";
