@@ -10,3 +10,4 @@ export * from "./flags";
 export * from "./notifications";
 export * from "./hooks";
 export * from "./postmortems";
+export * from "./changelog";
