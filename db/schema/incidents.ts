@@ -5,7 +5,8 @@ import { rollouts } from "./rollouts";
 
 /**
  * An incident (REQUIREMENTS K2, L1): opened by a production rollback or by hand. Its SLA clocks
- * run from `opened_at` by severity; a breach is stamped once per clock. Mutated under `row_version`.
+ * run from `detected_at` (else `opened_at`) by severity; a breach is stamped once per clock.
+ * Mutated under `row_version`.
  */
 export const incidents = sqliteTable(
   "incidents",
@@ -24,6 +25,8 @@ export const incidents = sqliteTable(
     commanderId: integer("commander_id").references(() => users.id),
     openedBy: integer("opened_by").references(() => users.id),
     openedAt: integer("opened_at").notNull(),
+    /** When the impact was detected (incident.io's "detected at"): stated on a manual incident, the analysis breach of a rollback; else opened_at. */
+    detectedAt: integer("detected_at"),
     acknowledgedAt: integer("acknowledged_at"),
     mitigatedAt: integer("mitigated_at"),
     resolvedAt: integer("resolved_at"),
