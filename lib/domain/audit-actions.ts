@@ -84,6 +84,12 @@ export const AUDIT_ACTIONS = [
   "incident.commander_set",
   "incident.note",
   "incident.sla_breached",
+  /** Postmortems (L3): saved, published, action items; an unpublished one past its due time is announced once. */
+  "incident.postmortem_overdue",
+  "postmortem.save",
+  "postmortem.publish",
+  "postmortem.action_item_add",
+  "postmortem.action_item_done",
   /** Feature flags (runbook 002): manual changes, then the changes a bound rollout makes (with its rollout id). */
   "flag.create",
   "flag.update",
@@ -99,6 +105,9 @@ export const AUDIT_ACTIONS = [
   "notification.test",
   "notification.delivered",
   "notification.failed",
+  /** Post-rollback verification (K2): the worker's health and smoke probes of the restored version. */
+  "rollout.verified",
+  "rollout.verification_failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

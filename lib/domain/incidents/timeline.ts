@@ -13,6 +13,8 @@ export const TIMELINE_KINDS = [
   "sla_breached",
   "lockdown",
   "note",
+  "verification_passed",
+  "verification_failed",
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
@@ -30,6 +32,8 @@ export const TIMELINE_LABELS: Record<TimelineKind, string> = {
   sla_breached: "SLA breached",
   lockdown: "Lockdown",
   note: "Note",
+  verification_passed: "Verification passed",
+  verification_failed: "Verification failed",
 };
 
 /** The part of an audit event the timeline reads. */
