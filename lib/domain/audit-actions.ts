@@ -105,6 +105,16 @@ export const AUDIT_ACTIONS = [
   "notification.test",
   "notification.delivered",
   "notification.failed",
+  /** Step hooks (issue 12 item 6): admin-defined per service (URL masked in details), then each call the worker makes. */
+  "hook.create",
+  "hook.update",
+  "hook.delete",
+  "rollout.hook_passed",
+  "rollout.hook_failed",
+  /** External-flag hook (runbook 002's curl): the admin sets the endpoint, the worker sends each change. */
+  "flag.external_update",
+  "flag.external_synced",
+  "flag.external_sync_failed",
   /** Post-rollback verification (K2): the worker's health and smoke probes of the restored version. */
   "rollout.verified",
   "rollout.verification_failed",
