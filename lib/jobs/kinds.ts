@@ -23,6 +23,8 @@ export const RECONCILE_JOB = "driver.reconcile";
 export { NOTIFICATION_DELIVER_JOB };
 /** Incident SLA clocks (L1): records each breach once (lib/jobs/handlers/incidents.ts). */
 export const INCIDENT_SLA_JOB = "incident.sla";
+/** Post-rollback verification (K2): health and smoke probes of the restored version, one attempt per job (lib/jobs/handlers/verify-rollback.ts). */
+export const ROLLOUT_VERIFY_JOB = "rollout.verify";
 
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -49,6 +51,7 @@ export const JOB_PAYLOADS = {
   [RECONCILE_JOB]: z.object({}),
   [NOTIFICATION_DELIVER_JOB]: notificationDeliverPayload,
   [INCIDENT_SLA_JOB]: z.object({}),
+  [ROLLOUT_VERIFY_JOB]: z.object({ rolloutId: id, attempt: id.default(1) }),
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;
@@ -130,3 +133,5 @@ export const healthSlotKey = (slot: number) => `health:${slot}`;
 export const auditVerifySlotKey = (slot: number) => `audit.verify:${slot}`;
 export const reconcileSlotKey = (slot: number) => `reconcile:${slot}`;
 export const incidentSlaSlotKey = (slot: number) => `incident.sla:${slot}`;
+/** The n-th attempt of a rollout's post-rollback verification (one verification per rollout). */
+export const rolloutVerifyKey = (rolloutId: number, attempt = 1) => `rollout:${rolloutId}:verify${attempt > 1 ? `:${attempt}` : ""}`;

@@ -16,6 +16,7 @@ import {
   ROLLOUT_JOB,
   VALIDATION_JOB,
   NOTIFICATION_DELIVER_JOB,
+  ROLLOUT_VERIFY_JOB,
   isJobKind,
   safePayloadOf,
 } from "./kinds";
@@ -39,6 +40,8 @@ const LANE_OF: Record<JobKind, LaneName> = {
   [ANALYSIS_TICK_JOB]: "safety",
   [ROLLOUT_JOB.rollback]: "safety",
   [ROLLOUT_JOB.deadline]: "safety",
+  // Post-rollback probes only read the data plane (bounded by their timeouts): no target lock, never behind a step.
+  [ROLLOUT_VERIFY_JOB]: "safety",
   [ROLLOUT_JOB.step]: "steps",
   [ROLLOUT_JOB.wake]: "steps",
   [ROLLOUT_JOB.watch]: "steps",
