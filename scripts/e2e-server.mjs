@@ -7,10 +7,11 @@
 // Router ports: $E2E_ROUTER_PORT (4700) for staging, +100 for production; +1 control, +10/+11 versions.
 // Needs an existing production build (`next build`); it never builds, so a run stays predictable.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { commandUserDefaults } from "./command-user.mjs";
+import { dataPlane, readProc, signal } from "./data-plane.mjs";
 import { bin, buildIsStale, root } from "./lib.mjs";
 
 const port = process.env.E2E_PORT ?? "3100";
@@ -18,8 +19,6 @@ const routerPort = Number(process.env.E2E_ROUTER_PORT ?? 4700);
 // E2E_DATA_DIR: the API suite (playwright.api.config.ts) runs its own server beside the browser suite's.
 const dataDir = path.resolve(root, process.env.E2E_DATA_DIR ?? path.join("data", "e2e"));
 const dbFile = path.join(dataDir, "flightdeck-e2e.db");
-const driverDir = path.join(dataDir, "local-driver");
-const DATA_PLANE_SCRIPTS = ["router.mjs", "sample-service.mjs", "traffic.mjs"].map((s) => path.join(root, "lib", "drivers", "local", s));
 
 const log = (msg) => console.error(`e2e-server: ${msg}`);
 
@@ -31,80 +30,7 @@ if (buildIsStale()) log("warning: sources changed after the last `next build`; t
 
 // ---- processes of the e2e data plane --------------------------------------------------------
 
-function readProc(pid, file) {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0");
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True when `pid` runs one of the local driver's scripts (a pid file may name a reused pid). */
-function isDataPlane(pid) {
-  const argv = readProc(pid, "cmdline");
-  return argv !== null && argv.some((a) => DATA_PLANE_SCRIPTS.includes(path.resolve(root, a)));
-}
-
-/** Pids named by the driver's files: supervision.json (router, stable, canary) and traffic.pid. */
-function pidsFromFiles() {
-  const pids = new Set();
-  if (!existsSync(driverDir)) return pids;
-  for (const entry of readdirSync(driverDir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const dir = path.join(driverDir, entry.name);
-    try {
-      const s = JSON.parse(readFileSync(path.join(dir, "supervision.json"), "utf8"));
-      for (const p of [s.router, s.stable, s.canary]) if (Number.isInteger(p?.pid)) pids.add(p.pid);
-    } catch {
-      // no (or a half-written) supervision file
-    }
-    try {
-      const pid = Number(readFileSync(path.join(dir, "traffic.pid"), "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0) pids.add(pid);
-    } catch {
-      // no traffic generator here
-    }
-  }
-  return pids;
-}
-
-/**
- * Safety net for what the files do not name (a version started but not yet recorded, a canary
- * replaced): data-plane processes whose environment points at the e2e database.
- */
-function pidsFromProc() {
-  const pids = new Set();
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid || !isDataPlane(pid)) continue;
-    if (readProc(pid, "environ")?.includes(`FLIGHTDECK_DB=${dbFile}`)) pids.add(pid);
-  }
-  return pids;
-}
-
-function dataPlanePids() {
-  return [...new Set([...pidsFromFiles(), ...pidsFromProc()])].filter((pid) => alive(pid) && isDataPlane(pid));
-}
-
-function signal(pids, sig) {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  }
-}
-
+const plane = dataPlane({ dataDir, dbFile });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Every process below `pid` (tsx runs the worker in a child node process). */
@@ -122,22 +48,6 @@ function descendants(pid) {
   return out;
 }
 
-/** SIGTERM, up to `graceMs` to exit, then SIGKILL. Returns how many were stopped. */
-async function stopDataPlane(graceMs = 1500) {
-  const pids = dataPlanePids();
-  if (pids.length === 0) return 0;
-  signal(pids, "SIGTERM");
-  const end = Date.now() + graceMs;
-  while (Date.now() < end && pids.some(alive)) await sleep(50);
-  signal(pids.filter(alive), "SIGKILL");
-  return pids.length;
-}
-
-/** Last resort when the process exits: no waiting possible, so SIGKILL whatever is left. */
-function killDataPlaneNow() {
-  signal(dataPlanePids(), "SIGKILL");
-}
-
 function portFree(p) {
   return new Promise((resolve) => {
     const socket = net.connect({ host: "127.0.0.1", port: p });
@@ -151,7 +61,7 @@ function portFree(p) {
 
 // ---- fresh state -----------------------------------------------------------------------------
 
-const leftovers = await stopDataPlane();
+const leftovers = await plane.stop();
 if (leftovers > 0) log(`stopped ${leftovers} data-plane process(es) left by a previous run`);
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
@@ -220,7 +130,7 @@ async function shutdown(sig, code) {
     signal(descendants(worker.pid), "SIGKILL");
     worker.kill("SIGKILL");
   }
-  await stopDataPlane(1000);
+  await plane.stop(1000);
   await Promise.race([exited(web), sleep(1000)]);
   if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
   process.exit(code);
@@ -234,7 +144,7 @@ process.on("exit", () => {
     signal(descendants(child.pid), "SIGKILL");
     child.kill("SIGKILL");
   }
-  killDataPlaneNow();
+  plane.killNow();
 });
 web.on("exit", (code, sig) => {
   if (stopping) return;

@@ -1,10 +1,13 @@
 // `npm start`: migrate SQLite (seeding demo data into a new database in demo mode), build when
 // needed, start the web server and the worker (which, in demo mode, deploys the sample service
-// and starts demo traffic), and print the URL and demo sign-ins. Ctrl-C stops web and worker;
-// the data plane (router, versions, traffic) keeps running and is adopted at the next start.
-import { spawn, spawnSync } from "node:child_process";
+// and starts demo traffic), and print the URL and demo sign-ins. Web and worker are restarted when
+// they die. Ctrl-C stops them and says what keeps running: the data plane (router, versions,
+// traffic) serves on and is adopted at the next start; `npm run stop` stops it.
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { commandUserDefaults } from "./command-user.mjs";
+import { dataPlane, describeCensus } from "./data-plane.mjs";
+import { supervisor } from "./supervise.mjs";
 import { authSecret, bin, buildIsStale, demoDefault, root, waitForHttp } from "./lib.mjs";
 
 const port = process.env.PORT ?? "3000";
@@ -32,32 +35,34 @@ if (buildIsStale()) {
   run(bin("next"), ["build"]);
 }
 
-// Web and worker are separate processes: either may die or be killed without losing anything,
-// and the deployed versions, router and demo traffic (detached) keep serving meanwhile.
-const web = spawn(bin("next"), ["start", "-p", port], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
-let worker;
+// Web and worker are separate processes, each restarted when it dies (and said so): either may die
+// or be killed without losing anything, and the deployed versions, router and demo traffic
+// (detached) keep serving meanwhile. A process that keeps dying at once is given up on.
 let stopping = false;
-function startWorker() {
-  worker = spawn(bin("tsx"), ["--conditions=react-server", "scripts/worker.ts"], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
-  worker.on("exit", (code, signal) => {
-    if (stopping) return;
-    console.error(`worker exited (${signal ?? code}); restarting in 1 s`);
-    setTimeout(startWorker, 1000);
-  });
-}
-startWorker();
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    stopping = true;
-    web.kill(sig);
-    worker.kill(sig);
-  });
-}
-web.on("exit", (code) => {
+const supervised = supervisor({ cwd: root, env, isStopping: () => stopping, giveUp: () => void shutdown(1) });
+
+const exited = (child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", resolve)));
+
+/** Stops web and worker, then says what keeps serving and how to stop it. */
+async function shutdown(code) {
+  if (stopping) return;
   stopping = true;
-  worker.kill("SIGTERM");
-  process.exit(code ?? 0);
-});
+  const running = supervised.current();
+  for (const child of running) child.kill("SIGTERM");
+  await Promise.race([Promise.all(running.map(exited)), new Promise((r) => setTimeout(r, 5000))]);
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  const serving = describeCensus(dataPlane({ dataDir: path.dirname(dbFile), dbFile }).census());
+  console.log(
+    serving
+      ? `\nStopped the web server and the worker. Still serving: ${serving} (the demo's data plane; the next \`npm start\` adopts it).\nStop them with: npm run stop`
+      : "\nStopped the web server and the worker; nothing else of Flightdeck runs.",
+  );
+  process.exit(code);
+}
+
+supervised.supervise("web server", bin("next"), ["start", "-p", port]);
+supervised.supervise("worker", bin("tsx"), ["--conditions=react-server", "scripts/worker.ts"]);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => void shutdown(0));
 
 if (await waitForHttp(`http://127.0.0.1:${port}/api/health`, 60_000)) {
   const lines = [`\nFlightdeck is running at http://localhost:${port}`, `database: ${dbFile}`];
