@@ -15,6 +15,7 @@ export const TIMELINE_KINDS = [
   "note",
   "verification_passed",
   "verification_failed",
+  "postmortem",
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
@@ -34,6 +35,7 @@ export const TIMELINE_LABELS: Record<TimelineKind, string> = {
   note: "Note",
   verification_passed: "Verification passed",
   verification_failed: "Verification failed",
+  postmortem: "Postmortem",
 };
 
 /** The part of an audit event the timeline reads. */

@@ -5,7 +5,7 @@ import { z } from "zod";
  * (lib/services/notifications/enqueue-notifications.ts), so a message never exists without the
  * event it reports.
  */
-export const EVENT_KINDS = ["rollout_started", "step_passed", "rolled_back", "completed", "approval_requested", "gate_blocked", "incident_opened", "sla_breached"] as const;
+export const EVENT_KINDS = ["rollout_started", "step_passed", "rolled_back", "completed", "approval_requested", "gate_blocked", "incident_opened", "sla_breached", "postmortem_overdue"] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 export const eventKindSchema = z.enum(EVENT_KINDS, { error: `Choose an event: ${EVENT_KINDS.join(", ")}.` });
 
@@ -22,6 +22,7 @@ export const EVENT_LABELS: Record<EventKind, string> = {
   gate_blocked: "Blocked by the security gate",
   incident_opened: "Incident opened",
   sla_breached: "Incident SLA breached",
+  postmortem_overdue: "Postmortem overdue",
 };
 
 /**
@@ -40,6 +41,7 @@ const ACTION_KINDS: Readonly<Record<string, EventKind>> = {
   "gate.blocked": "gate_blocked",
   "incident.open": "incident_opened",
   "incident.sla_breached": "sla_breached",
+  "incident.postmortem_overdue": "postmortem_overdue",
 };
 
 /** The event kind an audit event announces, or null (most actions announce nothing). */

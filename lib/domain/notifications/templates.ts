@@ -14,6 +14,7 @@ export const TEMPLATE_VARIABLES: Record<EventKind, readonly string[]> = {
   gate_blocked: [...COMMON, "gatedAction", "reasons"],
   incident_opened: [...COMMON, "incident", "severity", "title"],
   sla_breached: [...COMMON, "incident", "severity", "title", "clock"],
+  postmortem_overdue: [...COMMON, "incident", "severity", "title", "due"],
 };
 
 /**
@@ -30,6 +31,7 @@ export const DEFAULT_TEMPLATES: Record<EventKind, string> = {
   gate_blocked: "⛔ Security gate blocked {{gatedAction}} in {{environment}} ({{actor}}): {{reasons}}",
   incident_opened: "🔥 {{severity}} incident #{{incident}} opened: {{title}}.",
   sla_breached: "⏰ {{severity}} incident #{{incident}} breached its {{clock}} SLA: {{title}}.",
+  postmortem_overdue: "📝 Postmortem overdue for incident #{{incident}} ({{title}}): due {{due}}.",
 };
 
 export const TEMPLATE_MAX_LENGTH = 2000;

@@ -129,12 +129,14 @@ export function variablesOf(f: EventFacts): Record<string, string | null> {
       return { ...common, gatedAction: text(d.gatedAction), reasons: Array.isArray(d.reasons) ? d.reasons.map(String).join(" ") : null };
     case "incident_opened":
     case "sla_breached":
+    case "postmortem_overdue":
       return {
         ...common,
         incident: f.incident ? String(f.incident.id) : null,
         severity: f.incident?.severity ?? text(d.severity),
         title: f.incident?.title ?? text(d.title),
         ...(f.kind === "sla_breached" ? { clock: text(d.clock) } : {}),
+        ...(f.kind === "postmortem_overdue" ? { due: finite(d.dueAt) ? `${new Date(d.dueAt).toISOString().replace("T", " ").slice(0, 16)} UTC` : null } : {}),
       };
   }
 }
