@@ -101,7 +101,7 @@ export class RolloutPage {
     return this.page.getByRole("button", { name: label, exact: true });
   }
 
-  /** Seconds left in the current hold, from "12 s left in hold" (whole minutes above 60 s). */
+  /** Seconds left in the current hold, from "110 s left in hold" (whole minutes from two minutes on). */
   async holdSecondsLeft(): Promise<number> {
     const text = await this.holdLeft.innerText();
     const m = /^(\d+) (s|min) left in hold/.exec(text);
