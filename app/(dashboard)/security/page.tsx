@@ -129,8 +129,15 @@ export default async function SecurityPage() {
                     <td>{w.name}</td>
                     <td>{w.recurrence.replace(/_/g, " ")}</td>
                     <td className="font-mono text-xs">
-                      {current ? "IN EFFECT until " : ""}
-                      {next ? `${formatTime(next.start)} → ${formatTime(next.end)}` : "past"}
+                      {current ? (
+                        <>
+                          <strong className="font-sans font-semibold text-red-700">In effect</strong> until {formatTime(current.end)}
+                        </>
+                      ) : next ? (
+                        `Next: ${formatTime(next.start)} → ${formatTime(next.end)}`
+                      ) : (
+                        "Past"
+                      )}
                     </td>
                     <td>
                       {can(actor.roles, "window.manage") && (
