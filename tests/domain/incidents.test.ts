@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { incidentNoteInput, incidentStatusInput, openIncidentInput } from "@/lib/domain/incidents/inputs";
-import { type IncidentFacts, dueBreaches, locksDown, moveIncident, postmortemDueAt, rollbackSeverity, slaClocks } from "@/lib/domain/incidents/rules";
+import {
+  DETECTED_AT_MESSAGES,
+  type IncidentFacts,
+  clockStart,
+  detectedAtProblem,
+  dueBreaches,
+  locksDown,
+  moveIncident,
+  postmortemDueAt,
+  rollbackDetectedAt,
+  rollbackSeverity,
+  slaClocks,
+} from "@/lib/domain/incidents/rules";
 import { type AuditFact, rolloutTimeline } from "@/lib/domain/incidents/timeline";
 
 const T0 = Date.UTC(2026, 5, 10, 12, 0, 0);
@@ -47,6 +59,41 @@ describe("SLA clocks (runbook 004: P1 5 min / 30 min, P2 15 min / 2 h)", () => {
   it("a running clock counts down and goes negative once overdue", () => {
     expect(slaClocks(incident(), T0 + 3 * MIN)[0]!.leftMs).toBe(2 * MIN);
     expect(slaClocks(incident(), T0 + 6 * MIN)[0]!.leftMs).toBe(-MIN);
+  });
+});
+
+describe("detected at (incident.io): the clocks run from the detection", () => {
+  it("a P1 detected 20 min before it was opened is already past its acknowledge clock, not its mitigate clock", () => {
+    const i = incident({ openedAt: T0, detectedAt: T0 - 20 * MIN });
+    expect(clockStart(i)).toBe(T0 - 20 * MIN);
+    expect(slaClocks(i, T0).map((c) => [c.clock, c.dueAt, c.state])).toEqual([
+      ["acknowledge", T0 - 15 * MIN, "breached"],
+      ["mitigate", T0 + 10 * MIN, "running"],
+    ]);
+    expect(dueBreaches(i, T0)).toEqual([{ clock: "acknowledge", dueAt: T0 - 15 * MIN }]);
+  });
+
+  it("no detection time (rows older than the column, null) means the opening", () => {
+    expect(clockStart(incident({ detectedAt: null }))).toBe(T0);
+    expect(clockStart(incident())).toBe(T0);
+  });
+
+  it.each([
+    [0, null],
+    [-24 * 60 * MIN, null],
+    [-24 * 60 * MIN - 1, DETECTED_AT_MESSAGES.tooOld],
+    [1, DETECTED_AT_MESSAGES.future],
+  ] as const)("detected %i ms from now -> %s", (offset, want) => {
+    expect(detectedAtProblem(T0 + offset, T0)).toBe(want);
+  });
+
+  it("a rollback incident: the analysis decision's satisfiedAt or a failed step, the first one, never after the opening; else the opening", () => {
+    const ev = (id: number, action: string, min: number, details: Record<string, unknown> = {}): AuditFact => ({ id, at: T0 + min * MIN, action, actorLabel: "analysis", details });
+    const decision = (id: number, min: number, satisfiedMin?: number) => ev(id, "analysis.decision", min, { outcome: "rollback (immediate)", ...(satisfiedMin === undefined ? {} : { satisfiedAt: T0 + satisfiedMin * MIN }) });
+    expect(rollbackDetectedAt([ev(1, "rollout.start", -10), ev(2, "analysis.decision", -6, { outcome: "pass", satisfiedAt: T0 - 7 * MIN }), decision(3, -4, -5), ev(4, "rollout.abort", -4)], T0)).toBe(T0 - 5 * MIN);
+    expect(rollbackDetectedAt([decision(5, -2), ev(3, "rollout.step_failed", -3)], T0)).toBe(T0 - 3 * MIN);
+    expect(rollbackDetectedAt([ev(1, "rollout.start", -10), ev(2, "rollout.abort", -3)], T0)).toBe(T0);
+    expect(rollbackDetectedAt([decision(1, 1, 1)], T0)).toBe(T0);
   });
 });
 
@@ -149,6 +196,18 @@ describe("inputs", () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path[0]).sort()).toEqual(["kind", "severity", "title"]);
     expect(openIncidentInput.parse({ title: "Leaked key", kind: "security", severity: "P1", serviceId: "" })).toEqual({ title: "Leaked key", kind: "security", severity: "P1", summary: "" });
+  });
+
+  it("detected at: empty is unset; datetime-local is read as UTC; ISO with a zone is kept; anything else is refused in plain words", () => {
+    const base = { title: "Checkout down", kind: "outage", severity: "P2" };
+    expect(openIncidentInput.parse({ ...base, detectedAt: "" }).detectedAt).toBeUndefined();
+    expect(openIncidentInput.parse({ ...base, detectedAt: "2026-06-10T11:40" }).detectedAt).toBe(T0 - 20 * MIN);
+    expect(openIncidentInput.parse({ ...base, detectedAt: "2026-06-10T13:40:00+02:00" }).detectedAt).toBe(T0 - 20 * MIN);
+    for (const bad of ["yesterday", "2026-06-10", "2026-13-40T99:99", 1_700_000_000_000]) {
+      const r = openIncidentInput.safeParse({ ...base, detectedAt: bad });
+      expect(r.success, String(bad)).toBe(false);
+      expect(r.error!.issues.map((i) => [i.path[0], i.message])).toEqual([["detectedAt", DETECTED_AT_MESSAGES.invalid]]);
+    }
   });
 
   it("status targets are the three forward ones; a note is not empty", () => {

@@ -11,7 +11,8 @@ import { DEFAULT_ANALYSIS } from "@/lib/domain/analysis/config";
 import type { Decision } from "@/lib/domain/analysis/evaluate";
 import { controlRolloutInput } from "@/lib/domain/rollout/inputs";
 import { strategySchema } from "@/lib/domain/rollout/strategy";
-import { ConflictError, ForbiddenError, NotFoundError, PreconditionError } from "@/lib/errors";
+import { DETECTED_AT_MESSAGES } from "@/lib/domain/incidents/rules";
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError, PreconditionError } from "@/lib/errors";
 import { incidentHandlers } from "@/lib/jobs/handlers/incidents";
 import { INCIDENT_SLA_JOB } from "@/lib/jobs/kinds";
 import { autoRollback } from "@/lib/services/analysis/auto-rollback";
@@ -107,6 +108,8 @@ describe("a production rollback opens an incident by itself (K2)", () => {
       releaseId: null,
       environmentId: findEnvironmentByName(db, "production")!.id,
       openedAt: NOW + 2 * MIN,
+      // The SLA clocks run from the analysis breach (the decision's satisfiedAt), not the opening.
+      detectedAt: NOW + MIN,
       postmortemDueAt: NOW + 2 * MIN + 48 * HOUR,
       title: "Rollback of sample-api 2.0.0 in production",
     });
@@ -122,7 +125,7 @@ describe("a production rollback opens an incident by itself (K2)", () => {
     const events = auditEvents(sqlite, before);
     expect(events.map((e) => e.action)).toEqual(["rollout.rolled_back", "incident.open"]);
     expect(events[1]).toMatchObject({ actorLabel: "worker", subjectType: "incident", subjectId: String(incident.id), environment: "production" });
-    expect(events[1]!.details).toMatchObject({ severity: "P1", rolloutId: rollout.id, automatic: true, immediate: true });
+    expect(events[1]!.details).toMatchObject({ severity: "P1", rolloutId: rollout.id, automatic: true, immediate: true, detectedAt: NOW + MIN });
   });
 
   it("automatic gradual rollback: P2", () => {
@@ -139,6 +142,8 @@ describe("a production rollback opens an incident by itself (K2)", () => {
     finishRollback(rollout.id);
     const incident = openedBy(rollout.id)!;
     expect(incident.severity).toBe("P2");
+    // No breach recorded by the rollout: the clocks run from the opening.
+    expect(incident.detectedAt).toBe(incident.openedAt);
     expect(timelineOf(db, incident.id).map((e) => e.kind)).toEqual(["deployed", "rollback_initiated", "service_restored", "opened"]);
     expect(timelineOf(db, incident.id)[1]!.text).toBe("Manual rollback initiated: customers report errors.");
     expect(listIncidents(db)).toHaveLength(1);
@@ -246,6 +251,47 @@ describe("acknowledge, mitigate, resolve and SLA breaches (L1)", () => {
     for (const t of Object.keys(before)) if (t !== "audit_events") expect(after[t], `${t} changed`).toEqual(before[t]);
     expect(auditEvents(sqlite, last)).toEqual([expect.objectContaining({ action: "authz.denied", actorId: viewer.id, subjectId: "incident.acknowledge" })]);
     expect(findIncident(db, incident.id)!.status).toBe("open");
+  });
+});
+
+describe("a manual incident's detected at (incident.io): the SLA clocks run from it", () => {
+  const outage = { title: "Checkout down", kind: "outage", severity: "P1", summary: "" } as const;
+
+  it("no detection time: detected when opened; the audit event says so", () => {
+    const before = lastAuditId(sqlite);
+    const incident = openIncident(who("oncall"), outage, undefined, NOW);
+    expect(incident).toMatchObject({ openedAt: NOW, detectedAt: NOW });
+    expect(auditEvents(sqlite, before)[0]!.details).toMatchObject({ kind: "outage", detectedAt: NOW });
+    expect(timelineOf(db, incident.id).map((e) => e.text)).toEqual([`P1 outage incident opened by ${who("oncall").name}.`]);
+  });
+
+  it("a P1 detected 20 minutes before the record: acknowledge already breached (the worker records it once), mitigate still running", () => {
+    const before = lastAuditId(sqlite);
+    const incident = openIncident(who("oncall"), { ...outage, detectedAt: NOW - 20 * MIN }, "req-open", NOW);
+    expect(incident).toMatchObject({ openedAt: NOW, detectedAt: NOW - 20 * MIN, postmortemDueAt: NOW + 48 * HOUR });
+    expect(auditEvents(sqlite, before)[0]).toMatchObject({ action: "incident.open", requestId: "req-open" });
+    expect(auditEvents(sqlite, before)[0]!.details).toMatchObject({ severity: "P1", detectedAt: NOW - 20 * MIN });
+    expect(timelineOf(db, incident.id)[0]!.text).toBe(`P1 outage incident opened by ${who("oncall").name} (impact detected ${new Date(NOW - 20 * MIN).toISOString()}).`);
+    expect(writeTransaction(db, (tx) => recordSlaBreaches(tx, NOW + 5_000))).toBe(1);
+    expect(writeTransaction(db, (tx) => recordSlaBreaches(tx, NOW + 10_000))).toBe(0);
+    const breach = auditEvents(sqlite, before).filter((e) => e.action === "incident.sla_breached");
+    expect(breach.map((e) => [e.details.clock, e.details.dueAt, e.details.overdueMs])).toEqual([["acknowledge", NOW - 15 * MIN, 15 * MIN + 5_000]]);
+    // Acknowledged now: late, and the mitigate clock (due 30 min after detection) is untouched.
+    const acked = changeIncidentStatus(who("oncall"), { incidentId: incident.id, to: "acknowledged" }, undefined, NOW + MIN);
+    const ack = auditEvents(sqlite, before).at(-1)!;
+    expect(ack.details).toMatchObject({ sla: { acknowledge: { state: "met_late", dueAt: NOW - 15 * MIN }, mitigate: { state: "running", dueAt: NOW + 10 * MIN } } });
+    expect(acked.mitigateBreachedAt).toBeNull();
+  });
+
+  it("in the future or more than 24 h ago: refused on the field in plain words, nothing written", async () => {
+    for (const [detectedAt, message] of [
+      [NOW + MIN, DETECTED_AT_MESSAGES.future],
+      [NOW - 24 * HOUR - MIN, DETECTED_AT_MESSAGES.tooOld],
+    ] as const) {
+      const err = await expectRefusedWithoutWrites(sqlite, () => openIncident(who("oncall"), { ...outage, detectedAt }, undefined, NOW), InvalidError);
+      expect((err as InvalidError).fieldErrors).toEqual({ detectedAt: [message] });
+    }
+    expect(openIncident(who("oncall"), { ...outage, detectedAt: NOW - 24 * HOUR }, undefined, NOW).detectedAt).toBe(NOW - 24 * HOUR);
   });
 });
 

@@ -41,6 +41,12 @@ export default async function IncidentsPage() {
             <Field name="severity" label="Severity" options={INCIDENT_SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] }))} />
             <Field name="serviceId" label="Service (optional)" options={[{ value: "", label: "None" }, ...listServices(db).map((s) => ({ value: String(s.id), label: s.name }))]} />
             <Field name="environmentId" label="Environment (optional)" options={[{ value: "", label: "None" }, ...listEnvironments(db).map((e) => ({ value: String(e.id), label: e.name }))]} />
+            <Field
+              name="detectedAt"
+              label="Detected at (UTC, optional)"
+              type="datetime-local"
+              hint="When the impact was first noticed, if before now (at most 24 h ago). The SLA clocks run from it."
+            />
             <Field name="summary" label="Summary" multiline rows={3} maxLength={4000} className="md:col-span-2" />
           </ActionForm>
         </Card>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditFact } from "./timeline";
 
 /** Incident statuses in order (L1, PagerDuty / incident.io): each one only moves forward. */
 export const INCIDENT_STATUSES = ["open", "acknowledged", "mitigated", "resolved"] as const;
@@ -36,6 +37,8 @@ export interface IncidentFacts {
   severity: IncidentSeverity;
   status: IncidentStatus;
   openedAt: number;
+  /** When the impact was detected (incident.io's "detected at"); the SLA clocks run from it. Null on rows older than the column: openedAt. */
+  detectedAt?: number | null;
   acknowledgedAt: number | null;
   mitigatedAt: number | null;
   resolvedAt: number | null;
@@ -57,10 +60,13 @@ export interface ClockView {
 
 const stopOf = (i: IncidentFacts, clock: SlaClock) => (clock === "acknowledge" ? i.acknowledgedAt : i.mitigatedAt);
 
-/** Both SLA clocks of an incident at `now` (a virtual clock in tests). */
+/** Where the SLA clocks start: the detection time, else the opening. */
+export const clockStart = (i: Pick<IncidentFacts, "openedAt" | "detectedAt">): number => i.detectedAt ?? i.openedAt;
+
+/** Both SLA clocks of an incident at `now` (a virtual clock in tests), running from its detection. */
 export function slaClocks(i: IncidentFacts, now: number): ClockView[] {
   return SLA_CLOCKS.map((clock) => {
-    const dueAt = i.openedAt + SLA_TARGETS_MS[i.severity][clock];
+    const dueAt = clockStart(i) + SLA_TARGETS_MS[i.severity][clock];
     const stoppedAt = stopOf(i, clock);
     const state: ClockState = stoppedAt !== null ? (stoppedAt <= dueAt ? "met" : "met_late") : now > dueAt ? "breached" : "running";
     return { clock, dueAt, stoppedAt, state, leftMs: dueAt - (stoppedAt ?? now) };
@@ -77,6 +83,36 @@ export function dueBreaches(i: IncidentFacts, now: number): { clock: SlaClock; d
 
 /** Column of the breach stamp of a clock. */
 export const BREACH_FIELD = { acknowledge: "ackBreachedAt", mitigate: "mitigateBreachedAt" } as const satisfies Record<SlaClock, keyof IncidentFacts>;
+
+/** How far back a manual incident's "detected at" may lie. */
+export const MAX_DETECTION_AGE_MS = 24 * 60 * MIN;
+
+export const DETECTED_AT_MESSAGES = {
+  invalid: "Enter when the impact was detected as a UTC date and time, like 2026-11-22T10:00.",
+  future: "Detected at cannot be in the future.",
+  tooOld: "Detected at must be within the last 24 hours; older impact belongs in the incident's summary.",
+} as const;
+
+/** Why a manual incident's detection time is refused at `now`, or null when it is fine (not in the future, at most 24 h ago). */
+export function detectedAtProblem(detectedAt: number, now: number): string | null {
+  if (detectedAt > now) return DETECTED_AT_MESSAGES.future;
+  if (detectedAt < now - MAX_DETECTION_AGE_MS) return DETECTED_AT_MESSAGES.tooOld;
+  return null;
+}
+
+/**
+ * When a rollback incident's impact was detected, from its rollout's audit events: the first
+ * rollback decision of the analysis (its `satisfiedAt`, the moment the breach held long enough)
+ * or the first failed step; never later than the opening. No such event (a manual abort): the opening.
+ */
+export function rollbackDetectedAt(events: readonly AuditFact[], openedAt: number): number {
+  const breach = [...events]
+    .sort((a, b) => a.id - b.id)
+    .find((e) => (e.action === "analysis.decision" && typeof e.details.outcome === "string" && e.details.outcome.startsWith("rollback")) || e.action === "rollout.step_failed");
+  if (!breach) return openedAt;
+  const satisfiedAt = breach.details.satisfiedAt;
+  return Math.min(typeof satisfiedAt === "number" ? satisfiedAt : breach.at, openedAt);
+}
 
 export type StatusChange = { ok: true; next: Pick<IncidentFacts, "status" | "acknowledgedAt" | "mitigatedAt" | "resolvedAt"> } | { ok: false; reason: string };
 

@@ -6,7 +6,7 @@ import { type IncidentRow, incidentOfRollout, insertIncident } from "@/db/querie
 import { findRelease } from "@/db/queries/releases";
 import type { RolloutRow } from "@/db/queries/rollouts";
 import type { AnyActor } from "@/lib/domain/actor";
-import { postmortemDueAt, rollbackSeverity } from "@/lib/domain/incidents/rules";
+import { postmortemDueAt, rollbackDetectedAt, rollbackSeverity } from "@/lib/domain/incidents/rules";
 import { type AuditFact, rolloutTimeline } from "@/lib/domain/incidents/timeline";
 import { addTimeline, auditIncident } from "./internal";
 
@@ -35,6 +35,9 @@ export function openRollbackIncident(tx: Tx, rollout: RolloutRow, actor: AnyActo
   const service = findService(tx, rollout.serviceId)!;
   // A redeploy rollout goes from the bad version back to the good one; an abort leaves fromVersion serving.
   const [bad, restored] = redeploy ? [rollout.fromVersion, rollout.toVersion] : [rollout.toVersion, rollout.fromVersion];
+  const timeline = rolloutTimeline(events, { service: service.name, environment: environment.name, deployed: rollout.toVersion, replaced: rollout.fromVersion, restored, redeploy });
+  // The SLA clocks run from the breach the analysis (or a failed step) detected, else from now.
+  const detectedAt = rollbackDetectedAt(events, now);
   const incident = insertIncident(tx, {
     title: `Rollback of ${service.name} ${bad ?? ""} in ${environment.name}`.replace(/\s+/g, " "),
     kind: "rollback",
@@ -46,17 +49,18 @@ export function openRollbackIncident(tx: Tx, rollout: RolloutRow, actor: AnyActo
     rolloutId: rollout.id,
     releaseId: release?.id ?? null,
     openedAt: now,
+    detectedAt,
     postmortemDueAt: postmortemDueAt(now, release?.hotfix ?? false),
     updatedAt: now,
   });
-  addTimeline(tx, incident.id, rolloutTimeline(events, { service: service.name, environment: environment.name, deployed: rollout.toVersion, replaced: rollout.fromVersion, restored, redeploy }));
+  addTimeline(tx, incident.id, timeline);
   auditIncident(
     tx,
     actor,
     incident,
     "incident.open",
     { kind: "opened", text: `${severity} incident opened by the ${automatic ? "automatic" : "manual"} rollback of rollout #${rollout.id}.` },
-    { kind: "rollback", rolloutId: rollout.id, releaseId: release?.id ?? null, automatic, immediate, postmortemDueAt: incident.postmortemDueAt },
+    { kind: "rollback", rolloutId: rollout.id, releaseId: release?.id ?? null, automatic, immediate, detectedAt, postmortemDueAt: incident.postmortemDueAt },
     undefined,
     now,
   );

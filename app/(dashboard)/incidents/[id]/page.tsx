@@ -52,6 +52,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
         <Card title="SLA">
           <SlaTimers incident={incident} />
           <dl className="mt-3 grid grid-cols-[10rem_1fr] gap-y-1 text-sm">
+            <dt className="font-medium">Detected</dt>
+            <dd data-testid="incident-detected">{formatTime(incident.detectedAt ?? incident.openedAt)}</dd>
             <dt className="font-medium">Status</dt>
             <dd data-testid="incident-status">{incident.status}</dd>
             <dt className="font-medium">Acknowledged</dt>
