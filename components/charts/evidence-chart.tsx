@@ -2,8 +2,8 @@
 
 import { memo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { EvidenceSeries } from "@/lib/domain/analysis/chart";
-import { type ChartMarker, clock, markerLines, niceCeil } from "./metric-chart";
+import { type EvidenceSeries, niceCeil } from "@/lib/domain/analysis/chart";
+import { type ChartMarker, clock, markerLines } from "./metric-chart";
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${Number((100 * v).toFixed(v < 0.1 ? 2 : 1))}%`);
 

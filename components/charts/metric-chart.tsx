@@ -2,7 +2,7 @@
 
 import { memo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { ChartPoint, Threshold } from "@/lib/domain/analysis/chart";
+import { type ChartPoint, type Threshold, axisTop } from "@/lib/domain/analysis/chart";
 
 export interface ChartMarker {
   t: number;
@@ -11,12 +11,6 @@ export interface ChartMarker {
 }
 
 /** The next "nice" axis bound (1, 2, 5 x 10^k) at or above v. */
-export function niceCeil(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
-}
-
 export const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
 
 const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${Number(v.toFixed(v < 10 ? 2 : 1))}${unit === "ms" ? " ms" : unit}`);
@@ -55,7 +49,11 @@ export const MetricChart = memo(function MetricChart(props: {
   const lastCanary = [...points].reverse().find((p) => p.canary !== null)?.canary ?? null;
   const peakCanary = points.reduce<number | null>((max, p) => (p.canary !== null && (max === null || p.canary > max) ? p.canary : max), null);
   const shownCanary = latest?.canary ?? lastCanary;
-  const top = niceCeil(Math.max(0, ...points.flatMap((p) => [p.canary ?? 0, p.baseline ?? 0]), ...thresholds.map((t) => t.value * 1.15)));
+  const top = axisTop(
+    points.flatMap((p) => [p.canary ?? 0, p.baseline ?? 0]),
+    thresholds.map((t) => t.value),
+    unit,
+  );
   return (
     <figure
       className="rounded-lg border border-slate-200 bg-white p-3"

@@ -119,3 +119,18 @@ export interface RolloutMetricsView {
   labels: Record<ChartMetric, string>;
 }
 
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
+}
+
+/**
+ * Top of a metric chart's value axis: room for the data and 15% above each threshold, rounded up
+ * to a nice number; a percentage that stays within 100 never gets an axis beyond 100%.
+ */
+export function axisTop(values: readonly number[], thresholds: readonly number[], unit: string): number {
+  const dataMax = Math.max(0, ...values);
+  const top = niceCeil(Math.max(dataMax, ...thresholds.map((t) => t * 1.15)));
+  return unit === "%" && dataMax <= 100 && thresholds.every((t) => t <= 100) ? Math.min(top, 100) : top;
+}
