@@ -28,8 +28,11 @@ export type RolloutEvent =
   | { type: "start" }
   | { type: "step_succeeded"; at: number; weight?: number }
   | { type: "step_failed"; error: string }
-  /** Policy refused the step at execution time (an override expired, lockdown): fail it, never roll back by itself. */
-  | { type: "step_blocked"; reason: string }
+  /**
+   * Policy refused the step at execution time (an override expired, lockdown) or a step hook did not
+   * answer 2xx: fail it, never roll back by itself. `weight`: traffic already shifted before the hook ran.
+   */
+  | { type: "step_blocked"; reason: string; weight?: number }
   | { type: "hold_elapsed"; at: number }
   /** `reason` when the system pauses (analysis holding for the captain); shown until resumed. */
   | { type: "pause"; at: number; reason?: string }
@@ -128,7 +131,7 @@ export function transition(
 
     case "step_blocked":
       if ((s.status !== "running" && s.status !== "paused") || s.phase !== "start") return refuse(`No step is waiting to run (rollout is ${s.status}).`);
-      return { ok: true, next: { ...s, status: "failed", reason: e.reason, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
+      return { ok: true, next: { ...s, status: "failed", weight: e.weight ?? s.weight, reason: e.reason, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
 
     case "pause":
       if (s.status !== "running") return refuse(`Only a running rollout can be paused (this one is ${s.status}).`);

@@ -15,6 +15,8 @@ import { findAnalysisState } from "@/db/queries/analysis";
 import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, payloadOf, queueJob, rolloutHoldRecheckKey, rolloutRollbackRemoveKey, rolloutWatchKey } from "../kinds";
 import type { JobContext, JobHandler } from "../runner";
 import { analysisHoldReason } from "@/lib/analysis-view";
+import { hookVariables, stageAt } from "@/lib/domain/hooks/step-hooks";
+import { runStepHooks } from "@/lib/services/hooks/run-step-hooks";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
 const SMOKE_TIMEOUT_MS = 3000;
@@ -72,6 +74,23 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       const { target, deployTarget, environment } = targetOf(db, r);
       // E3: the gate is asked again at execution time; an override that expired meanwhile stops new steps.
       if (blockedByPolicy(ctx, r, now)) return;
+      const plan = planOfRow(r);
+      // Step hooks (issue 12 item 6): a hook that does not answer 2xx holds the step (step_blocked, retryable).
+      const heldByHooks = async (moment: "before" | "after", weight: number) => {
+        const stage = stageAt(plan, stepIndex, moment);
+        if (!stage) return false;
+        const service = findService(db, r.serviceId)!;
+        const variables = hookVariables({ service: service.name, environment, version: r.toVersion, fromVersion: r.fromVersion, weight, stepIndex, rolloutId: r.id });
+        const stillCurrent = () => {
+          const fresh = findRollout(db, r.id);
+          return !!fresh && ["running", "paused"].includes(fresh.status) && fresh.stepIndex === stepIndex && fresh.phase === "start";
+        };
+        const outcome = await runStepHooks(db, r, stage, { variables, environment, stepIndex }, { commit: (fn) => ctx.commit(fn), signal: ctx.signal, now, stillCurrent });
+        if (outcome.ok) return false;
+        if ("reason" in outcome) settle(ctx, r.id, environment, { type: "step_blocked", reason: outcome.reason, ...(moment === "after" ? { weight } : {}) }, now);
+        return true;
+      };
+      if (await heldByHooks("before", r.weight)) return;
       const { driver, smokePaths, name } = driverFor(deployTarget, { onOutput: (line) => log(ctx, r.id, `[${name}] ${line}`) });
       const opId = `rollout:${r.id}:step:${stepIndex}:v${rowVersion}`;
       const smoke = async (variant: "stable" | "canary") => {
@@ -94,6 +113,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
           if (r.fromVersion) await smoke("canary");
           await driver.setWeight(target, { opId, weight: step.weight });
           weight = step.weight;
+          if (await heldByHooks("after", weight)) return;
         } else {
           if (r.fromVersion) await smoke("canary");
           await driver.promote(target, { opId, version: r.toVersion });
