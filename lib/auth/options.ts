@@ -11,6 +11,7 @@ import { recordSignOut, resolveOidcSignIn } from "@/lib/services/auth/record-ses
 import { signInWithPassword } from "@/lib/services/auth/sign-in-with-password";
 import { auditRefusal } from "@/lib/services/authz/audit-refusal";
 import { clientAddress } from "./client-address";
+import { needsUserinfo, OIDC_REFUSAL_ERROR, oidcIdentity } from "./oidc-identity";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(1, "Enter your email.").max(320),
@@ -20,6 +21,7 @@ const credentialsSchema = z.object({
 interface OidcProfile {
   sub: string;
   email?: string;
+  email_verified?: boolean | string;
   name?: string;
 }
 
@@ -36,8 +38,23 @@ function oidcProvider(): OAuthConfig<OidcProfile>[] {
       clientId: e.OIDC_CLIENT_ID,
       clientSecret: e.OIDC_CLIENT_SECRET,
       authorization: { params: { scope: "openid email profile" } },
+      // The authorization-code flow with PKCE and state; openid-client checks the ID token's
+      // signature (the provider's JWKS from discovery), iss (the discovered issuer), aud (our
+      // client id), exp and iat before anything below runs.
       idToken: true,
       checks: ["pkce", "state"],
+      userinfo: {
+        // A provider that follows OpenID Connect Core 5.4 sends email/email_verified from the
+        // UserInfo endpoint only: ask it when the ID token lacks them (openid-client refuses an
+        // answer whose sub differs from the ID token's).
+        async request({ tokens, client }) {
+          // At run time `tokens` is openid-client's TokenSet from client.callback (idToken: true).
+          const set = tokens as unknown as Parameters<typeof client.userinfo>[0] & { claims(): Record<string, unknown> };
+          const claims = set.claims();
+          if (!needsUserinfo(claims)) return claims;
+          return { ...(await client.userinfo(set)), sub: claims.sub };
+        },
+      },
       profile: (p) => ({ id: p.sub, email: p.email ?? null, name: p.name ?? p.email ?? p.sub }),
     },
   ];
@@ -76,11 +93,12 @@ export function authOptions(): NextAuthOptions {
         const origin = new URL(baseUrl).origin;
         return `${origin}${safeRedirectPath(url, origin)}`;
       },
-      signIn({ account, user }) {
+      signIn({ account, user, profile }) {
         if (account?.provider !== "oidc") return true;
-        const id = resolveOidcSignIn(user.email, env().OIDC_ISSUER ?? "");
-        if (id === null) return "/sign-in?error=NoLocalAccount";
-        user.id = String(id);
+        // The raw claims (ID token, or UserInfo above): email_verified is not in next-auth's `user`.
+        const outcome = resolveOidcSignIn(oidcIdentity((profile ?? {}) as Record<string, unknown>), env().OIDC_ISSUER ?? "");
+        if (!outcome.ok) return `/sign-in?error=${OIDC_REFUSAL_ERROR[outcome.refusal]}`;
+        user.id = String(outcome.userId);
         return true;
       },
       jwt({ token, user }) {
@@ -90,6 +108,18 @@ export function authOptions(): NextAuthOptions {
       },
       session({ session, token }) {
         return { expires: session.expires, userId: token.sub ?? "", authTime: token.authTime ?? 0 };
+      },
+    },
+    logger: {
+      error(code, metadata) {
+        console.error(`[next-auth][error][${code}]`, metadata);
+        // A refused OIDC callback (state or PKCE check, a used or altered code, an ID token for
+        // another issuer or audience, ...) never reaches signIn above: audit it here (M1), under
+        // the refusal rate cap, with the reason openid-client or next-auth gave.
+        if (code === "OAUTH_CALLBACK_ERROR") {
+          const error = metadata instanceof Error ? metadata : metadata.error;
+          auditRefusal({ actor: null, attempted: "auth.sign_in", code: "UNAUTHENTICATED", message: "Single sign-on callback refused", reason: `oidc: ${error?.message ?? code}`, requestId: randomUUID() });
+        }
       },
     },
     events: {

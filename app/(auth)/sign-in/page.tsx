@@ -9,9 +9,13 @@ export const metadata: Metadata = { title: "Sign in" };
 
 const ERRORS: Record<string, string> = {
   AccountDisabled: "Your account is disabled. Ask an administrator to enable it.",
-  NoLocalAccount: "Single sign-on worked, but no enabled Flightdeck account uses that email. Ask an administrator.",
+  NoLocalAccount: "Single sign-on worked, but no Flightdeck account uses that email. Ask an administrator to create one for you.",
+  OidcEmailUnverified: "Your identity provider has not verified your email address, so Flightdeck cannot match it to an account. Verify it there, then try again.",
+  OidcNoEmail: "Your identity provider did not send an email address, so Flightdeck cannot match you to an account. Ask an administrator.",
   OAuthSignin: "Single sign-on could not start. Try again or use your password.",
-  OAuthCallback: "Single sign-on did not complete. Try again.",
+  OAuthCallback:
+    "Single sign-on was refused: Flightdeck could not verify the identity provider's answer (an expired, reused or altered sign-in link, or a token not meant for Flightdeck). Start again from this page.",
+  Callback: "Single sign-on did not complete. Start again from this page.",
   SessionRequired: "Please sign in.",
 };
 
