@@ -156,6 +156,7 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     // Incidents: everyone reads them; no incident in the demo, so the incident page is its 404.
     { route: "/incidents", path: "/incidents", as: "viewer", status: 200 },
     { route: "/incidents/[id]", path: "/incidents/999999", as: "admin", status: 404 },
+    { route: "/incidents/[id]/postmortem", path: "/incidents/999999/postmortem", as: "admin", status: 404 },
     { route: "/releases", path: "/releases", as: "admin", status: 200 },
     { route: "/releases/[id]", path: `/releases/${ids.release}`, as: "admin", status: 200 },
     { route: "/releases/new", path: "/releases/new", as: "captain", status: 200 },
@@ -223,6 +224,8 @@ test("every page, API route, static file and error response carries the security
     { route: "/api/auth/[...nextauth]", path: "/api/auth/csrf", as: null, status: 200 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/providers", as: null, status: 200 },
     { route: "/api/audit/export", path: "/api/audit/export?format=csv&action=system.seed", as: "admin", status: 200 },
+    // The postmortem's Markdown download (a route handler beside its page): 404 for an unknown incident.
+    { route: "/incidents/[id]/postmortem/export", path: "/incidents/999999/postmortem/export", as: "viewer", status: 404 },
     // The flagd definition: any signed-in caller (or a read-scope token), never anonymous.
     { route: "/api/flags", path: "/api/flags", as: "viewer", status: 200 },
     { route: "/api/flags", path: "/api/flags", as: null, status: 401 },

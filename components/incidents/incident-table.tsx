@@ -1,10 +1,11 @@
 import Link from "next/link";
 import { formatTime } from "@/components/audit/audit-table";
 import type { listIncidents } from "@/db/queries/incidents";
+import { OverdueBadge } from "@/components/postmortems/overdue-badge";
 import { SlaTimers } from "./sla-timers";
 
-/** One row per incident; `data-incident` lets the e2e suite find a row by id. */
-export function IncidentTable({ rows }: { rows: ReturnType<typeof listIncidents> }) {
+/** One row per incident; `data-incident` lets the e2e suite find a row by id; `overdue`: incidents whose postmortem is overdue. */
+export function IncidentTable({ rows, overdue }: { rows: ReturnType<typeof listIncidents>; overdue?: ReadonlySet<number> }) {
   return (
     <table className="w-full text-sm" aria-label="Incidents">
       <thead className="text-left text-slate-600">
@@ -24,6 +25,7 @@ export function IncidentTable({ rows }: { rows: ReturnType<typeof listIncidents>
               <Link href={`/incidents/${i.id}`} className="text-sky-700 underline">
                 #{i.id} {i.title}
               </Link>
+              {overdue?.has(i.id) && <OverdueBadge title="Postmortem overdue: past its due time and not published." testId="postmortem-overdue" />}
               {commander && <span className="block text-xs text-slate-500">commander {commander}</span>}
             </td>
             <td className="py-1.5 font-medium">{i.severity}</td>

@@ -5,7 +5,9 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listEnvironments, listServices } from "@/db/queries/catalog";
 import { listIncidents } from "@/db/queries/incidents";
+import { postmortemStatuses } from "@/db/queries/postmortems";
 import { authorizePage } from "@/lib/auth/session";
+import { isPostmortemOverdue } from "@/lib/domain/incidents/postmortem";
 import { INCIDENT_SEVERITIES, SEVERITY_LABELS } from "@/lib/domain/incidents/rules";
 import { can } from "@/lib/domain/permissions";
 import { openIncidentAction } from "./actions";
@@ -19,11 +21,12 @@ export default async function IncidentsPage() {
   const rows = listIncidents(db, { limit: 100 });
   const open = rows.filter((r) => r.incident.status !== "resolved");
   const resolved = rows.filter((r) => r.incident.status === "resolved");
+  const overdue = overduePostmortems(db, rows);
   return (
     <>
       <PageHeader title="Incidents" description="Opened by production rollbacks or by hand. SLA: P1 acknowledge within 5 min, mitigate within 30 min; P2 15 min / 2 h." />
       <Card title="Open incidents">
-        {open.length === 0 ? <EmptyState>No open incident.</EmptyState> : <IncidentTable rows={open} />}
+        {open.length === 0 ? <EmptyState>No open incident.</EmptyState> : <IncidentTable rows={open} overdue={overdue} />}
       </Card>
       {can(actor.roles, "incident.manage") && (
         <Card title="Open an incident" className="mt-6">
@@ -52,8 +55,15 @@ export default async function IncidentsPage() {
         </Card>
       )}
       <Card title="Resolved incidents" className="mt-6">
-        {resolved.length === 0 ? <EmptyState>No resolved incident yet.</EmptyState> : <IncidentTable rows={resolved} />}
+        {resolved.length === 0 ? <EmptyState>No resolved incident yet.</EmptyState> : <IncidentTable rows={resolved} overdue={overdue} />}
       </Card>
     </>
   );
+}
+
+/** L3: incidents whose postmortem is past due and unpublished, at the time of the request. */
+function overduePostmortems(db: ReturnType<typeof getDb>, rows: ReturnType<typeof listIncidents>): Set<number> {
+  const now = Date.now();
+  const statuses = postmortemStatuses(db, rows.map((r) => r.incident.id));
+  return new Set(rows.filter((r) => isPostmortemOverdue(r.incident.postmortemDueAt, statuses.get(r.incident.id) ?? null, now)).map((r) => r.incident.id));
 }

@@ -3,13 +3,16 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatTime } from "@/components/audit/audit-table";
 import { SlaTimers } from "@/components/incidents/sla-timers";
+import { OverdueBadge } from "@/components/postmortems/overdue-badge";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { findIncident, timelineOf } from "@/db/queries/incidents";
+import { postmortemOf } from "@/db/queries/postmortems";
 import { findUserById, listUsersWithRoles } from "@/db/queries/users";
 import { authorizePage } from "@/lib/auth/session";
+import { isPostmortemOverdue } from "@/lib/domain/incidents/postmortem";
 import { INCIDENT_SEVERITIES, SEVERITY_LABELS } from "@/lib/domain/incidents/rules";
 import { TIMELINE_LABELS, type TimelineKind } from "@/lib/domain/incidents/timeline";
 import { can } from "@/lib/domain/permissions";
@@ -33,6 +36,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
   const environment = incident.environmentId ? findEnvironment(db, incident.environmentId) : undefined;
   const commander = incident.commanderId ? findUserById(db, incident.commanderId) : undefined;
   const timeline = timelineOf(db, incident.id);
+  const postmortem = postmortemOf(db, incident.id);
   const open = incident.status !== "resolved";
   const manage = open && can(actor.roles, "incident.manage");
   const version = <input type="hidden" name="expectedVersion" value={incident.rowVersion} />;
@@ -63,7 +67,13 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
             <dt className="font-medium">Resolved</dt>
             <dd>{incident.resolvedAt ? formatTime(incident.resolvedAt) : "—"}</dd>
             <dt className="font-medium">Postmortem due</dt>
-            <dd>{incident.postmortemDueAt ? formatTime(incident.postmortemDueAt) : "—"}</dd>
+            <dd>
+              {incident.postmortemDueAt ? formatTime(incident.postmortemDueAt) : "—"}
+              {postmortemOverdueNow(incident.postmortemDueAt, postmortem?.status ?? null) && <OverdueBadge title="The postmortem is past its due time and not published." testId="postmortem-overdue" />}{" "}
+              <Link href={`/incidents/${incident.id}/postmortem`} className="text-sky-700 underline">
+                {postmortem ? `Postmortem (${postmortem.status})` : "Write the postmortem"}
+              </Link>
+            </dd>
           </dl>
         </Card>
         <Card title="Details">
@@ -143,4 +153,9 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
       </Card>
     </>
   );
+}
+
+/** L3: the postmortem is past due and unpublished, at the time of the request. */
+function postmortemOverdueNow(dueAt: number | null, status: "draft" | "published" | null): boolean {
+  return isPostmortemOverdue(dueAt, status, Date.now());
 }

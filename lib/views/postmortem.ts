@@ -1,0 +1,50 @@
+import type { Executor } from "@/db/connection";
+import { findEnvironment, findService } from "@/db/queries/catalog";
+import { findIncident, timelineOf } from "@/db/queries/incidents";
+import { actionItemsOf, postmortemOf, rollbackDecisionOf } from "@/db/queries/postmortems";
+import { findUserById } from "@/db/queries/users";
+import {
+  type DecisionFact,
+  type IncidentForPostmortem,
+  POSTMORTEM_FIELDS,
+  type PostmortemDocument,
+  type PostmortemText,
+  isPostmortemOverdue,
+  prefillPostmortem,
+} from "@/lib/domain/incidents/postmortem";
+
+/**
+ * Read model of an incident's postmortem (L3): the saved text or, before the first save, the
+ * prefill from the incident, its timeline and the rollback decision; action items with owners;
+ * whether it is overdue at `now`.
+ */
+export function loadPostmortem(db: Executor, incidentId: number, now = Date.now()) {
+  const row = findIncident(db, incidentId);
+  if (!row) return undefined;
+  const incident: IncidentForPostmortem = {
+    ...row,
+    service: row.serviceId ? (findService(db, row.serviceId)?.name ?? null) : null,
+    environment: row.environmentId ? (findEnvironment(db, row.environmentId)?.name ?? null) : null,
+  };
+  const timeline = timelineOf(db, incidentId);
+  const postmortem = postmortemOf(db, incidentId);
+  const d = incident.rolloutId ? rollbackDecisionOf(db, incident.rolloutId) : undefined;
+  const decision: DecisionFact | null = d
+    ? { at: d.at, sentence: d.sentence, metric: d.metric, canaryValue: d.canaryValue, baselineValue: d.baselineValue, threshold: d.threshold, windowSeconds: d.windowSeconds }
+    : null;
+  const text: PostmortemText = postmortem
+    ? (Object.fromEntries(POSTMORTEM_FIELDS.map((f) => [f, postmortem[f]])) as PostmortemText)
+    : prefillPostmortem(incident, timeline, decision);
+  const items = postmortem ? actionItemsOf(db, postmortem.id) : [];
+  const author = postmortem?.authorId ? (findUserById(db, postmortem.authorId)?.name ?? null) : null;
+  const document: PostmortemDocument = {
+    incident,
+    text,
+    status: postmortem?.status ?? "draft",
+    publishedAt: postmortem?.publishedAt ?? null,
+    author,
+    timeline,
+    actionItems: items.map(({ item, owner }) => ({ text: item.text, kind: item.kind, owner, dueOn: item.dueOn, doneAt: item.doneAt })),
+  };
+  return { incident: row, postmortem, items, document, now, overdue: isPostmortemOverdue(row.postmortemDueAt, postmortem?.status ?? null, now) };
+}
