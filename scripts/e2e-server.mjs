@@ -17,6 +17,9 @@ import { bin, buildIsStale, root } from "./lib.mjs";
 const port = process.env.E2E_PORT ?? "3100";
 const routerPort = Number(process.env.E2E_ROUTER_PORT ?? 4700);
 // E2E_DATA_DIR: the API suite (playwright.api.config.ts) runs its own server beside the browser suite's.
+// E2E_DEMO=0 (the single sign-on suite, playwright.oidc.config.ts): no demo data, hence no data plane
+// and no router ports; the suite creates its own users.
+const demo = process.env.E2E_DEMO !== "0";
 const dataDir = path.resolve(root, process.env.E2E_DATA_DIR ?? path.join("data", "e2e"));
 const dbFile = path.join(dataDir, "flightdeck-e2e.db");
 
@@ -66,7 +69,7 @@ if (leftovers > 0) log(`stopped ${leftovers} data-plane process(es) left by a pr
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 
-const ports = [0, 100].flatMap((o) => [0, 1, 10, 11].map((d) => routerPort + o + d));
+const ports = demo ? [0, 100].flatMap((o) => [0, 1, 10, 11].map((d) => routerPort + o + d)) : [];
 const busy = [];
 for (const p of ports) if (!(await portFree(p))) busy.push(p);
 if (busy.length > 0) {
@@ -78,7 +81,7 @@ const env = {
   ...process.env,
   PORT: port,
   FLIGHTDECK_DB: dbFile,
-  FLIGHTDECK_DEMO: "1",
+  FLIGHTDECK_DEMO: demo ? "1" : "0",
   FLIGHTDECK_DEMO_ROUTER_PORT: String(routerPort),
   NEXTAUTH_URL: `http://localhost:${port}`,
   // Test-only secret: the database is thrown away after every run.
