@@ -13,6 +13,7 @@ import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
 import { releaseHandlers } from "./handlers/release";
 import { validationHandlers } from "./handlers/validation";
 import { rolloutHandlers } from "./handlers/rollout";
+import { verifyRollbackHandlers } from "./handlers/verify-rollback";
 import { createJobRunner } from "./runner";
 
 
@@ -47,6 +48,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
     ...validationHandlers(db),
     ...notificationHandlers(db),
     ...incidentHandlers(db),
+    ...verifyRollbackHandlers(db),
   };
   const runner = createJobRunner({ db, owner, handlers, log: opts.log });
   runner.start();

@@ -12,6 +12,8 @@ import { stateOf } from "@/lib/rollout-view";
 import { openRollbackIncident } from "@/lib/services/incidents/open-rollback-incident";
 import { syncBoundFlags } from "@/lib/services/flags/sync-bound-flags";
 import { followRollout } from "@/lib/services/releases/follow-rollout";
+import { recordReleaseChangelog } from "@/lib/services/releases/record-release-changelog";
+import { queueRollbackVerification } from "./verify-rollback-queue";
 
 /** Job kinds live in the registry (lib/jobs/kinds.ts); re-exported for the modules that import them from here. */
 export { ANALYSIS_TICK_JOB, ROLLOUT_JOB };
@@ -98,6 +100,9 @@ export function applyRolloutEvent(
   if (t.next.status === "succeeded" || t.next.status === "rolled_back") {
     // K2: a completed rollback in production opens its incident in this transaction.
     openRollbackIncident(tx, updated, who.actor, now);
+    // K2: a completed rollback queues the verification of the restored version; the release's change log records either outcome.
+    queueRollbackVerification(tx, updated, now);
+    recordReleaseChangelog(tx, updated, now);
     // One deployment of a release rolled back: its siblings are aborted too (G5).
     for (const sibling of followRollout(tx, updated, who.actor, now)) {
       applyRolloutEvent(tx, sibling, { type: "abort", reason: `Rollout #${rollout.id} of the same release rolled back` }, { actor: who.actor, environment: who.environment }, now);
