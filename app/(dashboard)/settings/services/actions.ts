@@ -9,6 +9,10 @@ import { deleteInput, serviceInput, updateServiceInput } from "@/lib/domain/cata
 import { createService } from "@/lib/services/services/create-service";
 import { deleteService } from "@/lib/services/services/delete-service";
 import { updateService } from "@/lib/services/services/update-service";
+import { createHookInput, deleteHookInput, updateHookInput } from "@/lib/domain/hooks/step-hooks";
+import { createStepHook } from "@/lib/services/hooks/create-step-hook";
+import { deleteStepHook } from "@/lib/services/hooks/delete-step-hook";
+import { updateStepHook } from "@/lib/services/hooks/update-step-hook";
 
 const revalidate = ["/settings/services", "/"];
 
@@ -52,4 +56,29 @@ export const replayAnalysisAction = defineAction({
   permission: "service.manage",
   input: z.record(z.string(), z.unknown()),
   run: ({ actor, input }) => replayAnalysis(actor, input),
+});
+
+// Step hooks (issue 12 item 6): outgoing calls, so admins only (the service's own permission).
+export const createStepHookAction = defineAction({
+  name: "hook.create",
+  permission: "service.manage",
+  input: createHookInput,
+  run: ({ actor, input, requestId }) => createStepHook(actor, input, requestId),
+  revalidate: ["/settings/services"],
+});
+
+export const updateStepHookAction = defineAction({
+  name: "hook.update",
+  permission: "service.manage",
+  input: updateHookInput,
+  run: ({ actor, input, requestId }) => updateStepHook(actor, input, requestId),
+  revalidate: ["/settings/services"],
+});
+
+export const deleteStepHookAction = defineAction({
+  name: "hook.delete",
+  permission: "service.manage",
+  input: deleteHookInput,
+  run: ({ actor, input, requestId }) => deleteStepHook(actor, input, requestId),
+  revalidate: ["/settings/services"],
 });

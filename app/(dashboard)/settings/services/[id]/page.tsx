@@ -2,14 +2,25 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { AnalysisConfigForm } from "@/components/settings/analysis-config-form";
 import { ServiceFields } from "@/components/settings/service-fields";
+import { StepHooks } from "@/components/settings/step-hooks";
 import { ActionForm } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { findService } from "@/db/queries/catalog";
+import { listStepHooks } from "@/db/queries/hooks";
+import { maskUrl } from "@/lib/domain/notifications/channels";
 import { authorizePage } from "@/lib/auth/session";
 import { REPLAY_DEFAULT_LIMIT } from "@/lib/domain/analysis/replay";
 import { readAnalysisConfig } from "@/lib/services/analysis/read-analysis-config";
-import { deleteServiceAction, replayAnalysisAction, updateAnalysisConfigAction, updateServiceAction } from "../actions";
+import {
+  createStepHookAction,
+  deleteServiceAction,
+  deleteStepHookAction,
+  replayAnalysisAction,
+  updateAnalysisConfigAction,
+  updateServiceAction,
+  updateStepHookAction,
+} from "../actions";
 
 export const metadata: Metadata = { title: "Edit service" };
 
@@ -19,6 +30,8 @@ export default async function EditServicePage({ params }: { params: Promise<{ id
   const service = /^\d+$/.test(id) ? findService(getDb(), Number(id)) : undefined;
   if (!service) notFound();
   const analysis = readAnalysisConfig(getDb(), service.id);
+  // The hooks' URLs are secrets: only their masked form reaches the page.
+  const hooks = listStepHooks(getDb(), service.id).map(({ url, ...h }) => ({ ...h, maskedUrl: maskUrl(url) }));
   return (
     <>
       <PageHeader title={`Service ${service.name}`} />
@@ -36,6 +49,9 @@ export default async function EditServicePage({ params }: { params: Promise<{ id
           saveAction={updateAnalysisConfigAction}
           replayAction={replayAnalysisAction}
         />
+      </Card>
+      <Card title="Step hooks" className="mb-6">
+        <StepHooks serviceId={service.id} hooks={hooks} createAction={createStepHookAction} updateAction={updateStepHookAction} deleteAction={deleteStepHookAction} />
       </Card>
       <Card title="Danger zone">
         <ActionForm
