@@ -60,7 +60,11 @@ export type PostmortemInput = z.output<typeof postmortemInput>;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A real calendar date written YYYY-MM-DD. */
-export const isCalendarDate = (s: string): boolean => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+export function isCalendarDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
 /** Today's date in UTC (due dates are UTC calendar days). */
 export const utcDate = (now: number): string => new Date(now).toISOString().slice(0, 10);
 
