@@ -4,6 +4,7 @@ import type { Executor } from "@/db/connection";
 import { type JobRow, enqueueJob } from "@/db/queries/jobs";
 import { NOTIFICATION_DELIVER_JOB, notificationDeliverPayload } from "@/lib/domain/notifications/delivery";
 import { MIGRATION_KINDS } from "@/lib/domain/release/inputs";
+import { FLAG_EXTERNAL_SYNC_JOB, flagExternalSyncPayload } from "@/lib/domain/flags/external";
 
 /**
  * The registry of job kinds: each kind's payload schema and the builders of its idempotency keys.
@@ -23,6 +24,8 @@ export const RECONCILE_JOB = "driver.reconcile";
 export { NOTIFICATION_DELIVER_JOB };
 /** Incident SLA clocks (L1): records each breach once (lib/jobs/handlers/incidents.ts). */
 export const INCIDENT_SLA_JOB = "incident.sla";
+/** One attempt to send a flag's new state to its external flag service (runbook 002's curl). */
+export { FLAG_EXTERNAL_SYNC_JOB };
 /** Post-rollback verification (K2): health and smoke probes of the restored version, one attempt per job (lib/jobs/handlers/verify-rollback.ts). */
 export const ROLLOUT_VERIFY_JOB = "rollout.verify";
 
@@ -52,6 +55,7 @@ export const JOB_PAYLOADS = {
   [NOTIFICATION_DELIVER_JOB]: notificationDeliverPayload,
   [INCIDENT_SLA_JOB]: z.object({}),
   [ROLLOUT_VERIFY_JOB]: z.object({ rolloutId: id, attempt: id.default(1) }),
+  [FLAG_EXTERNAL_SYNC_JOB]: flagExternalSyncPayload,
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;

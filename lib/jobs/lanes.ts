@@ -16,6 +16,7 @@ import {
   ROLLOUT_JOB,
   VALIDATION_JOB,
   NOTIFICATION_DELIVER_JOB,
+  FLAG_EXTERNAL_SYNC_JOB,
   ROLLOUT_VERIFY_JOB,
   isJobKind,
   safePayloadOf,
@@ -54,6 +55,8 @@ const LANE_OF: Record<JobKind, LaneName> = {
   [PREFLIGHT_JOB]: "housekeeping",
   // Chat deliveries wait on other people's servers: their own lane, so a dead webhook holds nothing else.
   [NOTIFICATION_DELIVER_JOB]: "notify",
+  // The same for an external flag service.
+  [FLAG_EXTERNAL_SYNC_JOB]: "notify",
 };
 
 export const LANE_CONCURRENCY: Record<LaneName, number> = { safety: 4, steps: 2, housekeeping: 2, notify: 4 };
