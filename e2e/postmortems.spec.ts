@@ -58,7 +58,7 @@ test("on-call fills the postmortem, adds an action item (refused without an owne
   await expect(items.getByRole("row").filter({ hasText: "Alert on connection pool saturation" })).toContainText("2099-01-31");
 
   await form.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByText("Postmortem (published)")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Postmortem (published)" })).toBeVisible();
   await expect(page.getByRole("form", { name: "Postmortem" })).toHaveCount(0);
 
   const download = page.waitForEvent("download");
