@@ -41,7 +41,7 @@ export function updateFlag(
   db: Executor,
   id: number,
   rowVersion: number,
-  v: Partial<Pick<FlagRow, "description" | "enabled" | "rolloutPercentage" | "serviceId" | "environmentId" | "lastRolloutId">> & { updatedAt: number },
+  v: Partial<Pick<FlagRow, "description" | "enabled" | "rolloutPercentage" | "serviceId" | "environmentId" | "lastRolloutId" | "externalUrl" | "externalBody">> & { updatedAt: number },
 ): FlagRow | undefined {
   return db
     .update(featureFlags)

@@ -7,6 +7,7 @@ import { analysisHandlers } from "./handlers/analysis";
 import { auditHandlers, scheduleAuditVerify, startAuditCheckpoints } from "./handlers/audit";
 import { healthHandlers, scheduleHealthProbes } from "./handlers/health";
 import { notificationHandlers } from "./handlers/notifications";
+import { flagHandlers } from "./handlers/flags";
 import { incidentHandlers, scheduleIncidentSla } from "./handlers/incidents";
 import { preflightHandlers } from "./handlers/preflight";
 import { reconcileHandlers, scheduleReconcile } from "./handlers/reconcile";
@@ -47,6 +48,7 @@ export function startWorker(db: Db, opts: { owner?: string; log?: (msg: string) 
     ...healthHandlers(db),
     ...validationHandlers(db),
     ...notificationHandlers(db),
+    ...flagHandlers(db),
     ...incidentHandlers(db),
     ...verifyRollbackHandlers(db),
   };

@@ -8,6 +8,7 @@ import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { disableFlagInput, parseFlagInput } from "@/lib/domain/flags/flag";
 import { ConflictError, NotFoundError } from "@/lib/errors";
+import { queueExternalFlagSync } from "./queue-external-sync";
 import { flagAuditState } from "./flag-binding";
 
 /**
@@ -23,6 +24,7 @@ export function disableFlag(actor: Actor, raw: unknown, requestId?: string, now 
     if (!before.enabled && before.rolloutPercentage === 0) return before;
     const after = updateFlag(tx, before.id, before.rowVersion, { enabled: false, rolloutPercentage: 0, lastRolloutId: null, updatedAt: now });
     if (!after) throw new ConflictError("The flag changed while it was being switched off. Try again.");
+    queueExternalFlagSync(tx, after, now);
     recordAudit(tx, {
       actor,
       action: "flag.disabled",

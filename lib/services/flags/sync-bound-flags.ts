@@ -9,6 +9,7 @@ import type { RolloutEffect, RolloutEvent, RolloutState } from "@/lib/domain/rol
 import type { PlanStep } from "@/lib/domain/rollout/strategy";
 import { ConflictError } from "@/lib/errors";
 import { flagAuditState } from "./flag-binding";
+import { queueExternalFlagSync } from "./queue-external-sync";
 
 /**
  * Runs inside applyRolloutEvent's transaction (helper, no authorization of its own: the rollout
@@ -31,6 +32,8 @@ export function syncBoundFlags(
     if (flag.enabled === target.enabled && flag.rolloutPercentage === target.rolloutPercentage) continue;
     const updated = updateFlag(tx, flag.id, flag.rowVersion, { ...target, lastRolloutId: rollout.id, updatedAt: now });
     if (!updated) throw new ConflictError(`Flag ${flag.key} changed meanwhile.`);
+    // Runbook 002's curl to the team's own flag service, sent by the worker after this commits.
+    queueExternalFlagSync(tx, updated, now);
     recordAudit(tx, {
       actor: who.actor,
       action: change.kind === "set" ? "flag.rollout_set" : "flag.disabled",

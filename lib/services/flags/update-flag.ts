@@ -8,6 +8,7 @@ import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import { parseFlagInput, updateFlagInput } from "@/lib/domain/flags/flag";
 import { ConflictError, NotFoundError } from "@/lib/errors";
+import { queueExternalFlagSync } from "./queue-external-sync";
 import { flagAuditState, resolveBinding } from "./flag-binding";
 
 /** Edits a flag's description, state, percentage and binding (optimistic: a stale form is CONFLICT). */
@@ -29,6 +30,7 @@ export function updateFlag(actor: Actor, raw: unknown, requestId?: string, now =
       updatedAt: now,
     });
     if (!after) throw new ConflictError("Someone (or a rollout) changed this flag since you opened it. Reload and try again.");
+    if (after.enabled !== before.enabled || after.rolloutPercentage !== before.rolloutPercentage) queueExternalFlagSync(tx, after, now);
     const oldService = before.serviceId === null ? undefined : findService(tx, before.serviceId);
     const oldEnvironment = before.environmentId === null ? undefined : findEnvironment(tx, before.environmentId);
     recordAudit(tx, {
