@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { formatTime } from "@/components/audit/audit-table";
+import { FlagEndpoint, type LastSync } from "@/components/flags/flag-endpoint";
 import { ActionForm } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
@@ -8,8 +9,9 @@ import { listAuditEvents } from "@/db/queries/audit";
 import { listEnvironments, listServices } from "@/db/queries/catalog";
 import { findFlag } from "@/db/queries/flags";
 import { authorizePage } from "@/lib/auth/session";
+import { maskUrl } from "@/lib/domain/notifications/channels";
 import { can } from "@/lib/domain/permissions";
-import { disableFlagAction, updateFlagAction } from "../actions";
+import { disableFlagAction, setFlagEndpointAction, updateFlagAction } from "../actions";
 import { FlagFields } from "../flag-fields";
 
 export const metadata: Metadata = { title: "Feature flag" };
@@ -20,6 +22,17 @@ function change(details: string): string {
   const state = d.after ?? d;
   const what = state.enabled === undefined ? "" : `${state.enabled ? "on" : "off"}, ${state.rolloutPercentage}%`;
   return d.rolloutId ? `${what} (rollout #${d.rolloutId})` : what;
+}
+
+/** The newest send to the external flag service (synced or failed), from the audit trail. */
+function lastSyncOf(db: ReturnType<typeof getDb>, flagId: number): LastSync | null {
+  const newest = ["flag.external_synced", "flag.external_sync_failed"]
+    .map((action) => listAuditEvents(db, { subjectType: "flag", subjectId: String(flagId), action }, { limit: 1 }).events[0])
+    .filter((e) => e !== undefined)
+    .sort((a, b) => b.id - a.id)[0];
+  if (!newest) return null;
+  const d = JSON.parse(newest.details) as { enabled: boolean; rolloutPercentage: number; attempts: number; answer: string; error: string | null };
+  return { ok: newest.action === "flag.external_synced", at: formatTime(newest.createdAt), enabled: d.enabled, rolloutPercentage: d.rolloutPercentage, attempts: d.attempts, answer: d.answer, error: d.error };
 }
 
 export default async function FlagPage({ params }: { params: Promise<{ id: string }> }) {
@@ -45,6 +58,18 @@ export default async function FlagPage({ params }: { params: Promise<{ id: strin
             </ActionForm>
           </Card>
         </div>
+      )}
+      {(flag.externalUrl || can(actor.roles, "service.manage")) && (
+        <Card title="External flag service" className="mb-6">
+          <FlagEndpoint
+            flagId={flag.id}
+            rowVersion={flag.rowVersion}
+            maskedUrl={flag.externalUrl ? maskUrl(flag.externalUrl) : null}
+            body={flag.externalBody}
+            lastSync={lastSyncOf(db, flag.id)}
+            action={can(actor.roles, "service.manage") ? setFlagEndpointAction : undefined}
+          />
+        </Card>
       )}
       <Card title="History">
         <ol className="space-y-1 text-sm" aria-label="Flag history, newest first">
