@@ -13,6 +13,7 @@ const EVERYONE_PAGES = [
   { nav: "Health", path: "/health", heading: "Health" },
   { nav: "Security", path: "/security", heading: "Security gate" },
   { nav: "Audit", path: "/audit", heading: "Audit timeline" },
+  { nav: "Insights", path: "/insights", heading: "Insights" },
 ] as const;
 
 for (const acct of ROLE_ACCOUNTS) {

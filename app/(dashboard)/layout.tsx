@@ -20,6 +20,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     { href: "/health", label: "Health" },
     { href: "/security", label: "Security" },
     { href: "/audit", label: "Audit" },
+    { href: "/insights", label: "Insights" },
     ...(can(actor.roles, "user.read") ? [{ href: "/settings", label: "Settings" }] : []),
   ];
   return (

@@ -44,6 +44,8 @@ export const PERMISSIONS = {
   "token.admin": ["admin"],
   /** Incidents (L1): everyone sees them; the people who respond acknowledge and run them. */
   "incident.read": EVERYONE,
+  /** Insights (DORA keys, where the time goes) and their CSV exports: everyone. */
+  "insights.read": EVERYONE,
   "incident.acknowledge": ["oncall", "release_captain", "security", "eng_lead"],
   "incident.manage": ["oncall", "release_captain", "security", "eng_lead"],
   /** The flagd definition (/api/flags) and the Flags page: every signed-in caller, API tokens with the read scope. */

@@ -44,6 +44,7 @@ const EXPECTED: Record<Permission, string> = {
   "token.admin": ". . . . . . . . . Y",
   // Incidents (L1): everyone reads; captain, on-call, security and the engineering lead respond.
   "incident.read": "Y Y Y Y Y Y Y Y Y Y",
+  "insights.read": "Y Y Y Y Y Y Y Y Y Y",
   "incident.acknowledge": "Y . . Y Y Y . . . .",
   "incident.manage": "Y . . Y Y Y . . . .",
   // Feature flags: everyone reads the served definition; captains (who drive the canary) and admins manage them.

@@ -6,15 +6,9 @@ import { recordAudit } from "@/lib/audit/record";
 import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { AuditQuery } from "@/lib/domain/audit-filter";
+import { csvCell } from "@/lib/domain/csv";
 
 const CSV_COLUMNS = ["id", "createdAt", "actorLabel", "roles", "action", "subjectType", "subjectId", "environment", "details", "requestId", "prevHash", "hash"] as const;
-
-function csvCell(v: unknown): string {
-  const s = typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
-  // Quote everything that could break a row; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 function toPublic(e: AuditEventRow) {
   return {
