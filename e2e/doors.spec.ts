@@ -153,6 +153,7 @@ function pagesToCheck(ids: DemoIds): { route: string; path: string; as: AccountK
     { route: "/flags", path: "/flags", as: "viewer", status: 200 },
     { route: "/flags/[id]", path: "/flags/999999", as: "admin", status: 404 },
     { route: "/health", path: "/health", as: "admin", status: 200 },
+    { route: "/insights", path: "/insights?environment=all", as: "viewer", status: 200 },
     // Incidents: everyone reads them; no incident in the demo, so the incident page is its 404.
     { route: "/incidents", path: "/incidents", as: "viewer", status: 200 },
     { route: "/incidents/[id]", path: "/incidents/999999", as: "admin", status: 404 },
@@ -224,6 +225,10 @@ test("every page, API route, static file and error response carries the security
     { route: "/api/auth/[...nextauth]", path: "/api/auth/csrf", as: null, status: 200 },
     { route: "/api/auth/[...nextauth]", path: "/api/auth/providers", as: null, status: 200 },
     { route: "/api/audit/export", path: "/api/audit/export?format=csv&action=system.seed", as: "admin", status: 200 },
+    // Insights' CSV exports: everyone reads them; a bad filter is a 400 with its reason.
+    { route: "/api/insights/export", path: "/api/insights/export?kind=releases&environment=all", as: "viewer", status: 200 },
+    { route: "/api/insights/export", path: "/api/insights/export?kind=trend&from=2026-13-01", as: "viewer", status: 400 },
+    { route: "/api/insights/export", path: "/api/insights/export?kind=trend", as: null, status: 401 },
     // The postmortem's Markdown download (a route handler beside its page): 404 for an unknown incident.
     { route: "/incidents/[id]/postmortem/export", path: "/incidents/999999/postmortem/export", as: "viewer", status: 404 },
     // The flagd definition: any signed-in caller (or a read-scope token), never anonymous.
