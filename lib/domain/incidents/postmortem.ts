@@ -77,7 +77,11 @@ export const actionItemInput = z.object({
   ownerId: z.preprocess(blankToUndefined, z.coerce.number({ error: "Every action item needs an owner: choose one." }).int().positive("Every action item needs an owner: choose one.")),
   dueOn: z.preprocess(
     blankToUndefined,
-    z.string({ error: "Give the action item a due date." }).trim().refine(isCalendarDate, "Write the due date as YYYY-MM-DD (a real date)."),
+    z
+      .string({ error: "Give the action item a due date." })
+      .trim()
+      .max(10, "Write the due date as YYYY-MM-DD (a real date).")
+      .refine(isCalendarDate, "Write the due date as YYYY-MM-DD (a real date)."),
   ),
 });
 export type ActionItemInput = z.output<typeof actionItemInput>;
