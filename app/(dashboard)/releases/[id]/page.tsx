@@ -5,9 +5,11 @@ import { randomUUID } from "node:crypto";
 import { AuditTable, formatTime } from "@/components/audit/audit-table";
 import { AutoRefresh } from "@/components/layout/auto-refresh";
 import { PhaseStepper } from "@/components/releases/phase-stepper";
+import { ReleaseChangelog } from "@/components/releases/release-changelog";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
+import { changelogOfRelease } from "@/db/queries/changelog";
 import { authorizePage } from "@/lib/auth/session";
 import { formatDuration } from "@/lib/domain/format";
 import { can } from "@/lib/domain/permissions";
@@ -275,6 +277,8 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
             </ul>
           )}
         </Card>
+
+        <ReleaseChangelog entries={changelogOfRelease(getDb(), r.id)} />
       </div>
 
       <h2 className="mb-2 mt-6 text-base font-semibold">Timeline</h2>

@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { RolloutAnalysis } from "@/components/rollouts/rollout-analysis";
+import { RollbackVerification } from "@/components/rollouts/rollback-verification";
 import { RolloutLive } from "@/components/rollouts/rollout-live";
+import { AutoRefresh } from "@/components/layout/auto-refresh";
 import { getDb } from "@/db/client";
+import { verificationOf } from "@/db/queries/changelog";
 import { authorizePage } from "@/lib/auth/session";
 import { can } from "@/lib/domain/permissions";
 import { loadRolloutMetrics } from "@/lib/analysis-view";
@@ -17,6 +20,7 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
   const initial = /^\d+$/.test(id) ? loadRolloutView(getDb(), Number(id)) : undefined;
   if (!initial) notFound();
   const metrics = loadRolloutMetrics(getDb(), initial.id, "15m");
+  const verification = verificationOf(getDb(), initial.id);
   return (
     <div className="space-y-8">
       <RolloutLive
@@ -24,6 +28,9 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
         control={controlRolloutAction}
         may={{ control: can(actor.roles, "rollout.control"), abort: can(actor.roles, "rollout.abort") }}
       />
+      {/* K2: the verification is queued when the rollback completes; until then the page looks for it. */}
+      {!verification && initial.status === "rolling_back" && <AutoRefresh everyMs={2000} />}
+      {verification && <RollbackVerification verification={verification} />}
       {metrics && <RolloutAnalysis initial={metrics} />}
     </div>
   );
