@@ -28,8 +28,8 @@ const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { actorFor, auditEvents, lastAuditId } = await import("@/tests/support/db");
 
-// Port block of this file: 10000-11999.
-const routerPort = 10_000 + Math.floor(Math.random() * 10) * 200;
+// Port block of this file: 10000-10999 (e2e/hooks.spec.ts uses 11000-11999).
+const routerPort = 10_000 + Math.floor(Math.random() * 5) * 200;
 let runner: ReturnType<typeof startWorker>;
 let serviceId = 0;
 let stagingId = 0;
