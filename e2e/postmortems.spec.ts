@@ -72,6 +72,6 @@ test("on-call fills the postmortem, adds an action item (refused without an owne
   }
   expect(markdown).toContain("- Status: published");
   expect(markdown).toContain("A connection pool sized for the old instance count.");
-  expect(markdown).toMatch(/\| Alert on connection pool saturation \| Detect \| On-call SRE \| 2099-01-31 \| open \|/);
+  expect(markdown).toMatch(/\| Alert on connection pool saturation \| Detect \| Omar On-call \| 2099-01-31 \| open \|/);
   expect(markdown).toMatch(/\| \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \| Postmortem \| Postmortem published by Omar On-call\. \|/);
 });

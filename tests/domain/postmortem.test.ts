@@ -55,7 +55,7 @@ describe("prefill from the incident, its timeline and the rollback decision (L3)
   it("a rollback incident: times and durations, trigger = deploy, detection = the decision's numbers, resolution = rollback and restore", () => {
     const text = prefillPostmortem(incident(), timeline, decision);
     expect(text.summary).toBe(
-      'P1 rollback incident "Rollback of sample-api 2.0.0 in production" (sample-api in production), opened 2026-06-10 12:00 UTC.Acknowledged after 3 min, mitigated after 10 min, resolved after 2 h 0 min.',
+      'P1 rollback incident "Rollback of sample-api 2.0.0 in production" (sample-api in production), opened 2026-06-10 12:00 UTC. Acknowledged after 3 min, mitigated after 10 min, resolved after 2 h 0 min.',
     );
     expect(text.impact).toBe("sample-api in production was impaired from 2026-06-10 12:00 UTC until mitigation at 2026-06-10 12:10 UTC (10 min).");
     expect(text.trigger).toBe("2026-06-10 11:55 UTC: sample-api 2.0.0 started in production (replacing 1.9.0).");
@@ -77,7 +77,7 @@ describe("prefill from the incident, its timeline and the rollback decision (L3)
       [{ at: T0, kind: "opened", text: "P2 outage incident opened by Omar.", authorLabel: "oncall@x" }],
       null,
     );
-    expect(text.summary).toBe('P2 outage incident "Rollback of sample-api 2.0.0 in production", opened 2026-06-10 12:00 UTC.Not acknowledged yet.\n\nCheckout down.');
+    expect(text.summary).toBe('P2 outage incident "Rollback of sample-api 2.0.0 in production", opened 2026-06-10 12:00 UTC. Not acknowledged yet.\n\nCheckout down.');
     expect(text.impact).toBe("The affected service was impaired since 2026-06-10 12:00 UTC (not mitigated yet). SLA: the acknowledge SLA was breached.");
     expect(text.detection).toBe("2026-06-10 12:00 UTC: P2 outage incident opened by Omar.");
     expect(text.trigger).toBe("");

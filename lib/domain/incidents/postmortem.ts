@@ -185,7 +185,7 @@ export function prefillPostmortem(i: IncidentForPostmortem, timeline: readonly T
   const breaches = [i.ackBreachedAt ? "the acknowledge SLA was breached" : null, i.mitigateBreachedAt ? "the mitigate SLA was breached" : null].filter(Boolean);
   const summary = [
     `${i.severity} ${i.kind} incident "${i.title}"${where ? ` (${where})` : ""}, opened ${utc(i.openedAt)}.`,
-    d.toAcknowledge ? `Acknowledged after ${d.toAcknowledge}` : "Not acknowledged yet",
+    d.toAcknowledge ? ` Acknowledged after ${d.toAcknowledge}` : " Not acknowledged yet",
     d.toMitigate ? `, mitigated after ${d.toMitigate}` : "",
     d.toResolve ? `, resolved after ${d.toResolve}.` : ".",
     i.summary ? `\n\n${i.summary}` : "",
