@@ -75,7 +75,14 @@ test("two releases through approvals, separation of duties, enforce overrides, a
   const aApprovals = await approvalIds(p.captainSentinel, a);
   const aSentinel = aApprovals.find((x) => x.kind === "production" && x.role === "Governance Sentinel")!;
   const aOwner = aApprovals.find((x) => x.kind === "production" && x.role === "Service owner")!;
-  await expect((await decide(p.captainSentinel, aSentinel.id, "Approve")).getByRole("alert")).toHaveText(SOD);
+  // captain-sentinel@ created release A: its inbox does not offer Approve and says why, before any click.
+  await p.captainSentinel.goto("/approvals");
+  const notMine = p.captainSentinel.getByRole("table", { name: "Approvals you cannot decide" }).getByRole("row").filter({ hasText: "2.0.0" });
+  await expect(notMine).toContainText(SOD);
+  await expect(p.captainSentinel.getByRole("table", { name: "Pending approvals" }).getByRole("row").filter({ hasText: "2.0.0" })).toHaveCount(0);
+  await p.captainSentinel.goto(`/approvals/${aSentinel.id}`);
+  await expect(p.captainSentinel.getByTestId("cannot-decide")).toHaveText(`You cannot decide this request: ${SOD}`);
+  await expect(p.captainSentinel.getByRole("form", { name: "Approve" })).toHaveCount(0);
   await decide(sentinel, aSentinel.id, "Approve", "Reviewed the change log and staging metrics");
   await expect(sentinel.getByText("This approval is approved.")).toBeVisible();
   await decide(owner, aOwner.id, "Approve", "Business sign-off");
@@ -94,7 +101,8 @@ test("two releases through approvals, separation of duties, enforce overrides, a
   const [h1, h2] = (await approvalIds(p.captainSentinel, h)).filter((x) => x.kind === "hotfix");
   await decide(sentinel, h1!.id, "Approve", "Board approval 1");
   await expect(sentinel.getByText("This approval is approved.")).toBeVisible();
-  await expect((await decide(sentinel, h2!.id, "Approve")).getByRole("alert")).toHaveText("You already approved this release; one person counts once.");
+  await sentinel.goto(`/approvals/${h2!.id}`);
+  await expect(sentinel.getByTestId("cannot-decide")).toHaveText("You cannot decide this request: You already approved this release; one person counts once.");
   await decide(sentinel2, h2!.id, "Approve", "Board approval 2");
   await expect(sentinel2.getByText("This approval is approved.")).toBeVisible();
   await cs.goto(h);

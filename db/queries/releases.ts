@@ -47,6 +47,29 @@ export function pendingApprovalsForRoles(db: Executor, roles: readonly string[],
     .all();
 }
 
+/** Pending, unexpired approvals with their release and service, oldest first. */
+export function pendingApprovals(db: Executor, now = Date.now()) {
+  return db
+    .select({
+      id: approvals.id,
+      approval: approvals,
+      role: approvals.role,
+      kind: approvals.kind,
+      requestedAt: approvals.requestedAt,
+      releaseId: releases.id,
+      version: releases.version,
+      service: services.name,
+      hotfix: releases.hotfix,
+    })
+    .from(approvals)
+    .innerJoin(releases, eq(releases.id, approvals.releaseId))
+    .innerJoin(services, eq(services.id, releases.serviceId))
+    .where(and(eq(approvals.status, "pending"), or(isNull(approvals.expiresAt), gt(approvals.expiresAt, now))))
+    .orderBy(asc(approvals.requestedAt))
+    .limit(500)
+    .all();
+}
+
 export const findRelease = (db: Executor, id: number) => db.select().from(releases).where(eq(releases.id, id)).get();
 
 /** Releases whose version is one of `versions`, newest first (runbook 003 names releases by version). */

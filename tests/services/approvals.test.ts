@@ -12,6 +12,7 @@ import { ForbiddenError, InvalidError } from "@/lib/errors";
 import { decideApproval } from "@/lib/services/approvals/decide-approval";
 import { driveRelease } from "@/lib/services/releases/drive-release";
 import { updateRelease } from "@/lib/services/releases/update-release";
+import { approvalInbox } from "@/lib/views/approvals-inbox";
 import { DEMO_PASSWORD } from "@/db/seed";
 import { actorFor, auditEvents, expectRefusedWithoutWrites, insertUserWithRoles, lastAuditId, } from "../support/db";
 import {
@@ -195,6 +196,32 @@ describe("decideApproval (D1, D4, A4)", () => {
     });
     await decideApproval(who("sentinel2"), decision(second!.id, "approve"), undefined, NOW);
     expect(approvalsByStatus(db, r.id)).toEqual(["feature_owner/smoke:approved", "sentinel/hotfix:approved", "sentinel/hotfix:approved"]);
+  });
+
+  it("the inbox tells before any click what each person can decide, and why not (issue 14): the same rules as the decision", async () => {
+    const cs = who("captain-sentinel");
+    const r = requested({ hotfix: true }, actorFor(db, DEMO("captain-sentinel")));
+    const [first, second] = approvalsOf(db, r.id).filter((a) => a.kind === "hotfix");
+    const view = (a: Actor) => {
+      const i = approvalInbox(db, a, NOW);
+      const ids = (rows: { id: number }[]) => rows.map((x) => x.id).filter((id) => id === first!.id || id === second!.id);
+      return { yours: ids(i.yours), notYours: i.notYours.filter((x) => x.releaseId === r.id).map((x) => [x.id, x.reason]), onYourReleases: ids(i.onYourReleases) };
+    };
+    // The creator holds the sentinel role: both requests are listed as not theirs, with separation of duties as the reason.
+    expect(view(cs)).toEqual({ yours: [], notYours: [[first!.id, APPROVAL_MESSAGES.separationOfDuties], [second!.id, APPROVAL_MESSAGES.separationOfDuties]], onYourReleases: [] });
+    expect(view(who("sentinel"))).toEqual({ yours: [first!.id, second!.id], notYours: [], onYourReleases: [] });
+    await decideApproval(who("sentinel"), decision(first!.id, "approve"), undefined, NOW);
+    // Once a sentinel approved, the second request is not theirs any more: they count once.
+    expect(view(who("sentinel"))).toEqual({ yours: [], notYours: [[second!.id, APPROVAL_MESSAGES.countsOnce]], onYourReleases: [] });
+    expect(view(who("sentinel2"))).toEqual({ yours: [second!.id], notYours: [], onYourReleases: [] });
+    // A release captain without the sentinel role who drove nothing sees neither; the creator's view above is the one that says why.
+    expect(view(who("captain"))).toEqual({ yours: [], notYours: [], onYourReleases: [] });
+    // The decision agrees with what the inbox said.
+    await expectAuditedRefusal(sqlite, () => decideApproval(cs, decision(second!.id, "approve"), undefined, NOW), { code: "PRECONDITION_FAILED", action: "approval.refused", message: APPROVAL_MESSAGES.separationOfDuties });
+    // Requests on my releases for roles I do not hold are listed as waiting on others.
+    const owned = requested({}, actorFor(db, DEMO("captain")));
+    const ownerRequest = pendingOf(owned.id, "service_owner");
+    expect(approvalInbox(db, who("captain"), NOW).onYourReleases.map((x) => x.id)).toContain(ownerRequest.id);
   });
 
   it("the wrong role is FORBIDDEN (audited); a role without approval.decide never gets that far", async () => {

@@ -14,6 +14,7 @@ import { can } from "@/lib/domain/permissions";
 import { PHASE_LABELS, type ReleasePhase } from "@/lib/domain/release/lifecycle";
 import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
 import { loadReleaseView } from "@/lib/release-view";
+import { decisionFor } from "@/lib/views/approvals-inbox";
 import { releaseEnvironments } from "@/lib/services/releases/drive-release";
 import { releaseCommandPreview } from "@/lib/services/releases/release-commands";
 import { decideApprovalAction } from "../actions";
@@ -33,6 +34,8 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
   const running = serviceEnvState(db, r.serviceId, envs.production.id)?.currentVersion ?? "nothing yet";
   const staging = versionTraffic(db, r.serviceId, envs.staging.id, r.version);
   const needsPassword = v.now - (actor.signedInAt ?? 0) > REAUTH_WINDOW_MS;
+  // The rules the decision applies, told before any click (a stale sign-in only asks for the password).
+  const verdict = decisionFor(db, actor, approval, v.now);
   const role = approval.role as Role;
   const contract = v.migrations.filter((m) => m.kind === "contract");
   // A smoke sign-off is given in staging; production, hotfix and migration approvals let production run.
@@ -95,6 +98,10 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
           <p className="text-sm">This approval is {approval.status}.</p>
         ) : !can(actor.roles, "approval.decide") ? (
           <p className="text-sm">Only sentinels, service owners and feature owners decide approvals.</p>
+        ) : !verdict.ok ? (
+          <p className="text-sm" data-testid="cannot-decide">
+            You cannot decide this request: {verdict.reason}
+          </p>
         ) : (
           <div className="flex flex-wrap gap-6">
             {(["approve", "reject"] as const).map((decision) => (
