@@ -1,5 +1,6 @@
 // `npm test`: lint, typecheck, unit + integration tests (vitest), production build, the quick
-// crash test, then the Playwright e2e suite in Chromium against `next start`. Every step runs even when an earlier one
+// crash test, then the Playwright e2e suite in Chromium against `next start`, the API + CLI suite
+// and the single sign-on suite. Every step runs even when an earlier one
 // fails (except e2e, which needs the build); the last line is `N passed, N failed` for CI.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -77,6 +78,24 @@ check("crash test (quick)", bin("tsx"), ["--conditions=react-server", "scripts/c
   } else {
     const out = path.join(results, "playwright-api.json");
     const r = run(label, bin("playwright"), ["test", "-c", "playwright.api.config.ts"]);
+    const stats = existsSync(out) ? readJson(out)?.stats : undefined;
+    const passed = (stats?.expected ?? 0) + (stats?.flaky ?? 0);
+    const failed = stats ? stats.unexpected + (r.ok || stats.unexpected > 0 ? 0 : 1) : 1;
+    rows.push({ label, passed, failed, seconds: r.seconds });
+  }
+}
+
+{
+  // Single sign-on against a real OpenID Provider (issue 15): the suite starts oidc-provider on
+  // 127.0.0.1 and its own Flightdeck (ports 3350 / 3300, data/e2e-oidc); Chromium, no network.
+  const label = "single sign-on (Playwright)";
+  const browser = await findBrowser();
+  if (!built || !browser) {
+    console.log(`\n=== ${label}: not run (${!built ? "build failed" : "no Chromium: see scripts/ensure-browser.mjs"})`);
+    rows.push({ label, passed: 0, failed: 1, seconds: 0 });
+  } else {
+    const out = path.join(results, "playwright-oidc.json");
+    const r = run(label, bin("playwright"), ["test", "-c", "playwright.oidc.config.ts"], { FLIGHTDECK_CHROMIUM: browser });
     const stats = existsSync(out) ? readJson(out)?.stats : undefined;
     const passed = (stats?.expected ?? 0) + (stats?.flaky ?? 0);
     const failed = stats ? stats.unexpected + (r.ok || stats.unexpected > 0 ? 0 : 1) : 1;
