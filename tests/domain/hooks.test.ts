@@ -11,6 +11,7 @@ import {
   stageAt,
   updateHookInput,
 } from "@/lib/domain/hooks/step-hooks";
+import { flagEndpointInput } from "@/lib/domain/flags/external";
 import { renderJsonTemplate } from "@/lib/domain/hooks/templates";
 import { URL_MESSAGES } from "@/lib/domain/notifications/channels";
 import { initialState, transition } from "@/lib/domain/rollout/machine";
@@ -74,6 +75,19 @@ describe("hook inputs", () => {
     [{ method: "GET", body: '{"a": 1}' }, "body", HOOK_MESSAGES.bodyWithGet],
   ])("%o is refused on %s", (over, field, message) => {
     expect(fieldErrors(createHookInput.safeParse(form(over)))[field]).toBe(message);
+  });
+
+  it("a parsed input parses again to itself (actions parse, then the service parses what they pass)", () => {
+    for (const raw of [form(), form({ body: "", method: "GET" }), form({ body: '{"w": {{weight}}}', retries: "2" })]) {
+      const once = createHookInput.parse(raw);
+      expect(createHookInput.parse(once)).toEqual(once);
+    }
+    const update = updateHookInput.parse({ ...form({ url: "" }), id: "4", rowVersion: "2", enabled: "on" });
+    expect(updateHookInput.parse(update)).toEqual(update);
+    const endpoint = flagEndpointInput.parse({ id: "1", rowVersion: "1", url: "https://flags.example.com/x", body: "" });
+    expect(flagEndpointInput.parse(endpoint)).toEqual(endpoint);
+    const kept = flagEndpointInput.parse({ id: "1", rowVersion: "1", url: "", body: '{"on": {{enabled}}}', remove: "on" });
+    expect(flagEndpointInput.parse(kept)).toEqual(kept);
   });
 
   it("an update may leave the URL empty (kept) and switches the hook off when unchecked", () => {

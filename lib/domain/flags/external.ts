@@ -38,12 +38,12 @@ export const flagEndpointInput = z
   .object({
     id,
     rowVersion: id,
-    url: z.union([z.literal(""), webhookUrlSchema]).optional().transform((v) => v || null),
+    url: z.union([z.literal(""), webhookUrlSchema]).nullish().transform((v) => v || null),
     body: z
       .string()
       .trim()
       .max(4000, "Use at most 4,000 characters.")
-      .optional()
+      .nullish()
       .transform((v) => v || null)
       .superRefine((v, ctx) => {
         const error = v === null ? null : flagBodyError(v);

@@ -62,7 +62,7 @@ const hookFields = z.object({
     .string()
     .trim()
     .max(4000, "Use at most 4,000 characters.")
-    .optional()
+    .nullish()
     .transform((v) => v || null)
     .superRefine((v, ctx) => {
       const error = v === null ? null : hookBodyError(v);
@@ -79,7 +79,7 @@ const bodyRule = { message: HOOK_MESSAGES.bodyWithGet, path: ["body"] };
 export const createHookInput = hookFields.extend({ serviceId: id }).refine(noBodyWithGet, bodyRule);
 /** `url` left empty keeps the stored one (the form never shows the secret back). */
 export const updateHookInput = hookFields
-  .extend({ id, rowVersion: id, url: z.union([z.literal(""), webhookUrlSchema]).optional().transform((v) => v || null), enabled: checkbox })
+  .extend({ id, rowVersion: id, url: z.union([z.literal(""), webhookUrlSchema]).nullish().transform((v) => v || null), enabled: checkbox })
   .refine(noBodyWithGet, bodyRule);
 export const deleteHookInput = z.object({ id });
 
