@@ -10,7 +10,7 @@ import { listIncidents } from "@/db/queries/incidents";
 import { listReleases } from "@/db/queries/releases";
 import { listRollouts } from "@/db/queries/rollouts";
 import { requireActor } from "@/lib/auth/session";
-import { formatDuration } from "@/lib/domain/format";
+import { formatDuration, formatTime } from "@/lib/domain/format";
 import { holdLeftMs } from "@/lib/domain/rollout/machine";
 import { stateOf } from "@/lib/rollout-view";
 
@@ -106,7 +106,7 @@ export default async function OverviewPage() {
           <ul className="space-y-1 text-sm" aria-label="Latest analysis decisions">
             {decisions.map(({ decision: d, service, environment, version }) => (
               <li key={d.id}>
-                <span className="text-slate-500">{new Date(d.at).toISOString().slice(0, 19).replace("T", " ")}</span>{" "}
+                <span className="text-slate-500">{formatTime(d.at)}</span>{" "}
                 <Link href={`/rollouts/${d.rolloutId}`} className="text-sky-700 underline">
                   #{d.rolloutId}
                 </Link>{" "}

@@ -1,4 +1,4 @@
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { chainStatus } from "@/lib/services/audit/chain-status";
 
 /**

@@ -3,6 +3,7 @@
 import { memo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { type ChartPoint, type Threshold, axisTop } from "@/lib/domain/analysis/chart";
+import { formatClock } from "@/lib/domain/format";
 
 export interface ChartMarker {
   t: number;
@@ -11,7 +12,7 @@ export interface ChartMarker {
 }
 
 /** The next "nice" axis bound (1, 2, 5 x 10^k) at or above v. */
-export const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
+export const clock = formatClock;
 
 const fmt = (v: number | null | undefined, unit: string) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${Number(v.toFixed(v < 10 ? 2 : 1))}${unit === "ms" ? " ms" : unit}`);
 

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import type { listIncidents } from "@/db/queries/incidents";
 import { OverdueBadge } from "@/components/postmortems/overdue-badge";
 import { SlaTimers } from "./sla-timers";

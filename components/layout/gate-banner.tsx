@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getDb } from "@/db/client";
 import { loadGateBanner } from "@/lib/security-view";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 
 const MODE_STYLE = { monitor: "bg-slate-100 text-slate-800", enforce: "bg-sky-50 text-sky-900", lockdown: "bg-red-700 text-white" } as const;
 

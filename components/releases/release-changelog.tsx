@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { Card } from "@/components/ui/page-header";
 import type { ChangelogRow } from "@/db/queries/changelog";
 

@@ -1,4 +1,4 @@
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { AutoRefresh } from "@/components/layout/auto-refresh";
 import { Card } from "@/components/ui/page-header";
 import type { VerificationRow } from "@/db/queries/changelog";

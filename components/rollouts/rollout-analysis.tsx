@@ -10,6 +10,7 @@ import { formatMetric } from "@/lib/domain/analysis/evaluate";
 import { formatEvidence } from "@/lib/domain/analysis/count-rules";
 import { CHART_METRICS, CHART_WINDOWS, type ChartMetric, type ChartWindow, type RolloutMetricsView, type SeriesSource } from "@/lib/domain/analysis/chart";
 import { queryKeys } from "@/lib/query-keys";
+import { formatClock } from "@/lib/domain/format";
 
 const WINDOW_LABEL: Record<ChartWindow, string> = { "15m": "15 min", "1h": "1 h", all: "All" };
 const VERDICT_STYLE: Record<string, string> = {
@@ -197,7 +198,7 @@ export function RolloutAnalysis({ initial }: { initial: RolloutMetricsView }) {
                   {d.sentence}
                 </div>
                 <div className="text-xs text-slate-700">
-                  {new Date(d.at).toISOString().slice(11, 19)} · rule {d.ruleId ?? "—"} ({d.source ?? "—"}) · window {d.windowSeconds} s
+                  {formatClock(d.at)} · rule {d.ruleId ?? "—"} ({d.source ?? "—"}) · window {d.windowSeconds} s
                   {d.forMs !== null ? ` · for ${d.forMs / 1000} s` : ""} · canary {num(d.metric, d.canary)} · baseline {num(d.metric, d.baseline)} · threshold {num(d.metric, d.threshold)} · {d.outcome}
                 </div>
               </li>

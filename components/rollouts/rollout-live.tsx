@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import type { ActionResult } from "@/lib/actions/result";
-import { formatDuration } from "@/lib/domain/format";
+import { formatClock, formatDuration } from "@/lib/domain/format";
 import type { PlanStep } from "@/lib/domain/rollout/strategy";
 import { queryKeys } from "@/lib/query-keys";
 import type { RolloutView } from "@/lib/rollout-view";
@@ -181,7 +181,7 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
         <ol className="max-h-80 space-y-0.5 overflow-auto" data-testid="job-log">
           {log.map((l) => (
             <li key={l.id} className={l.level === "error" ? "text-red-300" : l.level === "warn" ? "text-amber-300" : ""}>
-              {new Date(l.at).toISOString().slice(11, 19)} {l.message}
+              {formatClock(l.at)} {l.message}
             </li>
           ))}
         </ol>

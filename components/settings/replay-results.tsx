@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import type { ReplayAnalysisResult, ReplayResult } from "@/lib/domain/analysis/replay";
 
 const KIND_LABEL: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { ActionForm } from "@/components/ui/action-form";
 import type { ActionResult } from "@/lib/actions/result";
 import type { TokenStatus } from "@/lib/domain/api-token";

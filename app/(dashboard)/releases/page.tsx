@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listReleases } from "@/db/queries/releases";

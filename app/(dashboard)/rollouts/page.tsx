@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { randomUUID } from "node:crypto";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { ActionForm, Field } from "@/components/ui/action-form";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";

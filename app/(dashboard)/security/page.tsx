@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { Countdown } from "@/components/security/countdown";
 import { MonthCalendar } from "@/components/security/month-calendar";
 import { ActionForm, Field } from "@/components/ui/action-form";

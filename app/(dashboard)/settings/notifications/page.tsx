@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { formatTime } from "@/components/audit/audit-table";
+import { formatTime } from "@/lib/domain/format";
 import { AutoRefresh } from "@/components/layout/auto-refresh";
 import { ActionForm, Checkbox, Field } from "@/components/ui/action-form";
 import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
