@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type Database from "better-sqlite3";
-import type { Account, Profile, User } from "next-auth";
+import type { Account, User } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { Db } from "@/db/connection";
 import { authOptions } from "@/lib/auth/options";
@@ -67,7 +67,7 @@ describe("the signIn callback for OIDC (issue 15, A2, M1)", () => {
   const signIn = (profile: Record<string, unknown>) => {
     const user: User = { id: String(profile.sub), email: typeof profile.email === "string" ? profile.email : null };
     const account: Account = { provider: "oidc", type: "oauth", providerAccountId: String(profile.sub) };
-    return { user, result: authOptions().callbacks!.signIn!({ user, account, profile: profile as Profile }) };
+    return { user, result: authOptions().callbacks!.signIn!({ user, account, profile }) };
   };
 
   it("lets a verified email of an enabled account in as that account", async () => {
