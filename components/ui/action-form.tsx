@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/actions/result";
 import { type FieldSize, oversizeErrors } from "@/lib/domain/form-size";
 
-type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
+export type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
 
 const ResultContext = createContext<ActionResult | null>(null);
 const noAction: Action = () => Promise.resolve({ ok: true, data: null });

@@ -324,7 +324,7 @@ describe("driveRelease: phase rules and who drives (B3)", () => {
 });
 
 describe("updateRelease (D4: a change voids approvals)", () => {
-  it("an edit voids every open or granted approval (approval.void) and keeps the phase", () => {
+  it("an edit of what approvers approved voids every open or granted approval and sign-off and requests each again; the phase stays", () => {
     const r = newRelease(db);
     passPreflight(db, r.id);
     putInPhase(db, r.id, "production_approval");
@@ -335,31 +335,66 @@ describe("updateRelease (D4: a change voids approvals)", () => {
     sqlite.prepare("UPDATE approvals SET status = 'rejected' WHERE id = ?").run(rejected.id);
     const before = lastAuditId(sqlite);
 
-    const after = updateRelease(who("captain"), editForm(r.id, { changeLog: "Adds the payments endpoint, retries and a fix." }), "req-edit", NOW);
-    expect(after).toMatchObject({ status: "production_approval", changeLog: "Adds the payments endpoint, retries and a fix.", rowVersion: 3 });
-    expect(approvalsOf(db, r.id).map((a) => a.status)).toEqual(["void", "void", "void", "rejected"]);
-    expect(preflightOf(db, r.id).every((i) => i.status === "passed")).toBe(true);
-    expect(auditEvents(sqlite, before)).toEqual([
-      expect.objectContaining({ action: "release.update", requestId: "req-edit", details: expect.objectContaining({ backToPreflight: false }) as unknown }),
-      expect.objectContaining({ action: "approval.void", subjectId: String(r.id), details: { voided: 3, reason: "The release changed after approval was requested." } }),
+    const after = updateRelease(who("captain"), editForm(r.id, { rollbackPlan: "kubectl rollout undo deployment/sample-api" }), "req-edit", NOW);
+    expect(after).toMatchObject({ status: "production_approval", rollbackPlan: "kubectl rollout undo deployment/sample-api", rowVersion: 3 });
+    expect(after.changes.map((c) => c.field)).toEqual(["rollbackPlan"]);
+    expect(after.reRequested).toEqual(["feature_owner/smoke", "sentinel/production", "service_owner/production"]);
+    expect(approvalsOf(db, r.id).map((a) => `${a.role}/${a.kind}:${a.status}`)).toEqual([
+      "feature_owner/smoke:void",
+      "sentinel/production:void",
+      "service_owner/production:void",
+      "sentinel/production:rejected",
+      "feature_owner/smoke:pending",
+      "sentinel/production:pending",
+      "service_owner/production:pending",
     ]);
+    expect(preflightOf(db, r.id).every((i) => i.status === "passed")).toBe(true);
+    const events = auditEvents(sqlite, before);
+    expect(events.map((e) => e.action)).toEqual(["release.update", "approval.void", "approval.request"]);
+    expect(events[0]).toMatchObject({
+      requestId: "req-edit",
+      details: { phase: "production_approval", changed: ["rollbackPlan"], before: { rollbackPlan: releaseForm(db).rollbackPlan }, after: { rollbackPlan: "kubectl rollout undo deployment/sample-api" }, checklistReset: false },
+    });
+    expect(events[1]!.details).toEqual({ voided: 3, reason: "The release changed (rollback plan) after approval was requested." });
+    expect(events[2]!.details).toEqual({ requested: ["feature_owner/smoke", "sentinel/production", "service_owner/production"], reason: "Requested again: the release changed (rollback plan)." });
   });
 
-  it("a new version sends the release back to pre-flight with its checklist reset", () => {
+  it("the build is frozen once it went to staging: a new version is refused with the phase named; in pre-flight it resets the checklist", async () => {
     const r = newRelease(db);
     passPreflight(db, r.id);
     putInPhase(db, r.id, "staging_soak");
     addApproval(db, r.id, "feature_owner", "smoke", { approver: who("feature") });
+    const err = await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("dev"), editForm(r.id, { version: "2.0.1" }), undefined, NOW), InvalidError);
+    expect(err.message).toBe("Version cannot change in Staging soak: staging tested this build. Create a new release for another one.");
+
+    const fresh = newRelease(db);
+    passPreflight(db, fresh.id);
     const before = lastAuditId(sqlite);
-    const after = updateRelease(who("dev"), editForm(r.id, { version: "2.0.1" }), undefined, NOW);
+    const after = updateRelease(who("dev"), editForm(fresh.id, { version: "2.0.1" }), undefined, NOW);
     expect(after).toMatchObject({ version: "2.0.1", status: "preflight", phaseEnteredAt: NOW });
-    expect(preflightOf(db, r.id).map((i) => [i.status, i.evidence, i.decidedBy])).toEqual(Array.from({ length: 10 }, () => ["pending", null, null]));
-    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update", "approval.void"]);
-    expect(auditEvents(sqlite, before)[0]!.details).toEqual({
-      before: { version: "2.0.0", commit: "abcdef1234", phase: "staging_soak", migrations: [] },
-      after: { version: "2.0.1", commit: "abcdef1234", phase: "preflight", migrations: [] },
-      backToPreflight: true,
-    });
+    expect(preflightOf(db, fresh.id).map((i) => [i.status, i.evidence, i.decidedBy])).toEqual(Array.from({ length: 10 }, () => ["pending", null, null]));
+    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update"]);
+    expect(auditEvents(sqlite, before)[0]!.details).toEqual({ phase: "preflight", changed: ["version"], before: { version: "2.0.0" }, after: { version: "2.0.1" }, checklistReset: true });
+  });
+
+  it("timings are not what approvers approved: a longer monitoring window voids nothing; an edit that changes nothing is refused", async () => {
+    const r = newRelease(db);
+    passPreflight(db, r.id);
+    putInPhase(db, r.id, "production_approval");
+    addApproval(db, r.id, "sentinel", "production", { approver: who("sentinel") });
+    const before = lastAuditId(sqlite);
+    updateRelease(who("captain"), editForm(r.id, { monitoringMinutes: "1440" }), undefined, NOW);
+    expect(approvalsOf(db, r.id).map((a) => a.status)).toEqual(["approved"]);
+    expect(auditEvents(sqlite, before).map((e) => e.action)).toEqual(["release.update"]);
+    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), editForm(r.id, { monitoringMinutes: "1440" }), undefined, NOW), InvalidError, "Nothing to save");
+  });
+
+  it("an edit racing another edit is a conflict that shows both versions", async () => {
+    const r = newRelease(db);
+    const stale = editForm(r.id, { changeLog: "Mine: adds the payments endpoint." });
+    updateRelease(who("captain"), editForm(r.id, { changeLog: "Theirs: adds retries to payments." }), undefined, NOW);
+    const err = await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), stale, undefined, NOW), ConflictError);
+    expect(err.message).toBe('Someone changed this release since you opened it. Change-log entry: saved "Theirs: adds retries to payments.", yours "Mine: adds the payments endpoint.". Reload, then make your change again.');
   });
 
   it("no approvals to void -> no approval.void event", () => {
@@ -377,7 +412,7 @@ describe("updateRelease (D4: a change voids approvals)", () => {
     await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("viewer"), editForm(r.id)), ForbiddenError);
     const row = findRelease(db, r.id)!;
     updateReleaseRow(db, r.id, row.rowVersion, { status: "production_rollout" });
-    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), editForm(r.id)), PreconditionError, "A release in production rollout can no longer be edited.");
+    await expectRefusedWithoutWrites(sqlite, () => updateRelease(who("captain"), editForm(r.id, { changeLog: "Too late for this change." })), PreconditionError, "A release in production rollout can no longer be edited.");
   });
 
   it("an item reset after the edit is really pending: deploy_staging is refused again", async () => {

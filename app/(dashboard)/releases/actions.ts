@@ -9,6 +9,7 @@ import { driveRelease } from "@/lib/services/releases/drive-release";
 import { runPreflight } from "@/lib/services/releases/run-preflight";
 import { startValidation } from "@/lib/services/releases/start-validation";
 import { updateRelease } from "@/lib/services/releases/update-release";
+import { shown } from "@/lib/domain/release/edit";
 
 export const createReleaseAction = defineAction({
   name: "release.create",
@@ -22,7 +23,10 @@ export const updateReleaseAction = defineAction({
   name: "release.update",
   permission: "release.create",
   input: updateReleaseInput,
-  run: ({ actor, input, requestId }) => ({ id: updateRelease(actor, input, requestId).id }),
+  run: ({ actor, input, requestId }) => {
+    const saved = updateRelease(actor, input, requestId);
+    return { id: saved.id, changes: saved.changes.map((c) => ({ label: c.label, before: shown(c.before, 200), after: shown(c.after, 200) })), reRequested: saved.reRequested };
+  },
   revalidate: ["/releases", "/approvals"],
 });
 

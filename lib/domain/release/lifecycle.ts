@@ -70,6 +70,8 @@ export function checkCommand(command: ReleaseCommand, f: ReleaseFactsForStep): S
     case "start_production":
       if (f.phase !== "production_approval") return wrongPhase("production_approval");
       if (f.liveRollout) return { ok: false, reason: "A rollout of this release is still running." };
+      // An edit after the sign-off voided it and asked for it again (D3, D4).
+      if (!f.smokeSignedOff) return { ok: false, reason: "A feature owner has not signed off the staging smoke tests yet." };
       return { ok: true, next: "production_rollout" };
     case "complete": {
       if (f.phase !== "monitoring") return wrongPhase("monitoring");

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AuditTable } from "@/components/audit/audit-table";
 import { formatTime } from "@/lib/domain/format";
 import { AutoRefresh } from "@/components/layout/auto-refresh";
+import { EditReleaseForm } from "@/components/releases/edit-release-form";
 import { PhaseStepper } from "@/components/releases/phase-stepper";
 import { ReleaseChangelog } from "@/components/releases/release-changelog";
 import { ActionForm, Field } from "@/components/ui/action-form";
@@ -14,13 +15,17 @@ import { changelogOfRelease } from "@/db/queries/changelog";
 import { authorizePage } from "@/lib/auth/session";
 import { formatDuration } from "@/lib/domain/format";
 import { can } from "@/lib/domain/permissions";
+import { editableFields } from "@/lib/domain/release/edit";
+import { createReleaseInput } from "@/lib/domain/release/inputs";
 import { LIVE_PHASES, PHASE_LABELS, type ReleasePhase } from "@/lib/domain/release/lifecycle";
 import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
 import type { Decision } from "@/lib/domain/policy/decide";
 import { loadReleaseView } from "@/lib/release-view";
-import { attestPreflightAction, driveReleaseAction, runPreflightAction, startValidationAction } from "../actions";
+import { attestPreflightAction, driveReleaseAction, runPreflightAction, startValidationAction, updateReleaseAction } from "../actions";
 
 export const metadata: Metadata = { title: "Release" };
+
+const TEXT_MAX = { changeLog: createReleaseInput.shape.changeLog.maxLength ?? undefined, rollbackPlan: createReleaseInput.shape.rollbackPlan.maxLength ?? undefined };
 
 function GateNote({ d, label }: { d: Decision; label: string }) {
   if (d.allowed && d.wouldBlock.length === 0) return <p className="text-xs text-emerald-800">Security gate ({d.mode}) allows the {label} now.</p>;
@@ -42,6 +47,8 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
   const drive = can(actor.roles, "release.advance");
   const live = LIVE_PHASES.includes(phase);
   const soakLeft = phase === "staging_soak" ? r.phaseEnteredAt + r.soakMinutes * 60_000 - v.now : 0;
+  // Issue 14 item 2: the fields a captain (or developer) may change in this phase.
+  const editable = can(actor.roles, "release.create") ? editableFields(phase) : [];
   const monitorLeft = phase === "monitoring" ? r.phaseEnteredAt + r.monitoringMinutes * 60_000 - v.now : 0;
   const command = (name: string, label: string, extra?: React.ReactNode, variant?: "danger" | "secondary") => (
     <ActionForm action={driveReleaseAction} submitLabel={label} pendingLabel="Working…" aria-label={label} variant={variant}>
@@ -124,6 +131,33 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
               {formatDuration(r.soakMinutes * 60_000)} / {formatDuration(r.monitoringMinutes * 60_000)}
             </dd>
           </dl>
+          {editable.length > 0 && (
+            <details className="mt-3 border-t border-slate-200 pt-3" data-testid="edit-release">
+              <summary className="cursor-pointer text-sm font-medium">Edit release</summary>
+              <div className="mt-2">
+                <EditReleaseForm
+                  action={updateReleaseAction}
+                  editable={editable}
+                  phaseLabel={PHASE_LABELS[phase]}
+                  textMax={TEXT_MAX}
+                  values={{
+                    releaseId: r.id,
+                    rowVersion: r.rowVersion,
+                    version: r.version,
+                    commitSha: r.commitSha,
+                    changeLog: r.changeLog,
+                    rollbackPlan: r.rollbackPlan,
+                    strategy: r.strategy,
+                    migrations: JSON.stringify(v.migrations.map((m) => ({ id: m.id, kind: m.kind }))),
+                    hotfix: r.hotfix,
+                    sev1: r.sev1,
+                    soakMinutes: r.soakMinutes,
+                    monitoringMinutes: r.monitoringMinutes,
+                  }}
+                />
+              </div>
+            </details>
+          )}
         </Card>
 
         <Card title="Pre-flight checklist">
