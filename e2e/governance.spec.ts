@@ -162,3 +162,60 @@ test("two releases through approvals, separation of duties, enforce overrides, a
   await security.setGate("monitor");
   await expect(security.page.getByTestId("gate-banner")).toHaveAttribute("data-mode", "monitor");
 });
+
+test("a captain edits the rollback plan after approval: the diff, every approval and sign-off voided and asked again, re-signed, re-approved, and the release proceeds", async ({ asUser }) => {
+  const p: People = { captainSentinel: await asUser("captainSentinel"), oncall: await asUser("oncall"), feature: await asUser("feature") };
+  const sentinel = await asUser("sentinel");
+  const owner = await asUser("owner");
+  const cs = new ReleasePage(p.captainSentinel);
+  const id = await cs.create({ version: "2.3.0", commit: "c0ffee1234", strategy: QUICK, soakMinutes: 0 });
+  await throughStaging(p, id);
+  const first = await approvalIds(p.captainSentinel, id);
+  for (const [page, role] of [[sentinel, "Governance Sentinel"], [owner, "Service owner"]] as const) {
+    await decide(page, first.find((x) => x.kind === "production" && x.role === role)!.id, "Approve", "Looks right");
+    await expect(page.getByText("This approval is approved.")).toBeVisible();
+  }
+
+  // The build is frozen in this phase: the form offers the words, not the version.
+  await cs.goto(id);
+  const plan = "kubectl rollout undo deployment/sample-api --to-revision=41";
+  const form = await cs.edit({ "Rollback plan": plan });
+  const diff = form.getByTestId("edit-diff");
+  await expect(diff).toContainText(`Rollback plan: Abort the canary`);
+  await expect(diff).toContainText(plan);
+  await expect(diff).toContainText("requested again: feature_owner/smoke, sentinel/production, service_owner/production");
+  await expect(form.getByLabel("Version", { exact: true })).toHaveCount(0);
+
+  // Every approval and the smoke sign-off are void and pending again; production waits for them.
+  const second = await approvalIds(p.captainSentinel, id);
+  expect(second.filter((x) => x.status === "void")).toHaveLength(3);
+  const pending = second.filter((x) => x.status === "pending");
+  expect(pending.map((x) => x.kind).sort()).toEqual(["production", "production", "smoke"]);
+  await cs.goto(id);
+  await expect((await cs.command("Start production rollout")).getByRole("alert")).toHaveText("A feature owner has not signed off the staging smoke tests yet.");
+
+  // The approvers see why in their inbox, then re-sign and re-approve.
+  await sentinel.goto("/approvals");
+  await expect(sentinel.getByRole("table", { name: "Pending approvals" }).getByRole("row").filter({ hasText: "2.3.0" })).toHaveCount(1);
+  await decide(p.feature, pending.find((x) => x.kind === "smoke")!.id, "Approve", "Smoke tests still pass");
+  await expect(p.feature.getByText("This approval is approved.")).toBeVisible();
+  for (const [page, role] of [[sentinel, "Governance Sentinel"], [owner, "Service owner"]] as const) {
+    await decide(page, pending.find((x) => x.kind === "production" && x.role === role)!.id, "Approve", "Re-approved with the new rollback plan");
+    await expect(page.getByText("This approval is approved.")).toBeVisible();
+  }
+
+  // The release proceeds.
+  await cs.goto(id);
+  await cs.validate("production");
+  await cs.command("Start production rollout");
+  await cs.expectPhase("Monitoring window", 60_000);
+
+  // The timeline tells each step as a sentence, the edit with its before and after.
+  await cs.goto(id);
+  const edit = cs.page.locator('tr[data-action="release.update"]');
+  await expect(edit.getByTestId("audit-sentence")).toContainText(`edited release #${id} (sample-api 2.3.0)`);
+  await expect(edit.locator("del")).toContainText("Abort the canary");
+  await expect(edit.locator("ins")).toHaveText(plan);
+  await expect(cs.page.locator('tr[data-action="approval.void"]').getByTestId("audit-sentence")).toContainText("The release changed (rollback plan) after approval was requested.");
+  await expect(cs.page.locator('tr[data-action="approval.request"]').first().getByTestId("audit-sentence")).toContainText("requested approval for");
+});

@@ -81,6 +81,15 @@ export class ReleasePage {
     return form;
   }
 
+  /** Opens "Edit release", fills the fields by label, saves, and returns the form (diff or refusal). */
+  async edit(fields: Record<string, string>): Promise<Locator> {
+    await this.page.getByTestId("edit-release").locator("summary").click();
+    const form = this.page.getByRole("form", { name: "Edit release" });
+    for (const [label, value] of Object.entries(fields)) await form.getByLabel(label, { exact: true }).fill(value);
+    await form.getByRole("button", { name: "Save changes" }).click();
+    return form;
+  }
+
   async expectPhase(label: string, timeout = 10_000): Promise<void> {
     await expect(this.phase).toHaveText(label, { timeout });
   }
