@@ -40,8 +40,8 @@ const { auditEvents } = await import("@/tests/support/db");
 
 type JobRow = typeof jobs.$inferSelect;
 
-// Port block of this file: 10000-11999.
-const routerPort = 10_000 + Math.floor(Math.random() * 10) * 200;
+// Port block of this file: 17000-17999 (between the PM2 driver test's and true-percentiles' blocks).
+const routerPort = 17_000 + Math.floor(Math.random() * 5) * 200;
 let runner: ReturnType<typeof startWorker> | undefined;
 
 function actor(email: string) {
