@@ -74,4 +74,10 @@ test("on-call fills the postmortem, adds an action item (refused without an owne
   expect(markdown).toContain("A connection pool sized for the old instance count.");
   expect(markdown).toMatch(/\| Alert on connection pool saturation \| Detect \| Omar On-call \| 2099-01-31 \| open \|/);
   expect(markdown).toMatch(/\| \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \| Postmortem \| Postmortem published by Omar On-call\. \|/);
+
+  // Action items stay tracked after publishing.
+  const row = items.getByRole("row").filter({ hasText: "Alert on connection pool saturation" });
+  await row.getByRole("button", { name: "Mark done" }).click();
+  await expect(row).toContainText(/done \d{4}-\d{2}-\d{2}/);
+  await expect(row.getByRole("button", { name: "Mark done" })).toHaveCount(0);
 });
