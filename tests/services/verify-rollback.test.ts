@@ -254,6 +254,7 @@ describe("a verification fails when the restored version does not serve", () => 
       expect(probes[1]).toMatchObject({ kind: "smoke", ok: false, status: null });
       expect(probes[1]!.detail).toMatch(/^unreachable/);
       expect(outcomes[0]).toMatchObject({ environment: env, details: { attempts: 3, restoredVersion: "1.0.0" } });
+      expect(outcomes[0]!.details.reason).toMatch(new RegExp(`^1\\.0\\.0 does not serve in ${env}: health: 1\\.0\\.0 is down`));
       const log = logOf(r.id);
       expect(log.filter((m) => /^post-rollback verification \d\/3: health: /.test(m))).toHaveLength(3);
       expect(log.filter((m) => m.endsWith(`next attempt in ${VERIFY_RETRY_MS / 1000} s`))).toHaveLength(2);

@@ -62,7 +62,7 @@ export function recordRollbackVerification(tx: Tx, input: { rolloutId: number; a
     subjectType: "rollout",
     subjectId: rollout.id,
     environment: environment.name,
-    details: { restoredVersion: restored, attempts: attempt, maxAttempts: verification.maxAttempts, probes, incidentId: incident?.id ?? null },
+    details: { restoredVersion: restored, attempts: attempt, maxAttempts: verification.maxAttempts, probes, incidentId: incident?.id ?? null, ...(next === "failed" ? { reason: summary } : {}) },
     at: now,
   });
   if (incident) {
