@@ -85,6 +85,7 @@ describe("save and publish (L3)", () => {
       expect(err).toMatchObject({ permission: "incident.manage" });
     }
     await expectRefusedWithoutWrites(sqlite, () => savePostmortem(who("oncall"), text({ incidentId: 999_999, summary: "x" }), undefined, NOW), NotFoundError);
+    await expectRefusedWithoutWrites(sqlite, () => publishPostmortem(who("viewer"), text({ incidentId: i.id, ...complete }), undefined, NOW), ForbiddenError);
     // A developer named commander writes the postmortem of that incident.
     setIncidentCommander(who("captain"), { incidentId: i.id, commanderId: who("dev").id }, undefined, NOW);
     expect(savePostmortem(who("dev"), text({ incidentId: i.id, summary: "Commander's notes." }), undefined, NOW + MIN).summary).toBe("Commander's notes.");
