@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { auditSince, signInError, expectSignedInAs, expectSignedOut, lastAuditId, loginAtProvider, signInWithSso, ssoButton } from "./support/flow";
+import { auditSince, expectSignedInAs, expectSignedOut, lastAuditId, loginAtProvider, signInError, signInWithSso, ssoButton } from "./support/flow";
 import { ACCOUNTS, BASE_URL, ISSUER } from "./support/settings";
 
 // Single sign-on through a real OpenID Provider (issue 15; A2, A3, M1): who gets in, with which

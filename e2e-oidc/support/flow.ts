@@ -120,3 +120,9 @@ export async function nextIdTokenFrom(changes: { iss?: string; aud?: string }): 
   const res = await fetch(`${ISSUER}/__e2e/next-id-token`, { method: "POST", body: JSON.stringify(changes) });
   expect(res.status).toBe(204);
 }
+
+/** Why the provider's token endpoint last refused a code, as provider.mjs recorded it. */
+export async function lastGrantError(): Promise<string> {
+  const res = await fetch(`${ISSUER}/__e2e/last-grant-error`);
+  return ((await res.json()) as { error: string }).error;
+}

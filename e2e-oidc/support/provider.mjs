@@ -67,6 +67,12 @@ const provider = new Provider(issuer, {
   },
 });
 
+// Why the token endpoint last refused a code (PKCE, unknown code, ...): GET /__e2e/last-grant-error.
+let lastGrantError = "";
+provider.on("grant.error", (_ctx, err) => {
+  lastGrantError = [...new Set([err.error, err.error_detail, err.cause?.message].filter(Boolean))].join(": ");
+  console.error(`oidc-provider: token endpoint refused a grant (${lastGrantError})`);
+});
 provider.on("server_error", (_ctx, err) => console.error("oidc-provider: server_error", err));
 
 /** @type {{ iss?: string, aud?: string } | null} */
@@ -125,6 +131,10 @@ const server = http.createServer((req, res) => {
   if (req.url === "/__e2e/hold-next-callback" && req.method === "POST") {
     holdNextCallback = true;
     res.writeHead(204).end();
+    return;
+  }
+  if (req.url === "/__e2e/last-grant-error" && req.method === "GET") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ error: lastGrantError }));
     return;
   }
   if (req.url === "/__e2e/accounts" && req.method === "GET") {
