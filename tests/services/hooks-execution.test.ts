@@ -194,4 +194,18 @@ describe("step hooks through the worker and the local driver", () => {
     controlRollout(who("captain"), { rolloutId: r.id, command: "retry" });
     await rolloutWhen(r.id, (x) => x.status === "succeeded");
   }, 60_000);
+
+  it("an abort while a hook is still waiting for its answer cancels the call: the rollback does not wait out the hook's timeout", async () => {
+    clearHooks();
+    script("/slow", ["hang"]);
+    hook("slow", "per_step", { timeoutSeconds: "300" });
+    const r = start([[30, 0], [100, 0]]);
+    await until(() => (received.some((x) => x.path === "/slow") ? true : undefined), 30_000);
+    controlRollout(who("oncall"), { rolloutId: r.id, command: "abort", reason: "load test stuck" });
+    // The step job holds the target's lock; the rollback needs it: it runs once the hook is cancelled.
+    await rolloutWhen(r.id, (x) => x.status === "rolled_back");
+    expect(hookLines(r.id).map((l) => l.message)).toEqual(['hook "slow" (per-step) cancelled: the rollout moved on']);
+    expect(auditEvents(getSqlite()).filter((e) => e.subjectId === String(r.id) && e.action.startsWith("rollout.hook_"))).toEqual([]);
+    clearHooks();
+  }, 60_000);
 });
