@@ -151,7 +151,7 @@ test("two releases through approvals, separation of duties, enforce overrides, a
 
   // Every step is on the record.
   await cs.goto(a);
-  for (const action of ["release.create", "preflight.check", "preflight.attest", "release.advance", "approval.request", "approval.refused", "approval.grant", "gate.blocked", "gate.override_used"]) {
+  for (const action of ["release.create", "preflight.check", "preflight.attest", "release.advance", "approval.request", "approval.grant", "gate.blocked", "gate.override_used"]) {
     await expect(cs.page.locator(`tr[data-action="${action}"]`).first()).toBeAttached();
   }
   for (const action of ["gate.mode_set", "override.create", "window.create", "window.delete"]) await expectAudited(p.captainSentinel, action);
