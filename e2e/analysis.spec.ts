@@ -127,7 +127,7 @@ test.describe.serial("canary analysis of sample-api", () => {
     await form.getByRole("button", { name: "Save analysis" }).click();
     await expect(field).toHaveAttribute("aria-invalid", "true");
     const id = await field.getAttribute("id");
-    await expect(form.locator(`[id="${id}-error"]`)).toHaveText("rules.0.forSeconds: Duration must be above 0 s.");
+    await expect(form.locator(`[id="${id}-error"]`)).toHaveText("Rule 1, for seconds: Duration must be above 0 s.");
   });
 
   test("the metrics route validates its query and knows its rollouts", async ({ asUser }) => {

@@ -81,7 +81,7 @@ test.describe.serial("replaying a draft analysis config of sample-api", () => {
     await analysis.config.fill(JSON.stringify({ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "rollback_gradual" }] }));
     await analysis.replay();
     await expect(analysis.config).toHaveAttribute("aria-invalid", "true");
-    await expect(await analysis.configError()).toHaveText("rules.0.forSeconds: Duration must be above 0 s.");
+    await expect(await analysis.configError()).toHaveText("Rule 1, for seconds: Duration must be above 0 s.");
     await expect(analysis.results).toHaveCount(0);
   });
 });

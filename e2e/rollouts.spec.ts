@@ -316,5 +316,5 @@ test("the reason a strategy is invalid is shown under 'Strategy (JSON)'", async 
   await rollouts.submit();
   await expect(rollouts.formMessage).toHaveAttribute("data-code", "INVALID");
   await expect(rollouts.field("Strategy (JSON)")).toHaveAttribute("aria-invalid", "true", { timeout: 3_000 });
-  await expect(await rollouts.fieldError("Strategy (JSON)")).toHaveText("steps.1.weight: Step 2 must send more traffic than step 1 (50%).", { timeout: 3_000 });
+  await expect(await rollouts.fieldError("Strategy (JSON)")).toHaveText("Step 2, weight: Step 2 must send more traffic than step 1 (50%).", { timeout: 3_000 });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { humanIssueMessage } from "@/lib/domain/input-messages";
+import { humanIssueMessage, readablePath } from "@/lib/domain/input-messages";
 
 // Every zod parse on the server (actions, services that validate themselves) words its bare
 // limits for people: "At most 10,000 characters (this has 10,485,760)." (issue 10).
@@ -71,7 +71,7 @@ export class InvalidError extends AppError {
     const fieldErrors: Record<string, string[]> = {};
     for (const issue of issues) {
       const [field, ...inner] = issue.path.map(String);
-      const message = inner.length ? `${inner.join(".")}: ${issue.message}` : issue.message;
+      const message = inner.length ? `${readablePath(inner)}: ${issue.message}` : issue.message;
       (fieldErrors[field ?? "_form"] ??= []).push(message);
     }
     return new InvalidError("Please correct the highlighted fields.", fieldErrors);

@@ -41,3 +41,23 @@ export function humanIssueMessage(issue: z.core.$ZodRawIssue): string | undefine
       return undefined;
   }
 }
+
+/**
+ * Where in a nested value an error is, in words: ["steps", 1, "weight"] -> "Step 2, weight";
+ * ["rules", 0, "forSeconds"] -> "Rule 1, for seconds"; ["initialPercentage"] -> "Initial percentage".
+ */
+export function readablePath(path: readonly PropertyKey[]): string {
+  const words = (k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+  const parts: string[] = [];
+  for (const seg of path) {
+    const n = typeof seg === "number" ? seg : /^\d+$/.test(String(seg)) ? Number(seg) : null;
+    if (n !== null && parts.length > 0) {
+      const prev = parts.pop()!;
+      parts.push(`${prev.replace(/ies$/, "y").replace(/s$/, "")} ${n + 1}`);
+    } else {
+      parts.push(n !== null ? `item ${n + 1}` : words(String(seg)));
+    }
+  }
+  const text = parts.join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readablePath } from "./input-messages";
 
 /** Longest JSON text a form field takes: far above any real config, far below a 1 MB request body. */
 export const JSON_TEXT_MAX = 100_000;
@@ -21,7 +22,7 @@ export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opt
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+        const where = issue.path.length ? `${readablePath(issue.path)}: ` : "";
         ctx.addIssue({ code: "custom", message: `${where}${issue.message}` });
       }
       return z.NEVER;

@@ -112,7 +112,7 @@ describe("config validation", () => {
   it("JSON text errors name the field", () => {
     const r = analysisConfigJsonSchema.safeParse('{"rules":[{"metric":"p95_ms","threshold":1,"forSeconds":0,"action":"hold"}]}');
     expect(r.success).toBe(false);
-    expect(r.error!.issues[0]!.message).toBe("rules.0.forSeconds: Duration must be above 0 s.");
+    expect(r.error!.issues[0]!.message).toBe("Rule 1, for seconds: Duration must be above 0 s.");
     expect(analysisConfigJsonSchema.safeParse("{oops").error!.issues[0]!.message).toBe("Analysis config must be valid JSON.");
   });
 });

@@ -159,7 +159,7 @@ describe("the replay form's input", () => {
     const bad = replayAnalysisInput.safeParse({ serviceId: "1", config: JSON.stringify({ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "hold" }] }), limit: "51" });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([
-      ["config", "rules.0.forSeconds: Duration must be above 0 s."],
+      ["config", "Rule 1, for seconds: Duration must be above 0 s."],
       ["limit", "Replay at most 50 rollouts."],
     ]);
   });

@@ -232,11 +232,11 @@ describe("canary start, status and promote", () => {
     const secret = token(captain, ["deploy"]);
     const start = (body: unknown) => () => call(routes.canaryStart.POST, "POST", "/canary/start", secret, { body });
     const badConfig = await refused(start({ version: "1.0.0", environment: "staging", config: { ...config, initialPercentage: 0 } }), 400);
-    expect(badConfig.body.fieldErrors).toEqual({ config: ["initialPercentage: Weights start at 1%."] });
+    expect(badConfig.body.fieldErrors).toEqual({ config: ["Initial percentage: Weights start at 1%."] });
     expect((await refused(start({ version: "1.0.0", releaseId: 3, environment: "staging" }), 400)).body.fieldErrors).toEqual({ version: ["Give either version or releaseId."] });
     expect((await refused(start({ environment: "staging" }), 400)).body.fieldErrors).toEqual({ version: ["Give either version or releaseId."] });
     expect((await refused(start({ version: "1.0.0", environment: "staging", service: "nope" }), 400)).body.fieldErrors).toEqual({ service: ['There is no service named "nope".'] });
-    expect((await refused(start({ version: "1.0.0", environment: "staging", strategy: { kind: "canary", steps: [] } }), 400)).body.fieldErrors).toEqual({ strategy: ["steps: Give at least one step."] });
+    expect((await refused(start({ version: "1.0.0", environment: "staging", strategy: { kind: "canary", steps: [] } }), 400)).body.fieldErrors).toEqual({ strategy: ["Steps: Give at least one step."] });
     expect(Object.keys((await refused(start({ version: "1.0.0", environment: "staging", force: true }), 400)).body.fieldErrors ?? {})).toEqual(["_form"]);
   });
 

@@ -113,7 +113,7 @@ describe("replaying a draft analysis config over past rollouts", () => {
   it("an invalid draft gets the same field errors as Save", async () => {
     const err = (await replayAnalysis(admin(), input({ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "hold" }] }, "51")).catch((e: unknown) => e)) as InvalidError;
     expect(err).toBeInstanceOf(InvalidError);
-    expect(err.fieldErrors).toEqual({ config: ["rules.0.forSeconds: Duration must be above 0 s."], limit: ["Replay at most 50 rollouts."] });
+    expect(err.fieldErrors).toEqual({ config: ["Rule 1, for seconds: Duration must be above 0 s."], limit: ["Replay at most 50 rollouts."] });
     const json = (await replayAnalysis(admin(), input("{not json")).catch((e: unknown) => e)) as InvalidError;
     expect(json.fieldErrors).toEqual({ config: ["Analysis config must be valid JSON."] });
   });

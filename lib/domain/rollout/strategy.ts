@@ -22,6 +22,11 @@ const explicitCanary = z
         ctx.addIssue({ code: "custom", path: ["steps", i, "weight"], message: `Step ${i + 1} must send more traffic than step ${i} (${prev.weight}%).` });
       }
     });
+    // A canary that stopped at 50% would jump to 100% at promotion without a hold: say so instead.
+    const last = s.steps.at(-1);
+    if (last && last.weight !== 100 && s.steps.every((step, i) => i === 0 || step.weight > s.steps[i - 1]!.weight)) {
+      ctx.addIssue({ code: "custom", path: ["steps", s.steps.length - 1, "weight"], message: `The last step must send 100% of traffic to the new version (it ends at ${last.weight}%): add a 100% step.` });
+    }
   });
 
 /** Runbook 003's generated canary (incrementInterval in milliseconds, as in its API). */
