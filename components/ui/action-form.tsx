@@ -145,10 +145,22 @@ export function ActionForm(props: {
             {secondaryPending ? (props.secondary.pendingLabel ?? "Working…") : props.secondary.label}
           </button>
         )}
-        {shown && !shown.ok && (
-          <p role="alert" className="text-sm text-red-700" data-code={shown.code}>
-            {shown.message}
-          </p>
+        {shown && !shown.ok && (shown.reasons?.length ?? 0) > 1 ? (
+          // Several policy reasons: one per line, each readable on its own.
+          <div role="alert" className="text-sm text-red-700" data-code={shown.code}>
+            <ul className="list-disc pl-5">
+              {shown.reasons!.map((r, i) => (
+                <li key={i}>{r}</li>
+              ))}
+            </ul>
+          </div>
+        ) : (
+          shown &&
+          !shown.ok && (
+            <p role="alert" className="text-sm text-red-700" data-code={shown.code}>
+              {shown.message}
+            </p>
+          )
         )}
         {active === "primary" && state?.ok && props.successMessage && (
           <p role="status" className="text-sm text-emerald-700">

@@ -28,3 +28,10 @@ export const ROLE_LABELS: Record<Role, string> = {
   viewer: "Viewer",
   admin: "Administrator",
 };
+
+/** A person holding the role, in a sentence: "a Release captain", "an On-call SRE", "a member of Security". */
+export function aRole(role: Role): string {
+  if (role === "security") return "a member of Security";
+  const label = ROLE_LABELS[role];
+  return `${/^[AEIOU]/i.test(label) ? "an" : "a"} ${label}`;
+}

@@ -157,7 +157,7 @@ describe("pre-flight: attestations and automated checks (C1)", () => {
 
   it.each([
     ["oncall", "quality_gates", "This item must be signed by a Release captain."],
-    ["captain", "backup_verified", "This item must be signed by a On-call SRE."],
+    ["captain", "backup_verified", "This item must be signed by an On-call SRE."],
     ["sentinel", "migrations_confirmed", "This item must be signed by a Feature owner."],
   ])("%s may not sign %s (nothing written)", async (name, key, message) => {
     const r = newRelease(db);

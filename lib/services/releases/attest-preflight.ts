@@ -9,7 +9,7 @@ import { assertCan } from "@/lib/authz/assert-can";
 import type { Actor } from "@/lib/domain/actor";
 import type { attestInput } from "@/lib/domain/release/inputs";
 import { backupFresh } from "@/lib/domain/release/preflight";
-import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
+import { type Role, aRole } from "@/lib/domain/roles";
 import { ForbiddenError, InvalidError, NotFoundError, PreconditionError } from "@/lib/errors";
 
 /** A named role signs a pre-flight item with its evidence (C1); the backup item also checks the backup's age. */
@@ -22,7 +22,7 @@ export function attestPreflight(actor: Actor, input: z.output<typeof attestInput
     if (row.check !== "attestation") throw new PreconditionError("This item is checked automatically; run the checks instead.");
     if (release.status !== "preflight" && release.status !== "staging_deploy") throw new PreconditionError("Pre-flight is over for this release.");
     const role = row.role as Role;
-    if (!actor.roles.includes(role)) throw new ForbiddenError(`This item must be signed by a ${ROLE_LABELS[role]}.`, "preflight.attest");
+    if (!actor.roles.includes(role)) throw new ForbiddenError(`This item must be signed by ${aRole(role)}.`, "preflight.attest");
     let evidence = input.evidence;
     let passed = true;
     if (row.key === "backup_verified") {

@@ -18,7 +18,7 @@ import { can } from "@/lib/domain/permissions";
 import { editableFields } from "@/lib/domain/release/edit";
 import { createReleaseInput } from "@/lib/domain/release/inputs";
 import { LIVE_PHASES, PHASE_LABELS, type ReleasePhase } from "@/lib/domain/release/lifecycle";
-import { ROLE_LABELS, type Role } from "@/lib/domain/roles";
+import { ROLE_LABELS, type Role, aRole } from "@/lib/domain/roles";
 import type { Decision } from "@/lib/domain/policy/decide";
 import { loadReleaseView } from "@/lib/release-view";
 import { attestPreflightAction, driveReleaseAction, runPreflightAction, startValidationAction, updateReleaseAction } from "../actions";
@@ -29,11 +29,21 @@ const TEXT_MAX = { changeLog: createReleaseInput.shape.changeLog.maxLength ?? un
 
 function GateNote({ d, label }: { d: Decision; label: string }) {
   if (d.allowed && d.wouldBlock.length === 0) return <p className="text-xs text-emerald-800">Security gate ({d.mode}) allows the {label} now.</p>;
-  if (d.allowed) return <p className="text-xs text-amber-800">Monitor mode lets the {label} through; enforce would block it: {d.wouldBlock.join(" ")}</p>;
+  const list = (reasons: readonly string[]) =>
+    reasons.length === 1 ? (
+      reasons[0]
+    ) : (
+      <ul className="list-disc pl-5">
+        {reasons.map((r, i) => (
+          <li key={i}>{r}</li>
+        ))}
+      </ul>
+    );
+  if (d.allowed) return <div className="text-xs text-amber-800">Monitor mode lets the {label} through; enforce would block it: {list(d.wouldBlock)}</div>;
   return (
-    <p className="text-xs text-red-800" data-testid="gate-preview">
-      The {label} would be blocked now: {d.reasons.join(" ")}
-    </p>
+    <div className="text-xs text-red-800" data-testid="gate-preview">
+      The {label} would be blocked now: {list(d.reasons)}
+    </div>
   );
 }
 
@@ -174,7 +184,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
                   <span className={`rounded px-1.5 text-xs ${i.status === "passed" ? "bg-emerald-100 text-emerald-900" : i.status === "failed" ? "bg-red-100 text-red-900" : "bg-slate-100"}`}>{i.status}</span>
                 </div>
                 <div className="text-xs text-slate-500">
-                  {i.check === "attestation" ? `signed by a ${ROLE_LABELS[i.role as Role]}` : i.check === "http" ? "HTTP probe" : "checked against the release"}
+                  {i.check === "attestation" ? `signed by ${aRole(i.role as Role)}` : i.check === "http" ? "HTTP probe" : "checked against the release"}
                   {i.decidedAt ? ` · ${i.decidedByEmail ?? "worker"} ${formatTime(i.decidedAt)}` : ""}
                   {i.evidence ? ` · ${i.evidence}` : ""}
                 </div>
