@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Executor } from "../connection";
 import { approvals, metricSamples, releases, rollouts, services } from "../schema";
+import type { SelectedFields } from "drizzle-orm/sqlite-core";
 
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
@@ -23,51 +24,40 @@ export function listReleases(db: Executor, limit = 100) {
     .all();
 }
 
-/** Pending approvals that one of these roles can give, oldest first (the approver inbox, D5). */
-export function pendingApprovalsForRoles(db: Executor, roles: readonly string[], now = Date.now()) {
-  if (roles.length === 0) return [];
+/** The columns of an inbox row: the approval with its release and service. */
+const inboxColumns = {
+  id: approvals.id,
+  role: approvals.role,
+  kind: approvals.kind,
+  requestedAt: approvals.requestedAt,
+  releaseId: releases.id,
+  version: releases.version,
+  service: services.name,
+  hotfix: releases.hotfix,
+};
+
+/** Pending, unexpired approvals (of `roles` when given) with their release and service, oldest first. */
+function pendingRows<C extends SelectedFields>(db: Executor, columns: C, now: number, roles: readonly string[] | null, limit: number) {
   return db
-    .select({
-      id: approvals.id,
-      role: approvals.role,
-      kind: approvals.kind,
-      requestedAt: approvals.requestedAt,
-      ageMs: sql<number>`cast(unixepoch('subsec') * 1000 - ${approvals.requestedAt} as integer)`,
-      releaseId: releases.id,
-      version: releases.version,
-      service: services.name,
-      hotfix: releases.hotfix,
-    })
+    .select({ ...inboxColumns, ...columns })
     .from(approvals)
     .innerJoin(releases, eq(releases.id, approvals.releaseId))
     .innerJoin(services, eq(services.id, releases.serviceId))
-    .where(and(eq(approvals.status, "pending"), inArray(approvals.role, [...roles]), or(isNull(approvals.expiresAt), gt(approvals.expiresAt, now))))
+    .where(and(eq(approvals.status, "pending"), roles ? inArray(approvals.role, [...roles]) : undefined, or(isNull(approvals.expiresAt), gt(approvals.expiresAt, now))))
     .orderBy(asc(approvals.requestedAt))
-    .limit(200)
+    .limit(limit)
     .all();
 }
 
-/** Pending, unexpired approvals with their release and service, oldest first. */
+/** Pending approvals that one of these roles can give, oldest first (the approver inbox, D5). */
+export function pendingApprovalsForRoles(db: Executor, roles: readonly string[], now = Date.now()) {
+  if (roles.length === 0) return [];
+  return pendingRows(db, { ageMs: sql<number>`cast(unixepoch('subsec') * 1000 - ${approvals.requestedAt} as integer)` }, now, roles, 200);
+}
+
+/** Every pending, unexpired approval with its row (the inbox sorts them by who may decide). */
 export function pendingApprovals(db: Executor, now = Date.now()) {
-  return db
-    .select({
-      id: approvals.id,
-      approval: approvals,
-      role: approvals.role,
-      kind: approvals.kind,
-      requestedAt: approvals.requestedAt,
-      releaseId: releases.id,
-      version: releases.version,
-      service: services.name,
-      hotfix: releases.hotfix,
-    })
-    .from(approvals)
-    .innerJoin(releases, eq(releases.id, approvals.releaseId))
-    .innerJoin(services, eq(services.id, releases.serviceId))
-    .where(and(eq(approvals.status, "pending"), or(isNull(approvals.expiresAt), gt(approvals.expiresAt, now))))
-    .orderBy(asc(approvals.requestedAt))
-    .limit(500)
-    .all();
+  return pendingRows(db, { approval: approvals }, now, null, 500);
 }
 
 export const findRelease = (db: Executor, id: number) => db.select().from(releases).where(eq(releases.id, id)).get();
