@@ -71,7 +71,9 @@ export class InvalidError extends AppError {
     const fieldErrors: Record<string, string[]> = {};
     for (const issue of issues) {
       const [field, ...inner] = issue.path.map(String);
-      const message = inner.length ? `${readablePath(inner)}: ${issue.message}` : issue.message;
+      // An item of a list field is named by the field: ["migrations", 0, "kind"] -> "Migration 1, kind".
+      const where = /^\d+$/.test(inner[0] ?? "") ? readablePath([field!, ...inner]) : readablePath(inner);
+      const message = inner.length ? `${where}: ${issue.message}` : issue.message;
       (fieldErrors[field ?? "_form"] ??= []).push(message);
     }
     return new InvalidError("Please correct the highlighted fields.", fieldErrors);

@@ -5,8 +5,8 @@ import { readablePath } from "./input-messages";
 export const JSON_TEXT_MAX = 100_000;
 
 /**
- * A form field holding JSON text, parsed and validated by `schema`; every error names its path
- * inside the JSON ("rules.2.threshold: ...") so the person editing it knows where to look.
+ * A form field holding JSON text, parsed and validated by `schema`; every error names its place
+ * inside the JSON in words ("Rule 3, threshold: ...") so the person editing it knows where to look.
  * `emptyAs`: the value an empty field stands for (none: empty text is invalid JSON).
  */
 export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opts: { emptyAs?: unknown; maxChars?: number } = {}) {
@@ -22,7 +22,9 @@ export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opt
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        const where = issue.path.length ? `${readablePath(issue.path)}: ` : "";
+        // A top-level list names its items by `what`: [0, "kind"] in "Migrations" -> "Migration 1, kind".
+        const path = typeof issue.path[0] === "number" ? [what.toLowerCase(), ...issue.path] : issue.path;
+        const where = issue.path.length ? `${readablePath(path)}: ` : "";
         ctx.addIssue({ code: "custom", message: `${where}${issue.message}` });
       }
       return z.NEVER;

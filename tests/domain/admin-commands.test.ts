@@ -56,9 +56,9 @@ describe("release input: migrations are picks, never commands", () => {
   });
 
   it.each([
-    { name: "an id with spaces", migrations: "drop table users", error: "0.id: Use letters, digits, dots, dashes and underscores." },
-    { name: "an unknown kind", migrations: [{ id: "x", kind: "drop" }], error: '0.kind: Migration kind is "expand" or "contract".' },
-    { name: "a description (it comes from the catalog)", migrations: [{ id: "x", description: "mine" }], error: '0: Unrecognized key: "description"' },
+    { name: "an id with spaces", migrations: "drop table users", error: "Migration 1, id: Use letters, digits, dots, dashes and underscores." },
+    { name: "an unknown kind", migrations: [{ id: "x", kind: "drop" }], error: 'Migration 1, kind: Migration kind is "expand" or "contract".' },
+    { name: "a description (it comes from the catalog)", migrations: [{ id: "x", description: "mine" }], error: 'Migration 1: Unrecognized key: "description"' },
     { name: "the same pick twice", migrations: ["x", "x"], error: "Pick each migration once." },
     { name: "broken JSON", migrations: "[{", error: "Must be valid JSON." },
   ])("field error for $name", ({ migrations, error }) => {
@@ -116,11 +116,11 @@ describe("the catalog in the service form (admins only)", () => {
   });
   it.each([
     { text: "[{]", error: "migrations: Migrations must be valid JSON." },
-    { text: JSON.stringify([{ id: "a", kind: "drop" }]), error: 'migrations: 0.kind: Migration kind is "expand" or "contract".' },
+    { text: JSON.stringify([{ id: "a", kind: "drop" }]), error: 'migrations: Migration 1, kind: Migration kind is "expand" or "contract".' },
     { text: JSON.stringify([CATALOG[0], CATALOG[0]]), error: "migrations: Migration ids must be unique." },
-    { text: JSON.stringify([{ id: "a", kind: "expand", command: "  " }]), error: "migrations: 0.command: Command cannot be empty (leave it out for a migration applied outside Flightdeck)." },
-    { text: JSON.stringify([{ id: "a", kind: "expand", command: "run {{weight}}" }]), error: "migrations: 0.command: Unknown variable {{weight}}: use {{service}}, {{environment}}, {{version}}, {{migration}}." },
-    { text: JSON.stringify([{ id: "a", kind: "expand", shell: "/bin/zsh" }]), error: 'migrations: 0: Unrecognized key: "shell"' },
+    { text: JSON.stringify([{ id: "a", kind: "expand", command: "  " }]), error: "migrations: Migration 1, command: Command cannot be empty (leave it out for a migration applied outside Flightdeck)." },
+    { text: JSON.stringify([{ id: "a", kind: "expand", command: "run {{weight}}" }]), error: "migrations: Migration 1, command: Unknown variable {{weight}}: use {{service}}, {{environment}}, {{version}}, {{migration}}." },
+    { text: JSON.stringify([{ id: "a", kind: "expand", shell: "/bin/zsh" }]), error: 'migrations: Migration 1: Unrecognized key: "shell"' },
   ])("refuses $error", ({ text, error }) => {
     expect(errorsOf(text)).toEqual([error]);
   });

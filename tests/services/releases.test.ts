@@ -124,10 +124,10 @@ describe("createRelease (B2, C1)", () => {
       commitSha: ["A commit is 7 to 40 hexadecimal characters."],
       changeLog: ["Describe the change (at least 10 characters)."],
       rollbackPlan: ["Document the rollback plan (at least 10 characters)."],
-      migrations: ['0.kind: Migration kind is "expand" or "contract".'],
+      migrations: ['Migration 1, kind: Migration kind is "expand" or "contract".'],
       monitoringMinutes: ["Choose 15 min, 1 h or 24 h."],
     });
-    expect(fieldErrors!.strategy?.[0]).toMatch(/kind: Choose a strategy/);
+    expect(fieldErrors!.strategy?.[0]).toMatch(/^Kind: Choose a strategy/);
     // SEV-1 is a refinement over the whole form: checked once the fields themselves are valid.
     const sev1 = createReleaseInput.safeParse(releaseForm(db, { sev1: "on" }));
     expect(InvalidError.fromIssues(sev1.error!.issues).fieldErrors).toEqual({ sev1: ["Only a hotfix can be marked SEV-1."] });
