@@ -5,7 +5,9 @@ import { approvalsOf, findRelease } from "@/db/queries/releases";
 import { findUserById } from "@/db/queries/users";
 import { analysisHoldReason } from "@/lib/analysis-view";
 import { type DeployLogRecord, deployLogRecord } from "@/lib/domain/rollout/deploy-log";
-import { holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
+import type { Decision } from "@/lib/domain/policy/decide";
+import { blockedByGate, holdLeftMs, type RolloutState, type RolloutStatus } from "@/lib/domain/rollout/machine";
+import { policyDecision } from "@/lib/services/policy/check-policy";
 import type { PlanStep, Strategy } from "@/lib/domain/rollout/strategy";
 
 /** A rollout's stored state as both the page and the REST API show it, with its service and environment names. */
@@ -53,6 +55,11 @@ export interface RolloutView extends RolloutCore {
   now: number;
   /** Why a hold whose time is up has not ended (canary analysis not passing), else null. */
   heldBy: string | null;
+  /**
+   * Paused by the security gate before its step ran (issue 14): whether the gate still refuses the
+   * step now, why, and what would lift it; null when not blocked.
+   */
+  gate: { blocked: boolean; reasons: string[]; unblock: string[] } | null;
 }
 
 /** The machine state stored in a rollout row. */
@@ -69,7 +76,7 @@ export function stateOf(r: RolloutRow): RolloutState {
   };
 }
 
-export function rolloutView(r: RolloutRow, names: RolloutNames, log: RolloutView["log"], now: number, heldBy: string | null = null): RolloutView {
+export function rolloutView(r: RolloutRow, names: RolloutNames, log: RolloutView["log"], now: number, heldBy: string | null = null, gate: RolloutView["gate"] = null): RolloutView {
   const core = rolloutCore(r, names);
   const step = core.plan[r.stepIndex];
   return {
@@ -79,17 +86,37 @@ export function rolloutView(r: RolloutRow, names: RolloutNames, log: RolloutView
     log,
     now,
     heldBy,
+    gate,
   };
 }
 
 /** Loads one rollout's view (page render and the polling route share it); undefined when unknown. */
-export function loadRolloutView(db: Executor, id: number, afterLogId = 0): RolloutView | undefined {
+export function loadRolloutView(db: Executor, id: number, afterLogId = 0, now = Date.now()): RolloutView | undefined {
   const rollout = findRollout(db, id);
   if (!rollout) return undefined;
   const names = rolloutNames(db, rollout);
-  const now = Date.now();
   const heldBy = rollout.status === "running" && rollout.phase === "hold" && rollout.holdEndsAt !== null && now >= rollout.holdEndsAt ? analysisHoldReason(db, rollout, now) : null;
-  return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), now, heldBy);
+  return rolloutView(rollout, names, rolloutLogSince(db, rollout.id, afterLogId), now, heldBy, gateStanding(db, rollout, now));
+}
+
+/** What would lift a gate block, in words, from the decision's `requires` and the gate's mode. */
+export function unblockHints(d: Pick<Decision, "requires" | "mode">): string[] {
+  const hints = d.requires.map((r) => {
+    const m = /^override:([^@]+)@(.+)$/.exec(r);
+    return m ? `Security can create an override for ${m[1]} in ${m[2]} (Security page).` : r.replace(/^approval:/, "Needs ");
+  });
+  if (d.mode === "lockdown") hints.push("Security can lift the lockdown (Security page); rollbacks stay allowed meanwhile.");
+  return hints.length ? hints : ["Wait until the block ends (a freeze window), or ask Security."];
+}
+
+/** A rollout paused by the gate: is the step still refused now, and what would lift it. */
+function gateStanding(db: Executor, r: RolloutRow, now: number): RolloutView["gate"] {
+  if (!blockedByGate(r)) return null;
+  const environment = findEnvironment(db, r.environmentId);
+  if (!environment) return null;
+  const release = r.releaseId ? findRelease(db, r.releaseId) : undefined;
+  const d = policyDecision(db, "deploy.step", { actor: { kind: "system", label: "worker" }, environment, release, subjectType: "rollout", subjectId: r.id, now });
+  return { blocked: !d.allowed, reasons: d.allowed ? [] : d.reasons, unblock: d.allowed ? [] : unblockHints(d) };
 }
 
 /** The deploy-log record of a rollout (B4): operator from the users table, verification from smoke lines. */

@@ -57,9 +57,11 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
   const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.rollout(v.id) });
   const commands: { command: string; label: string; show: boolean; variant?: "danger" | "secondary" }[] = [
     { command: "pause", label: "Pause", show: may.control && v.status === "running", variant: "secondary" },
-    { command: "resume", label: "Resume", show: may.control && v.status === "paused", variant: "secondary" },
+    // Paused by the gate: Resume (which re-runs the step) only once policy allows it again; Promote
+    // now never while blocked (policy would refuse it). Abort and roll back stays available.
+    { command: "resume", label: "Resume", show: may.control && v.status === "paused" && !(v.gate?.blocked ?? false), variant: "secondary" },
     { command: "retry", label: "Retry failed step", show: may.control && v.status === "failed", variant: "secondary" },
-    { command: "promote", label: "Promote now", show: may.control && ["running", "paused", "failed"].includes(v.status) },
+    { command: "promote", label: "Promote now", show: may.control && ["running", "paused", "failed"].includes(v.status) && v.gate === null },
   ];
   const holdPct = v.holdLeftMs !== null && v.holdTotalMs ? Math.round(100 - (100 * v.holdLeftMs) / v.holdTotalMs) : null;
 
@@ -81,10 +83,34 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
           Live updates paused: the server did not answer. Retrying…
         </p>
       )}
-      {v.reason && (
-        <p role="alert" className="rounded border border-red-200 bg-red-50 p-3 text-sm text-red-900">
-          {v.reason}
-        </p>
+      {v.gate ? (
+        <div role="alert" className="rounded border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950" data-testid="gate-pause">
+          <p className="font-medium">
+            {v.gate.blocked ? "Paused: the security gate refuses the next step." : "The security gate allows the step again: Resume runs it from where the rollout stood."}
+          </p>
+          {v.gate.blocked && (
+            <>
+              <ul className="mt-1 list-disc pl-5">
+                {v.gate.reasons.map((r) => (
+                  <li key={r}>{r}</li>
+                ))}
+              </ul>
+              <p className="mt-2 font-medium">What would unblock it</p>
+              <ul className="list-disc pl-5" data-testid="gate-unblock">
+                {v.gate.unblock.map((u) => (
+                  <li key={u}>{u}</li>
+                ))}
+              </ul>
+              <p className="mt-2 text-xs">Traffic stays at {v.weight}% meanwhile; Abort and roll back is always allowed.</p>
+            </>
+          )}
+        </div>
+      ) : (
+        v.reason && (
+          <p role="alert" className="rounded border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+            {v.reason}
+          </p>
+        )
       )}
 
       <ol aria-label="Rollout steps" className="flex flex-wrap gap-2">

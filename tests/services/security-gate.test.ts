@@ -16,6 +16,7 @@ import { rolloutHandlers } from "@/lib/jobs/handlers/rollout";
 import { driveRelease } from "@/lib/services/releases/drive-release";
 import { ROLLOUT_JOB } from "@/lib/services/rollouts/apply-rollout-event";
 import { controlRollout } from "@/lib/services/rollouts/control-rollout";
+import { loadRolloutView } from "@/lib/rollout-view";
 import { executeRollback } from "@/lib/services/rollouts/execute-rollback";
 import { startRollout } from "@/lib/services/rollouts/start-rollout";
 import { createOverride } from "@/lib/services/security/create-override";
@@ -333,25 +334,25 @@ describe("the worker asks the gate again at each step (E3)", () => {
   const driverLines = (rolloutId: number) =>
     (sqlite.prepare("SELECT message FROM rollout_log WHERE rollout_id = ? ORDER BY id").pluck().all(rolloutId) as string[]).filter((m) => m.includes("driver"));
 
-  it("an override revoked after the start fails the step with the gate's reason; no driver call", async () => {
+  it("an override revoked after the start pauses the rollout with the gate's reason (issue 14: not failed); no driver call", async () => {
     const { rollout, override: o, job } = startUnderOverride();
     revokeOverride(who("security"), { overrideId: o.id }, undefined, NOW + MIN);
     const before = lastAuditId(sqlite);
     await runStep(job, NOW + 2 * MIN);
     const reason = BLOCK_MESSAGES.overrideRevoked("deploy.canary.start", "production");
-    expect(findRollout(db, rollout.id)).toMatchObject({ status: "failed", reason, failedDuring: "step", stepIndex: 0, weight: 0 });
+    expect(findRollout(db, rollout.id)).toMatchObject({ status: "paused", reason, failedDuring: "step", stepIndex: 0, weight: 0 });
     const events = auditEvents(sqlite, before);
     expect(events.map((e) => e.action)).toEqual(["gate.blocked", "rollout.step_blocked"]);
     expect(events[0]).toMatchObject({ actorLabel: "worker", subjectType: "rollout", subjectId: String(rollout.id), details: { gatedAction: "deploy.step", reasons: [reason] } });
-    expect(events[1]).toMatchObject({ actorLabel: "worker", environment: "production", details: { event: { type: "step_blocked", reason }, from: "running", to: "failed", stepIndex: 0, weight: 0 } });
+    expect(events[1]).toMatchObject({ actorLabel: "worker", environment: "production", details: { event: { type: "gate_blocked", reason }, from: "running", to: "paused", stepIndex: 0, weight: 0 } });
     expect(driverLines(rollout.id)).toEqual([]);
   });
 
-  it("an override that expired meanwhile fails the step as expired", async () => {
+  it("an override that expired meanwhile pauses the step as expired", async () => {
     const { rollout, job } = startUnderOverride();
     await runStep(job, NOW + 31 * MIN);
     const reason = BLOCK_MESSAGES.overrideExpired("deploy.canary.start", "production");
-    expect(findRollout(db, rollout.id)).toMatchObject({ status: "failed", reason, stepIndex: 0, weight: 0 });
+    expect(findRollout(db, rollout.id)).toMatchObject({ status: "paused", reason, stepIndex: 0, weight: 0 });
     expect(auditEvents(sqlite, lastAuditId(sqlite) - 2).map((e) => e.action)).toEqual(["gate.blocked", "rollout.step_blocked"]);
     expect(driverLines(rollout.id)).toEqual([]);
   });
@@ -360,8 +361,22 @@ describe("the worker asks the gate again at each step (E3)", () => {
     const { rollout, job } = startUnderOverride();
     setSecurityGate(who("security"), { mode: "lockdown", reason: "INC-10" }, undefined, NOW + MIN);
     await runStep(job, NOW + 2 * MIN);
-    expect(findRollout(db, rollout.id)).toMatchObject({ status: "failed", reason: "Action blocked by security gate: lockdown (INC-10)", weight: 0 });
+    expect(findRollout(db, rollout.id)).toMatchObject({ status: "paused", reason: "Action blocked by security gate: lockdown (INC-10)", weight: 0 });
     expect(driverLines(rollout.id)).toEqual([]);
+    // The page says what would lift it, Resume is refused by the gate while it holds, Promote now is not offered.
+    expect(loadRolloutView(db, rollout.id, 0, NOW + 2 * MIN)!.gate).toEqual({
+      blocked: true,
+      reasons: ["Action blocked by security gate: lockdown (INC-10)"],
+      unblock: ["Security can lift the lockdown (Security page); rollbacks stay allowed meanwhile."],
+    });
+    await expectAuditedRefusal(sqlite, () => controlRollout(who("captain"), { rolloutId: rollout.id, command: "resume" }, undefined, NOW + 3 * MIN), { code: "BLOCKED", action: "gate.blocked" });
+    // Lockdown lifted (back to enforce, the override still valid): Resume re-runs the step from where it stood.
+    setSecurityGate(who("security"), { mode: "enforce", reason: "INC-10 closed" }, undefined, NOW + 4 * MIN);
+    expect(loadRolloutView(db, rollout.id, 0, NOW + 4 * MIN)!.gate).toEqual({ blocked: false, reasons: [], unblock: [] });
+    const resumed = controlRollout(who("captain"), { rolloutId: rollout.id, command: "resume" }, undefined, NOW + 5 * MIN);
+    expect(resumed).toMatchObject({ status: "running", stepIndex: 0, phase: "start", reason: null, failedDuring: null });
+    const [again] = jobsFor(db, ROLLOUT_JOB.step, rollout.id).filter((j) => j.id !== job.id);
+    expect(again).toBeDefined();
     // The release this rollout might belong to is untouched: it had none.
     expect(findRollout(db, rollout.id)!.releaseId).toBeNull();
     expect(findRelease(db, 1)).toBeUndefined();

@@ -49,7 +49,7 @@ function categoryOf(s: RolloutState): Exclude<TimeCategory, "holds" | "analysis_
     case "running":
       return s.phase === "hold" ? "hold" : "deploying";
     case "paused":
-      return "paused";
+      return s.failedDuring === "step" ? "blocked" : "paused";
     case "failed":
       return "blocked";
     case "rolling_back":

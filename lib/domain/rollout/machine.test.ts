@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RolloutEvent, type RolloutState, holdLeftMs, initialState, transition } from "./machine";
+import { type RolloutEvent, type RolloutState, blockedByGate, holdLeftMs, initialState, transition } from "./machine";
 import { type PlanStep, planOf, strategySchema } from "./strategy";
 
 // deploy, shift 10% hold 30 s, shift 50% hold 30 s, shift 100% no hold, promote
@@ -98,6 +98,19 @@ describe("rollout machine: allowed transitions", () => {
     const t = transition(plan, state({ status: "running", stepIndex: 2, weight: 10 }), { type: "step_blocked", reason: "Action blocked by security gate: lockdown" }, { rollbackOnFailure: true });
     expect(t).toMatchObject({ ok: true, next: { status: "failed", failedDuring: "step", reason: "Action blocked by security gate: lockdown", weight: 10 }, effects: [] });
     if (t.ok) expect(transition(plan, t.next, { type: "retry" })).toMatchObject({ ok: true, effects: [{ type: "execute_step", stepIndex: 2 }] });
+  });
+
+  it("a step refused by the security gate pauses where it stands; Resume re-runs that step (issue 14)", () => {
+    const t = transition(plan, state({ status: "running", stepIndex: 2, weight: 10 }), { type: "gate_blocked", reason: "Action blocked by security gate: lockdown" }, { rollbackOnFailure: true });
+    expect(t).toMatchObject({ ok: true, next: { status: "paused", failedDuring: "step", reason: "Action blocked by security gate: lockdown", weight: 10, stepIndex: 2 }, effects: [] });
+    if (!t.ok) return;
+    expect(blockedByGate(t.next)).toBe(true);
+    const resumed = transition(plan, t.next, { type: "resume", at: 1 });
+    expect(resumed).toMatchObject({ ok: true, next: { status: "running", stepIndex: 2, reason: null, failedDuring: null }, effects: [{ type: "execute_step", stepIndex: 2 }] });
+    // A captain's own pause while a step runs still resumes without re-running it.
+    const paused = run(state({ status: "running", stepIndex: 2 }), { type: "pause", at: 0 });
+    expect(blockedByGate(paused)).toBe(false);
+    expect(transition(plan, paused, { type: "resume", at: 1 })).toMatchObject({ ok: true, effects: [] });
   });
 
   it("rollback success ends at weight 0; rollback failure can be retried as a rollback", () => {

@@ -33,6 +33,11 @@ export type RolloutEvent =
    * answer 2xx: fail it, never roll back by itself. `weight`: traffic already shifted before the hook ran.
    */
   | { type: "step_blocked"; reason: string; weight?: number }
+  /**
+   * The security gate refused the step at execution time (lockdown, an expired override, a freeze):
+   * the rollout pauses where it stands with the reason; Resume re-runs the step once policy allows.
+   */
+  | { type: "gate_blocked"; reason: string }
   | { type: "hold_elapsed"; at: number }
   /** `reason` when the system pauses (analysis holding for the captain); shown until resumed. */
   | { type: "pause"; at: number; reason?: string }
@@ -133,6 +138,10 @@ export function transition(
       if ((s.status !== "running" && s.status !== "paused") || s.phase !== "start") return refuse(`No step is waiting to run (rollout is ${s.status}).`);
       return { ok: true, next: { ...s, status: "failed", weight: e.weight ?? s.weight, reason: e.reason, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
 
+    case "gate_blocked":
+      if ((s.status !== "running" && s.status !== "paused") || s.phase !== "start") return refuse(`No step is waiting to run (rollout is ${s.status}).`);
+      return { ok: true, next: { ...s, status: "paused", reason: e.reason, failedDuring: "step", holdEndsAt: null, holdRemainingMs: null }, effects: [] };
+
     case "pause":
       if (s.status !== "running") return refuse(`Only a running rollout can be paused (this one is ${s.status}).`);
       return {
@@ -147,6 +156,8 @@ export function transition(
         const at = e.at + (s.holdRemainingMs ?? 0);
         return { ok: true, next: { ...s, status: "running", reason: null, holdEndsAt: at, holdRemainingMs: null }, effects: [{ type: "wake_at", at }] };
       }
+      // Paused by the gate before its step ran: the step runs now, from where the rollout stood.
+      if (s.failedDuring === "step") return executeStep(plan, s, s.stepIndex);
       // Paused while the step's work was still in flight: its outcome event will arrive.
       return { ok: true, next: { ...s, status: "running", reason: null }, effects: [] };
     }
@@ -183,6 +194,9 @@ export function transition(
       return { ok: true, next: { ...s, status: "failed", failedDuring: "rollback", reason: `Rollback failed: ${e.error}` }, effects: [] };
   }
 }
+
+/** Paused by the security gate before its step ran (Resume runs the step once policy allows it). */
+export const blockedByGate = (s: { status: string; failedDuring: RolloutState["failedDuring"] }): boolean => s.status === "paused" && s.failedDuring === "step";
 
 /** Milliseconds left in the current hold (for progress bars), or null when not holding. */
 export function holdLeftMs(s: RolloutState, now: number): number | null {

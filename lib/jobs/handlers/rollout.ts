@@ -3,7 +3,7 @@ import type { Db } from "@/db/connection";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
 import type { SystemActor } from "@/lib/domain/actor";
-import type { RolloutEvent } from "@/lib/domain/rollout/machine";
+import { type RolloutEvent, blockedByGate } from "@/lib/domain/rollout/machine";
 import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import { driverFor } from "@/lib/drivers/registry";
 import type { DriverTarget } from "@/lib/drivers/types";
@@ -46,7 +46,7 @@ function settle(ctx: JobContext, rolloutId: number, environment: string, event: 
   });
 }
 
-/** Asks the security gate for this step; a block fails the step with the gate's reasons (audited). */
+/** Asks the security gate for this step; a block pauses the rollout with the gate's reasons (audited). */
 function blockedByPolicy(ctx: JobContext, r: RolloutRow, now: () => number): boolean {
   return ctx.commit((tx) => {
     const environment = findEnvironment(tx, r.environmentId)!;
@@ -55,7 +55,8 @@ function blockedByPolicy(ctx: JobContext, r: RolloutRow, now: () => number): boo
     const d = policyDecision(tx, "deploy.step", subject);
     auditDecision(tx, "deploy.step", d, subject);
     if (d.allowed) return false;
-    applyRolloutEvent(tx, findRollout(tx, r.id)!, { type: "step_blocked", reason: d.reasons.join(" ") }, { actor: WORKER, environment: environment.name }, now());
+    // Issue 14: a gate block pauses the rollout where it stands (not failed); Resume re-runs the step.
+    applyRolloutEvent(tx, findRollout(tx, r.id)!, { type: "gate_blocked", reason: d.reasons.join(" ") }, { actor: WORKER, environment: environment.name }, now());
     return true;
   });
 }
@@ -69,7 +70,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
     async [ROLLOUT_JOB.step](ctx) {
       const { rolloutId, stepIndex, rowVersion } = payloadOf(ctx.job, ROLLOUT_JOB.step);
       const r = findRollout(db, rolloutId);
-      if (!r || !["running", "paused"].includes(r.status) || r.stepIndex !== stepIndex || r.phase !== "start") return; // superseded
+      if (!r || !["running", "paused"].includes(r.status) || r.stepIndex !== stepIndex || r.phase !== "start" || blockedByGate(r)) return; // superseded
       const step = planOfRow(r)[stepIndex]!;
       const { target, deployTarget, environment } = targetOf(db, r);
       // E3: the gate is asked again at execution time; an override that expired meanwhile stops new steps.

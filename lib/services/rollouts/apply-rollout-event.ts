@@ -32,6 +32,7 @@ export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   step_succeeded: "rollout.step_succeeded",
   step_failed: "rollout.step_failed",
   step_blocked: "rollout.step_blocked",
+  gate_blocked: "rollout.step_blocked",
   hold_elapsed: "rollout.hold_elapsed",
   rollback_drained: "rollout.rollback_drained",
   rollback_succeeded: "rollout.rolled_back",
@@ -84,7 +85,7 @@ export function applyRolloutEvent(
 
   const step = plan[t.next.stepIndex];
   const summary = `${event.type.replace(/_/g, " ")} -> ${t.next.status}${step ? `, step ${t.next.stepIndex + 1}/${plan.length} (${step.kind}${step.kind === "shift" ? ` ${step.weight}%` : ""})` : ""}, weight ${t.next.weight}%${t.next.reason ? `: ${t.next.reason}` : ""}`;
-  appendRolloutLog(tx, { rolloutId: rollout.id, at: now, level: t.next.status === "failed" || event.type === "step_failed" || event.type === "step_blocked" ? "error" : "info", message: summary });
+  appendRolloutLog(tx, { rolloutId: rollout.id, at: now, level: t.next.status === "failed" || event.type === "step_failed" || event.type === "step_blocked" ? "error" : event.type === "gate_blocked" ? "warn" : "info", message: summary });
   recordAudit(tx, {
     actor: who.actor,
     action: t.next.status === "succeeded" ? "rollout.succeeded" : AUDIT_OF[event.type],
