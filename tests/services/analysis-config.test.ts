@@ -47,9 +47,9 @@ describe("analysis config of a service", () => {
   });
 
   it.each([
-    [{ rules: [{ metric: "latency_p95", threshold: 1, forSeconds: 1, action: "hold" }] }, /^rules\.0\.metric: Unknown metric "latency_p95"/],
-    [{ rules: [{ metric: "cpu_pct", threshold: 120, forSeconds: 1, action: "hold" }] }, /^rules\.0\.threshold: Threshold for cpu_pct must be between 0 and 100\.$/],
-    [{ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "hold" }] }, /^rules\.0\.forSeconds: Duration must be above 0 s\.$/],
+    [{ rules: [{ metric: "latency_p95", threshold: 1, forSeconds: 1, action: "hold" }] }, /^Rule 1, metric: Unknown metric "latency_p95"/],
+    [{ rules: [{ metric: "cpu_pct", threshold: 120, forSeconds: 1, action: "hold" }] }, /^Rule 1, threshold: Threshold for cpu_pct must be between 0 and 100\.$/],
+    [{ rules: [{ metric: "p95_ms", threshold: 600, forSeconds: 0, action: "hold" }] }, /^Rule 1, for seconds: Duration must be above 0 s\.$/],
     ["{not json", /^Analysis config must be valid JSON\.$/],
   ])("bad config %j is refused with a clear message", (config, message) => {
     const parsed = input(config);

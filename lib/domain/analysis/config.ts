@@ -198,7 +198,7 @@ export const DEFAULT_ANALYSIS: AnalysisConfig = analysisConfigSchema.parse({});
 // 20 s hold, and excluding "5xx > 1%" takes ~200 clean ones; breaches are still decided by evidence.
 export const DEMO_ANALYSIS_INPUT = { timeScale: 0.02, windowSeconds: 10, gradualDrainSeconds: 300, health: { forSeconds: 120, latencyFloorMs: 1000 }, judge: { minPoints: 5 }, sequential: { requireSafety: false } };
 
-/** Parses analysis config JSON text; each error names its field ("rules.2.threshold: ..."). */
+/** Parses analysis config JSON text; each error names its place ("Rule 3, threshold: ..."). */
 export const analysisConfigJsonSchema = jsonTextSchema(analysisConfigSchema, "Analysis config", { emptyAs: {} });
 
 /** Field-path -> messages, for forms and API errors. */
