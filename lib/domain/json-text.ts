@@ -32,3 +32,19 @@ export function jsonTextSchema<S extends z.ZodType>(schema: S, what: string, opt
     return parsed.data;
   });
 }
+
+/**
+ * An optional JSON body template of an outgoing HTTP call (step hooks, the external flag service):
+ * trimmed, at most 4,000 characters, empty = none (null), checked by `errorOf` (variables, JSON).
+ */
+export const bodyTemplateField = (errorOf: (body: string) => string | null) =>
+  z
+    .string()
+    .trim()
+    .max(4000, "Use at most 4,000 characters.")
+    .nullish()
+    .transform((v) => v || null)
+    .superRefine((v, ctx) => {
+      const error = v === null ? null : errorOf(v);
+      if (error) ctx.addIssue({ code: "custom", message: error });
+    });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { webhookUrlSchema } from "../notifications/channels";
 import { jsonTemplateError, renderJsonTemplate } from "../hooks/templates";
+import { bodyTemplateField } from "@/lib/domain/json-text";
 
 /**
  * External-flag hook (runbook 002's `curl -X POST .../feature-flags/release_20250814`): for teams
@@ -39,16 +40,7 @@ export const flagEndpointInput = z
     id,
     rowVersion: id,
     url: z.union([z.literal(""), webhookUrlSchema]).nullish().transform((v) => v || null),
-    body: z
-      .string()
-      .trim()
-      .max(4000, "Use at most 4,000 characters.")
-      .nullish()
-      .transform((v) => v || null)
-      .superRefine((v, ctx) => {
-        const error = v === null ? null : flagBodyError(v);
-        if (error) ctx.addIssue({ code: "custom", message: error });
-      }),
+    body: bodyTemplateField(flagBodyError),
     remove: checkbox,
   })
   .refine((v) => !(v.remove && v.url), { path: ["url"], message: "Either enter a new URL or remove the endpoint, not both." });

@@ -3,6 +3,7 @@ import { InvalidError } from "@/lib/errors";
 import { webhookUrlSchema } from "../notifications/channels";
 import type { PlanStep } from "../rollout/strategy";
 import { jsonTemplateError, renderJsonTemplate } from "./templates";
+import { bodyTemplateField } from "@/lib/domain/json-text";
 
 /**
  * Step hooks (issue 12 item 6, Flagger's pre-rollout / rollout / confirm-promotion webhooks): an
@@ -58,16 +59,7 @@ const hookFields = z.object({
   stage: z.enum(HOOK_STAGES, { error: HOOK_MESSAGES.stage }),
   url: webhookUrlSchema,
   method: z.preprocess((v) => (v === undefined || v === "" ? "POST" : v), z.enum(HOOK_METHODS, { error: HOOK_MESSAGES.method })),
-  body: z
-    .string()
-    .trim()
-    .max(4000, "Use at most 4,000 characters.")
-    .nullish()
-    .transform((v) => v || null)
-    .superRefine((v, ctx) => {
-      const error = v === null ? null : hookBodyError(v);
-      if (error) ctx.addIssue({ code: "custom", message: error });
-    }),
+  body: bodyTemplateField(hookBodyError),
   timeoutSeconds: wholeNumber(HOOK_LIMITS.timeoutSeconds.min, HOOK_LIMITS.timeoutSeconds.max, HOOK_LIMITS.timeoutSeconds.default, HOOK_MESSAGES.timeout),
   retries: wholeNumber(0, HOOK_LIMITS.retries.max, 0, HOOK_MESSAGES.retries),
   retryDelaySeconds: wholeNumber(0, HOOK_LIMITS.retryDelaySeconds.max, HOOK_LIMITS.retryDelaySeconds.default, HOOK_MESSAGES.retryDelay),
