@@ -13,6 +13,7 @@ import { requireActor } from "@/lib/auth/session";
 import { formatDuration, formatTime } from "@/lib/domain/format";
 import { holdLeftMs } from "@/lib/domain/rollout/machine";
 import { stateOf } from "@/lib/rollout-view";
+import { overduePostmortems } from "@/lib/views/postmortem";
 
 export default async function OverviewPage() {
   await requireActor();
@@ -97,7 +98,7 @@ export default async function OverviewPage() {
       </div>
       {/* J2: open incidents with their SLA timers. */}
       <Card title="Open incidents" className="mt-6">
-        {openIncidents.length === 0 ? <EmptyState>No open incident.</EmptyState> : <IncidentTable rows={openIncidents} />}
+        {openIncidents.length === 0 ? <EmptyState>No open incident.</EmptyState> : <IncidentTable rows={openIncidents} overdue={overdueNow(openIncidents)} />}
       </Card>
       <Card title="Latest analysis decisions" className="mt-6">
         {decisions.length === 0 ? (
@@ -144,4 +145,9 @@ function RolloutHealth({ verdict, health, holdLeft }: { verdict: string | undefi
 function holdsLeft(rows: Parameters<typeof stateOf>[0][]): Map<number, number | null> {
   const now = Date.now();
   return new Map(rows.map((r) => [r.id, holdLeftMs(stateOf(r), now)]));
+}
+
+/** L3: open incidents whose postmortem is overdue, at the time of the request. */
+function overdueNow(rows: ReturnType<typeof listIncidents>): Set<number> {
+  return overduePostmortems(getDb(), rows, Date.now());
 }

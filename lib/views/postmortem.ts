@@ -1,7 +1,7 @@
 import type { Executor } from "@/db/connection";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { findIncident, timelineOf } from "@/db/queries/incidents";
-import { actionItemsOf, postmortemOf, rollbackDecisionOf } from "@/db/queries/postmortems";
+import { actionItemsOf, postmortemOf, postmortemStatuses, rollbackDecisionOf } from "@/db/queries/postmortems";
 import { findUserById } from "@/db/queries/users";
 import {
   type DecisionFact,
@@ -47,4 +47,10 @@ export function loadPostmortem(db: Executor, incidentId: number, now = Date.now(
     actionItems: items.map(({ item, owner }) => ({ text: item.text, kind: item.kind, owner, dueOn: item.dueOn, doneAt: item.doneAt })),
   };
   return { incident: row, postmortem, items, document, now, overdue: isPostmortemOverdue(row.postmortemDueAt, postmortem?.status ?? null, now) };
+}
+
+/** L3: which of these incidents have a postmortem past due and unpublished at `now` (the Overdue badges). */
+export function overduePostmortems(db: Executor, rows: readonly { incident: { id: number; postmortemDueAt: number | null } }[], now: number): Set<number> {
+  const statuses = postmortemStatuses(db, rows.map((r) => r.incident.id));
+  return new Set(rows.filter((r) => isPostmortemOverdue(r.incident.postmortemDueAt, statuses.get(r.incident.id) ?? null, now)).map((r) => r.incident.id));
 }

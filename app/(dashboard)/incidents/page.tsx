@@ -5,12 +5,11 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { listEnvironments, listServices } from "@/db/queries/catalog";
 import { listIncidents } from "@/db/queries/incidents";
-import { postmortemStatuses } from "@/db/queries/postmortems";
 import { authorizePage } from "@/lib/auth/session";
-import { isPostmortemOverdue } from "@/lib/domain/incidents/postmortem";
 import { INCIDENT_SEVERITIES, SEVERITY_LABELS } from "@/lib/domain/incidents/rules";
 import { can } from "@/lib/domain/permissions";
 import { openIncidentAction } from "./actions";
+import { overduePostmortems } from "@/lib/views/postmortem";
 
 export const metadata: Metadata = { title: "Incidents" };
 
@@ -21,7 +20,7 @@ export default async function IncidentsPage() {
   const rows = listIncidents(db, { limit: 100 });
   const open = rows.filter((r) => r.incident.status !== "resolved");
   const resolved = rows.filter((r) => r.incident.status === "resolved");
-  const overdue = overduePostmortems(db, rows);
+  const overdue = overdueNow(db, rows);
   return (
     <>
       <PageHeader title="Incidents" description="Opened by production rollbacks or by hand. SLA: P1 acknowledge within 5 min, mitigate within 30 min; P2 15 min / 2 h." />
@@ -62,8 +61,6 @@ export default async function IncidentsPage() {
 }
 
 /** L3: incidents whose postmortem is past due and unpublished, at the time of the request. */
-function overduePostmortems(db: ReturnType<typeof getDb>, rows: ReturnType<typeof listIncidents>): Set<number> {
-  const now = Date.now();
-  const statuses = postmortemStatuses(db, rows.map((r) => r.incident.id));
-  return new Set(rows.filter((r) => isPostmortemOverdue(r.incident.postmortemDueAt, statuses.get(r.incident.id) ?? null, now)).map((r) => r.incident.id));
+function overdueNow(db: ReturnType<typeof getDb>, rows: ReturnType<typeof listIncidents>): Set<number> {
+  return overduePostmortems(db, rows, Date.now());
 }
