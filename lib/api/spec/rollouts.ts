@@ -115,6 +115,14 @@ export const rolloutLiveSchema = z
     log: z.array(z.object({ id: z.number().int(), rolloutId: z.number().int(), at: z.number(), level: z.string(), message: z.string() })).meta({ description: "Log lines after `after` (at most 500)." }),
     now: z.number().meta({ description: "The server's clock (epoch ms) the view was computed at." }),
     heldBy: z.string().nullable().meta({ description: "Why a hold whose time is up has not ended (canary analysis not passing yet)." }),
+    gate: z
+      .object({
+        blocked: z.boolean().meta({ description: "The security gate still refuses the step now." }),
+        reasons: z.array(z.string()),
+        unblock: z.array(z.string()).meta({ description: "What would lift the block, in words." }),
+      })
+      .nullable()
+      .meta({ description: "Paused by the security gate before its step ran (resume re-runs the step once allowed); null otherwise." }),
     verdict: z.enum(VERDICTS).nullable().meta({ description: "The latest canary analysis verdict; null before the first evaluation." }),
   })
   .meta({ id: "RolloutLive" });
