@@ -8,7 +8,7 @@ export function PhaseStepper({ phase }: { phase: ReleasePhase }) {
     <ol aria-label="Release phases" className="mb-4 flex flex-wrap gap-2 text-sm">
       {RELEASE_PHASES.map((p, i) => {
         const state = ended ? "todo" : i < current ? "done" : i === current ? "current" : "todo";
-        const style = state === "done" ? "bg-emerald-100 text-emerald-900" : state === "current" ? "bg-sky-600 text-white" : "bg-slate-100 text-slate-600";
+        const style = state === "done" ? "bg-emerald-100 text-emerald-900" : state === "current" ? "bg-sky-700 text-white" : "bg-slate-100 text-slate-600";
         return (
           <li key={p} aria-current={state === "current" ? "step" : undefined} data-state={state} className={`rounded-full px-3 py-1 ${style}`}>
             {i + 1}. {PHASE_LABELS[p]}
