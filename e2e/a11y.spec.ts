@@ -129,21 +129,21 @@ async function axe(page: Page, where: string): Promise<string[]> {
 
 test.describe("accessibility (axe-core, WCAG 2.1 A/AA): no serious or critical violation", () => {
   for (const acct of ALL_ACCOUNTS) {
-    test(`every page ${acct.key} may open`, async ({ asUser }) => {
+    test(`the pages ${acct.key} may open, once per permission set`, async ({ asUser }) => {
       test.setTimeout(240_000);
       const ids = await demoIds(asUser);
       const page = await asUser(acct.key);
       const problems: string[] = [];
-      let opened = 0;
+      const checked: string[] = [];
       for (const { path, varies } of pages(ids)) {
         if (!firstWithItsPermissions(acct, varies)) continue;
         const r = await audit(page, path, acct.key);
         expect([200, 403], `${path} as ${acct.key}`).toContain(r.status);
-        if (r.status === 200) opened += 1;
+        if (r.status === 200) checked.push(path);
         problems.push(...r.problems);
       }
-      // Every account renders at least one page its own way, except one that repeats another's permissions.
-      if (acct.key !== "sentinel2") expect(opened).toBeGreaterThan(0);
+      // Which pages this account checked (an account that renders every page like an earlier one checks none).
+      test.info().annotations.push({ type: "checked", description: checked.join(", ") || "none" });
       expect(problems, problems.join("\n")).toEqual([]);
     });
   }
