@@ -205,7 +205,8 @@ test.describe.serial("the approval screen lists the exact commands the approval 
     await expect(form.getByRole("status")).toHaveText("Saved.");
     await sentinel.goto(`/approvals/${sentinelApproval.id}`);
     await expect(sentinel.getByRole("region", { name: "Commands this approval lets run" })).toContainText("echo contract v2 'e2e-002-drop-col'");
-    const refused = await decide(sentinel, sentinelApproval.id, "Approve", "Looks fine");
-    await expect(refused.getByRole("alert")).toHaveText("The release changed since this approval was requested; the request is void.");
+    // Said before any click (issue 14): no Approve on a request the change voided.
+    await expect(sentinel.getByTestId("cannot-decide")).toHaveText("You cannot decide this request: The release changed since this approval was requested; the request is void.");
+    await expect(sentinel.getByRole("form", { name: "Approve" })).toHaveCount(0);
   });
 });

@@ -70,7 +70,8 @@ test("every non-admin's refused visit to /settings/users is in the audit timelin
   await admin.goto("/audit?action=authz.denied&subjectType=action&subjectId=page%3A%2Fsettings%2Fusers&limit=500");
   const rows = admin.getByRole("table", { name: "Audit events" }).locator("tbody tr");
   await expect(rows.first()).toBeVisible();
-  const actors = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll("td")[2]?.firstChild?.textContent ?? ""));
+  // The actor cell shows the person's name, then the account's email (data-testid="audit-actor-email").
+  const actors = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('[data-testid="audit-actor-email"]')?.textContent ?? ""));
   for (const acct of ROLE_ACCOUNTS) {
     if (acct.role === "admin") expect(actors).not.toContain(acct.email);
     else expect(actors).toContain(acct.email);

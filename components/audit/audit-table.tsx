@@ -64,7 +64,9 @@ export function AuditTable({ events }: { events: AuditEventRow[] }) {
               </td>
               <td className="p-2">
                 {name && name !== e.actorLabel && <div className="font-medium">{name}</div>}
-                <div className={name ? "text-xs text-slate-600" : undefined}>{e.actorLabel}</div>
+                <div className={name ? "text-xs text-slate-600" : undefined} data-testid="audit-actor-email">
+                  {e.actorLabel}
+                </div>
                 {roles.length > 0 && <div className="text-xs text-slate-500">{roles.map((r) => ROLE_LABELS[r as Role] ?? r).join(", ")}</div>}
                 {tokenId !== null && <div className="text-xs text-slate-500">via API token #{tokenId}</div>}
               </td>

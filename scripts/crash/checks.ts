@@ -142,10 +142,15 @@ export function runChecks(
 
   // (2) The router's own record: every operation applied once, one per executed step.
   const replays = new Map<number, Replay>();
-  const auditStmt = sqlite.prepare("SELECT id, action, actor_label, details, created_at FROM audit_events WHERE subject_type = 'rollout' AND subject_id = ? AND action LIKE 'rollout.%' ORDER BY id");
+  // Only the machine's transitions: a rollout's subject also carries hook results and the
+  // post-rollback verification, which are no events of its state machine.
+  const machineActions = [...new Set([...Object.values(AUDIT_OF), "rollout.succeeded"])];
+  const auditStmt = sqlite.prepare(
+    `SELECT id, action, actor_label, details, created_at FROM audit_events WHERE subject_type = 'rollout' AND subject_id = ? AND action IN (${machineActions.map(() => "?").join(", ")}) ORDER BY id`,
+  );
   const eventsOf = new Map<number, AuditRowRaw[]>();
   for (const r of rows) {
-    const events = auditStmt.all(String(r.id)) as AuditRowRaw[];
+    const events = auditStmt.all(String(r.id), ...machineActions) as AuditRowRaw[];
     eventsOf.set(r.id, events);
     replays.set(r.id, replay(r, events));
   }
