@@ -5,7 +5,7 @@ import { FlagdCore } from "@openfeature/flagd-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { killDataPlane } from "@/tests/support/data-plane";
 import { versionsSeen } from "@/tests/support/traffic";
-import { until } from "@/tests/support/wait";
+import { canary, rolloutWhen, sampleApiOnLocalDriver } from "@/tests/support/local-world";
 
 // Runbook 002 end to end on real processes: the worker drives the local driver's router and
 // versions, the bound flag follows in the same transactions, and the served /api/flags definition
@@ -21,16 +21,11 @@ vi.mock("next/headers", async () => {
 });
 
 const { getDb, getSqlite } = await import("@/db/client");
-const { seedDemo } = await import("@/db/seed");
-const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
-const { findRollout } = await import("@/db/queries/rollouts");
-const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
 const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
 const { createFlag } = await import("@/lib/services/flags/create-flag");
 const { createApiToken } = await import("@/lib/services/tokens/create-api-token");
 const { createTokenInput } = await import("@/lib/domain/api-token");
-const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { actorFor, auditEvents } = await import("@/tests/support/db");
 const flagsRoute = await import("@/app/api/flags/route");
@@ -38,18 +33,12 @@ const flagsRoute = await import("@/app/api/flags/route");
 // Port block of this file: 14000-15999.
 const routerPort = 14_000 + Math.floor(Math.random() * 10) * 200;
 const KEY = "release_20250814";
-let runner: ReturnType<typeof startWorker>;
+let runner: Awaited<ReturnType<typeof sampleApiOnLocalDriver>>["runner"];
 let token = "";
 let serviceId = 0;
 let stagingId = 0;
 
-const canary = (steps: [number, number][]) => ({ kind: "canary", steps: steps.map(([weight, holdSeconds]) => ({ weight, holdSeconds })) }) as never;
 const who = (name: string) => actorFor(getDb(), `${name}@flightdeck.local`);
-const rolloutWhen = (id: number, ok: (r: NonNullable<ReturnType<typeof findRollout>>) => boolean) =>
-  until(() => {
-    const r = findRollout(getDb(), id)!;
-    return ok(r) ? r : undefined;
-  }, 30_000);
 
 /** GET /api/flags with a read-scope token (what flagd's HTTP sync would send), loaded into flagd's evaluator. */
 async function served() {
@@ -63,16 +52,10 @@ async function served() {
 }
 
 beforeAll(async () => {
-  const db = getDb();
-  await seedDemo(db);
-  const svc = findServiceByName(db, "sample-api")!;
-  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
-  serviceId = svc.id;
-  // Without steady traffic canary analysis (tested in tests/analysis) would hold the steps.
-  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
-  stagingId = findEnvironmentByName(db, "staging")!.id;
+  const world = await sampleApiOnLocalDriver(routerPort, "flags-test-worker");
+  ({ serviceId, runner } = world);
+  stagingId = world.staging.id;
   token = createApiToken(who("viewer"), createTokenInput.parse({ name: "flagd", scopes: ["read"] })).secret;
-  runner = startWorker(db, { owner: "flags-test-worker" });
   const { rollout } = startRollout(who("captain"), { serviceId, environmentId: stagingId, version: "1.0.0", strategy: canary([[100, 0]]), idempotencyKey: "flags-base" });
   await rolloutWhen(rollout.id, (r) => r.status === "succeeded");
 }, 60_000);

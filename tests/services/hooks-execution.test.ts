@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killDataPlane } from "@/tests/support/data-plane";
+import { canary, rolloutWhen as waitForRollout, sampleApiOnLocalDriver } from "@/tests/support/local-world";
 import { until } from "@/tests/support/wait";
 
 // Step hooks (issue 12 item 6) end to end: the real worker drives the local driver's router and
@@ -15,33 +16,23 @@ process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
 
 const { getDb, getSqlite } = await import("@/db/client");
-const { seedDemo } = await import("@/db/seed");
-const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
-const { findRollout } = await import("@/db/queries/rollouts");
 const { listStepHooks } = await import("@/db/queries/hooks");
-const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
 const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
 const { createStepHook } = await import("@/lib/services/hooks/create-step-hook");
 const { deleteStepHook } = await import("@/lib/services/hooks/delete-step-hook");
-const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { actorFor, auditEvents, lastAuditId } = await import("@/tests/support/db");
 
 // Port block of this file: 10000-10999 (e2e/hooks.spec.ts uses 11000-11999).
 const routerPort = 10_000 + Math.floor(Math.random() * 5) * 200;
-let runner: ReturnType<typeof startWorker>;
+let runner: Awaited<ReturnType<typeof sampleApiOnLocalDriver>>["runner"];
 let serviceId = 0;
 let stagingId = 0;
 let version = 1;
 
-const canary = (steps: [number, number][]) => ({ kind: "canary", steps: steps.map(([weight, holdSeconds]) => ({ weight, holdSeconds })) }) as never;
 const who = (name: string) => actorFor(getDb(), `${name}@flightdeck.local`);
-const rolloutWhen = (id: number, ok: (r: NonNullable<ReturnType<typeof findRollout>>) => boolean) =>
-  until(() => {
-    const r = findRollout(getDb(), id)!;
-    return ok(r) ? r : undefined;
-  }, 45_000);
+const rolloutWhen = (id: number, ok: Parameters<typeof waitForRollout>[1]) => waitForRollout(id, ok, 45_000);
 const logOf = (id: number) => getSqlite().prepare("SELECT level, message FROM rollout_log WHERE rollout_id = ? ORDER BY id").all(id) as { level: string; message: string }[];
 const hookLines = (id: number) => logOf(id).filter((l) => l.message.startsWith("hook "));
 
@@ -74,15 +65,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const db = getDb();
-  await seedDemo(db);
-  const svc = findServiceByName(db, "sample-api")!;
-  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
-  serviceId = svc.id;
-  // Without steady traffic canary analysis (tested in tests/analysis) would hold the steps.
-  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
-  stagingId = findEnvironmentByName(db, "staging")!.id;
-  runner = startWorker(db, { owner: "hooks-test-worker" });
+  const world = await sampleApiOnLocalDriver(routerPort, "hooks-test-worker");
+  ({ serviceId, runner } = world);
+  stagingId = world.staging.id;
   const { rollout } = startRollout(who("captain"), { serviceId, environmentId: stagingId, version: "1.0.0", strategy: canary([[100, 0]]), idempotencyKey: "hooks-base" });
   await rolloutWhen(rollout.id, (r) => r.status === "succeeded");
 }, 60_000);

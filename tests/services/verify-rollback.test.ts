@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killDataPlane } from "@/tests/support/data-plane";
 import { until as waitFor } from "@/tests/support/wait";
+import { sampleApiOnLocalDriver } from "@/tests/support/local-world";
 
 // Post-rollback verification and the release change log (K2) on real processes: the worker, the
 // local driver's router and versions, SQLite. Rollbacks in staging and production are verified
@@ -14,12 +15,9 @@ process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
 
 const { getDb, getSqlite } = await import("@/db/client");
-const { seedDemo } = await import("@/db/seed");
 const { writeTransaction } = await import("@/db/transaction");
-const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
 const { findRollout, rolloutLogSince } = await import("@/db/queries/rollouts");
 const { insertRelease } = await import("@/db/queries/releases");
-const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { incidentOfRollout, timelineOf, findIncident } = await import("@/db/queries/incidents");
 const { changelogOfRelease, verificationOf } = await import("@/db/queries/changelog");
 const { jobs } = await import("@/db/schema");
@@ -33,7 +31,6 @@ const { strategySchema } = await import("@/lib/domain/rollout/strategy");
 const { VERIFY_ATTEMPTS, VERIFY_RETRY_MS } = await import("@/lib/domain/rollout/rollback-verification");
 const { verifyRollbackHandlers } = await import("@/lib/jobs/handlers/verify-rollback");
 const { ROLLOUT_VERIFY_JOB } = await import("@/lib/jobs/kinds");
-const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 const { auditEvents } = await import("@/tests/support/db");
@@ -42,7 +39,7 @@ type JobRow = typeof jobs.$inferSelect;
 
 // Port block of this file: 17000-17999 (between the PM2 driver test's and true-percentiles' blocks).
 const routerPort = 17_000 + Math.floor(Math.random() * 5) * 200;
-let runner: ReturnType<typeof startWorker> | undefined;
+let runner: Awaited<ReturnType<typeof sampleApiOnLocalDriver>>["runner"] | undefined;
 
 function actor(email: string) {
   const u = findUserByEmail(getDb(), email)!;
@@ -101,16 +98,7 @@ let release110 = 0;
 let base: Record<string, number> = {};
 
 beforeAll(async () => {
-  const db = getDb();
-  await seedDemo(db);
-  const svc = findServiceByName(db, "sample-api")!;
-  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
-  serviceId = svc.id;
-  // Deploy-engine journeys without steady traffic: canary analysis (tested in tests/analysis) would hold them.
-  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
-  staging = findEnvironmentByName(db, "staging")!;
-  production = findEnvironmentByName(db, "production")!;
-  runner = startWorker(db, { owner: "verify-test-worker" });
+  ({ serviceId, staging, production, runner } = await sampleApiOnLocalDriver(routerPort, "verify-test-worker"));
   release100 = release("1.0.0");
   release110 = release("1.1.0");
   base = {

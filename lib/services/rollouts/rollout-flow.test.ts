@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { killDataPlane } from "@/tests/support/data-plane";
 import { until as waitFor } from "@/tests/support/wait";
 import { versionsSeen } from "@/tests/support/traffic";
+import { sampleApiOnLocalDriver } from "@/tests/support/local-world";
 
 // A fresh database for this file; the db module reads FLIGHTDECK_DB when first used.
 const dir = mkdtempSync(path.join(tmpdir(), "fd-flow-"));
@@ -12,22 +13,19 @@ process.env.FLIGHTDECK_DB = path.join(dir, "flightdeck.db");
 process.env.FLIGHTDECK_DEMO = "1";
 
 const { getDb, getSqlite } = await import("@/db/client");
-const { seedDemo } = await import("@/db/seed");
-const { updateService, findServiceByName, findEnvironmentByName } = await import("@/db/queries/catalog");
+const { findEnvironmentByName } = await import("@/db/queries/catalog");
 const { findRollout, serviceEnvState } = await import("@/db/queries/rollouts");
-const { putServiceAnalysis } = await import("@/db/queries/analysis");
 const { startRollout } = await import("./start-rollout");
 const { controlRollout } = await import("./control-rollout");
 const { planRollback } = await import("./plan-rollback");
 const { executeRollback } = await import("./execute-rollback");
-const { startWorker } = await import("@/lib/jobs/worker");
 const { verifyAuditChain } = await import("@/lib/audit/verify");
 const { findUserByEmail, rolesOfUser } = await import("@/db/queries/users");
 
 // Port blocks per test file are disjoint (files run in parallel) and below the ephemeral range
 // (32768+), where an outgoing connection could already hold a port a test wants to listen on: 22000-23999 here.
 const routerPort = 22_000 + Math.floor(Math.random() * 10) * 200;
-let runner: ReturnType<typeof startWorker>;
+let runner: Awaited<ReturnType<typeof sampleApiOnLocalDriver>>["runner"];
 
 function actor(email: string) {
   const u = findUserByEmail(getDb(), email)!;
@@ -41,15 +39,9 @@ const split = (n: number) => versionsSeen(routerPort, n);
 let serviceId = 0;
 let stagingId = 0;
 beforeAll(async () => {
-  const db = getDb();
-  await seedDemo(db);
-  const svc = findServiceByName(db, "sample-api")!;
-  updateService(db, svc.id, svc.rowVersion, { ...svc, deployTarget: JSON.stringify({ driver: "local", entry: "sample-service", routerPort, healthPath: "/health" }), updatedAt: Date.now() });
-  serviceId = svc.id;
-  // Deploy-engine journeys without steady traffic: canary analysis (tested in tests/analysis) would hold them.
-  putServiceAnalysis(db, svc.id, JSON.stringify({ enabled: false }), Date.now());
-  stagingId = findEnvironmentByName(db, "staging")!.id;
-  runner = startWorker(db, { owner: "test-worker" });
+  const world = await sampleApiOnLocalDriver(routerPort, "test-worker");
+  ({ serviceId, runner } = world);
+  stagingId = world.staging.id;
 });
 
 afterAll(async () => {
