@@ -11,3 +11,4 @@ export * from "./notifications";
 export * from "./hooks";
 export * from "./postmortems";
 export * from "./changelog";
+export * from "./promote-gates";
