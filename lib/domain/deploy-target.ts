@@ -7,6 +7,34 @@ export type DriverName = (typeof DRIVERS)[number];
 const port = z.number().int().min(1024, "Port must be 1024 or above.").max(65535, "Port must be 65535 or below.");
 const shellCommand = z.string().trim().min(1, "Command cannot be empty.").max(2000);
 
+/** HTTP token (RFC 9110): what a header or cookie name may be made of. */
+const tokenName = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} name cannot be empty.`)
+    .max(200, `${what} name is at most 200 characters.`)
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]*$/, `${what} name may use letters, digits and marks such as - _ . (no spaces, colons, quotes or brackets).`);
+
+/** A sticky split names a user by a request header or a cookie: that user stays on one version. */
+export type StickySplit = { header: string } | { cookie: string };
+
+/**
+ * Split mode (REQUIREMENTS H1, H7): without `sticky`, each request is a weighted random draw; with
+ * it, requests carrying the header or cookie go by a consistent hash of its value, so a user keeps
+ * one version and, as the weight grows, users only move from stable to the canary. Requests without
+ * it fall back to the random draw. The same names configure a production proxy's split.
+ */
+export const stickySplitSchema = z
+  .object({ header: tokenName("Header").optional(), cookie: tokenName("Cookie").optional() }, {
+    error: (issue) => (issue.code === "invalid_type" ? 'Sticky split must be an object such as {"header": "x-user-id"} or {"cookie": "session"}.' : undefined),
+  })
+  .strict()
+  .refine((v) => (v.header === undefined) !== (v.cookie === undefined), {
+    message: 'Sticky split names either a header or a cookie (one of them): {"header": "x-user-id"} or {"cookie": "session"}.',
+  })
+  .transform((v): StickySplit => (v.header !== undefined ? { header: v.header } : { cookie: v.cookie! }));
+
 /** Deploy target of a service (REQUIREMENTS B1, H1-H3): the driver and its settings. */
 export const deployTargetSchema = z.discriminatedUnion(
   "driver",
@@ -18,6 +46,8 @@ export const deployTargetSchema = z.discriminatedUnion(
         entry: z.string().trim().min(1).default("sample-service"),
         routerPort: port.default(4000),
         healthPath: z.string().startsWith("/", "Health path must start with /.").default("/health"),
+        /** Optional sticky split by a header or cookie; absent: weighted random per request. */
+        sticky: stickySplitSchema.optional(),
       })
       .strict(),
     z

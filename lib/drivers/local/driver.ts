@@ -2,7 +2,7 @@ import "server-only";
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { localRouterPort } from "@/lib/domain/deploy-target";
+import { localRouterPort, type StickySplit } from "@/lib/domain/deploy-target";
 import { processAlive } from "../process";
 import { withoutSecrets } from "../shell";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
@@ -11,6 +11,8 @@ export interface LocalTargetConfig {
   entry: string;
   routerPort: number;
   healthPath: string;
+  /** Sticky split: requests naming a user by this header or cookie keep that user on one version. */
+  sticky?: StickySplit;
 }
 
 interface VersionProcess {
@@ -165,7 +167,10 @@ export function createLocalDriver(config: LocalTargetConfig, opts: { dataDir: st
   }
 
   async function routerApply(s: Supervision, body: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`http://127.0.0.1:${s.router!.adminPort}/apply`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    // Every operation carries the service's current split mode, so the router follows a change of
+    // the deploy target at the next step and keeps it in its state file across restarts.
+    const op = { ...body, sticky: config.sticky ?? null };
+    const res = await fetch(`http://127.0.0.1:${s.router!.adminPort}/apply`, { method: "POST", body: JSON.stringify(op), signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`router refused ${JSON.stringify(body)}: ${await res.text()}`);
   }
 

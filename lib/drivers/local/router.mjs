@@ -1,12 +1,15 @@
 // Weighted HTTP router of the local driver (REQUIREMENTS H1): the data plane. It runs as its own
 // process so that restarting Flightdeck never interrupts traffic. It splits requests between the
-// stable and the canary version by the recorded weight, measures every request per version and
+// stable and the canary version by the recorded weight (a weighted random draw per request, or a
+// consistent hash of a sticky key), measures every request per version and
 // writes per-second aggregates to SQLite in batches: counts, p50/p95/p99/mean, and the second's
 // latency histogram (log-linear buckets, latency-hist.mjs) from which true window percentiles merge.
 //
 // Environment: ROUTER_PORT (traffic), ROUTER_ADMIN_PORT (control, 127.0.0.1 only), ROUTER_STATE
 // (JSON state file), ROUTER_OPS (append-only log of applied operations), FLIGHTDECK_DB (metrics),
-// ROUTER_SERVICE_ID, ROUTER_ENVIRONMENT_ID.
+// ROUTER_SERVICE_ID, ROUTER_ENVIRONMENT_ID, ROUTER_SPLIT_SEED (optional: reproducible random split).
+// The sticky-split setting (a header or cookie naming the user) arrives with the operations and is
+// kept in the state file like the weight.
 import Database from "better-sqlite3";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -22,7 +25,7 @@ const environmentId = Number(process.env.ROUTER_ENVIRONMENT_ID ?? 0);
 /**
  * The router's own record: current split plus every operation it applied, in order. Written
  * atomically, so after any crash the split and the record of what was applied agree.
- * @type {{ stable: {version: string, port: number} | null, canary: {version: string, port: number} | null, weight: number, ops: {opId: string, at: number, weight: number}[] }}
+ * @type {{ stable: {version: string, port: number} | null, canary: {version: string, port: number} | null, weight: number, sticky?: {header: string} | {cookie: string} | null, ops: {opId: string, at: number, weight: number}[] }}
  */
 let state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { stable: null, canary: null, weight: 0, ops: [] };
 
@@ -61,11 +64,79 @@ function endToEnd(headers) {
 }
 let served = 0;
 
-/** Smooth deterministic split: exactly `weight` of every 100 consecutive requests go to the canary. */
-function pickCanary() {
+// ---- split ------------------------------------------------------------------------------------
+// Each request is an independent weighted draw, so no client's request pattern lines up with the
+// split (a deterministic rotation across all clients sent one client's every page document to the
+// canary and every API call of that page to stable). ROUTER_SPLIT_SEED makes the draws
+// reproducible (tests); without it Math.random.
+
+/** mulberry32: a small seeded PRNG, uniform on [0, 1). */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const seedText = process.env.ROUTER_SPLIT_SEED;
+const random = seedText ? mulberry32(Number.isFinite(Number(seedText)) ? Number(seedText) : hash32(seedText)) : Math.random;
+
+/** FNV-1a over the UTF-8 bytes, then murmur3's finalizer so that similar keys spread evenly. */
+function hash32(text) {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) h = Math.imul(h ^ byte, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Bucket 0..9999 of a sticky key within one canary version. The canary takes buckets below
+ * weight * 100, so a key keeps its version while the weight holds and, as it grows, keys only move
+ * from stable to the canary. The canary version salts the hash: each release tries a different
+ * set of users first.
+ */
+function stickyBucket(canaryVersion, key) {
+  return hash32(`${canaryVersion}\u0000${key}`) % 10_000;
+}
+
+/** The request's sticky key under `sticky` ({header} or {cookie}), or null when it has none. */
+function stickyKey(req, sticky) {
+  if (!sticky) return null;
+  if (sticky.header) {
+    const v = req.headers[sticky.header.toLowerCase()];
+    const key = Array.isArray(v) ? v.join(",") : v;
+    return key ? key : null;
+  }
+  if (sticky.cookie) {
+    const raw = req.headers.cookie;
+    if (!raw) return null;
+    for (const part of raw.split(";")) {
+      const eq = part.indexOf("=");
+      if (eq < 0) continue;
+      if (part.slice(0, eq).trim() !== sticky.cookie) continue;
+      const value = part.slice(eq + 1).trim();
+      return value ? value : null;
+    }
+  }
+  return null;
+}
+
+/** Canary or stable for one request: by its sticky key when it has one, else a weighted draw. */
+function pickCanary(req) {
+  served++;
   const w = state.canary ? state.weight : 0;
-  const n = served++;
-  return Math.floor(((n + 1) * w) / 100) > Math.floor((n * w) / 100);
+  if (w <= 0) return false;
+  if (w >= 100) return true;
+  const key = stickyKey(req, state.sticky);
+  if (key !== null) return stickyBucket(state.canary.version, key) < w * 100;
+  return random() * 100 < w;
 }
 
 const buckets = new Map(); // key: second * 2 + (canary ? 1 : 0) -> {second, variant, version, latencies, errors}
@@ -80,7 +151,7 @@ function record(variant, version, ms, status) {
 }
 
 const server = http.createServer((req, res) => {
-  const canary = pickCanary();
+  const canary = pickCanary(req);
   const target = canary ? state.canary : state.stable;
   const variant = canary ? "canary" : "baseline";
   if (!target) {
@@ -185,6 +256,14 @@ function readBody(req) {
   });
 }
 
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$/;
+function validSticky(v) {
+  if (v === null) return true;
+  if (typeof v !== "object" || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === "header" || keys[0] === "cookie") && typeof v[keys[0]] === "string" && TOKEN.test(v[keys[0]]);
+}
+
 const admin = http.createServer(async (req, res) => {
   const send = (status, body) => {
     res.writeHead(status, { "content-type": "application/json" });
@@ -204,6 +283,10 @@ const admin = http.createServer(async (req, res) => {
     const next = { ...state };
     if ("stable" in op) next.stable = op.stable;
     if ("canary" in op) next.canary = op.canary;
+    if ("sticky" in op) {
+      if (!validSticky(op.sticky)) return send(400, { error: "sticky must be null, {header: name} or {cookie: name}" });
+      next.sticky = op.sticky;
+    }
     if ("weight" in op) {
       if (!Number.isInteger(op.weight) || op.weight < 0 || op.weight > 100) return send(400, { error: "weight must be 0..100" });
       next.weight = op.weight;
