@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/connection";
 import type { DriverTarget } from "../types";
 import { createLocalDriver } from "./driver";
+import { expectWeightedSplit } from "@/tests/support/split";
 import { versionsSeen } from "@/tests/support/traffic";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "fd-local-"));
@@ -42,7 +43,7 @@ describe("local driver (real processes)", () => {
     expect(await versionsOf(10)).toEqual({ "1.0.0": 10 });
     await driver.deploy(target, { opId: "r2:deploy", version: "1.1.0", stableVersion: "1.0.0" });
     await driver.setWeight(target, { opId: "r2:w25", weight: 25 });
-    expect(await versionsOf(100)).toEqual({ "1.0.0": 75, "1.1.0": 25 });
+    expectWeightedSplit(await versionsOf(400), { stable: "1.0.0", canary: "1.1.0", weight: 25 });
     const status = await driver.status(target);
     expect(status.weight).toBe(25);
     expect(status.versions.map((v) => [v.role, v.version, v.healthy])).toEqual([
