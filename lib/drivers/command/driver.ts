@@ -2,6 +2,7 @@ import "server-only";
 import { renderCommand } from "@/lib/domain/commands";
 import { runShell } from "../shell";
 import type { DeployDriver, DriverTarget } from "../types";
+import { parseStatusOutput } from "./status";
 
 export { renderCommand };
 
@@ -40,8 +41,8 @@ export function createCommandDriver(config: CommandTargetConfig, opts: { onOutpu
       await exec("rollback", t, { version: op.version, stableVersion: op.stableVersion, opId: op.opId });
     },
     async status(t) {
-      const out = await exec("status", t, {});
-      return { weight: Number(/weight[=:]\s*(\d+)/i.exec(out)?.[1] ?? 0), versions: [] };
+      // weight=<n> and, when printed, stable=/canary= versions with their ready replicas (status.ts).
+      return parseStatusOutput(await exec("status", t, {}));
     },
     variantUrl: () => Promise.resolve(null),
   };
