@@ -174,6 +174,8 @@ test("a captain edits the rollback plan after approval: the diff, every approval
   for (const [page, role] of [[sentinel, "Governance Sentinel"], [owner, "Service owner"]] as const) {
     await decide(page, first.find((x) => x.kind === "production" && x.role === role)!.id, "Approve", "Looks right");
     await expect(page.getByText("This approval is approved.")).toBeVisible();
+    // The Approve form is gone once decided; the page-level confirmation says what happened.
+    await expect(page.getByTestId("confirmation")).toContainText("Approved: your approval is recorded.");
   }
 
   // The build is frozen in this phase: the form offers the words, not the version.

@@ -37,6 +37,7 @@ test("on-call opens a P2 outage and acknowledges it at once: the acknowledge clo
 
   await incident.acknowledgeButton().click();
   await expect(incident.status).toHaveText("acknowledged");
+  await expect(incident.page.getByTestId("confirmation")).toContainText("Incident acknowledged.");
   await expect(incident.clock("acknowledge")).toHaveAttribute("data-state", "met");
   await expect(incident.clock("acknowledge")).toHaveText(/^acknowledge: met$/i);
   await expect(incident.clock("mitigate")).toHaveAttribute("data-state", "running");

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { ConfirmationProvider } from "@/components/ui/confirmation";
 import { GateBanner } from "@/components/layout/gate-banner";
 import { NavLinks } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
@@ -56,7 +57,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         )}
       </div>
       <main id="main" className="mx-auto max-w-7xl px-4 py-6">
-        {children}
+        <ConfirmationProvider>{children}</ConfirmationProvider>
       </main>
     </div>
   );

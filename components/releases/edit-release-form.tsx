@@ -40,7 +40,7 @@ export function EditReleaseForm({ action, values: v, editable, phaseLabel, textM
   return (
     <ActionForm
       action={action}
-      submitLabel="Save changes"
+      submitLabel="Save changes" toast="Release updated."
       pendingLabel="Saving…"
       aria-label="Edit release"
       className="space-y-3"

@@ -55,13 +55,13 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
   const v = data;
   const live = LIVE.includes(v.status);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.rollout(v.id) });
-  const commands: { command: string; label: string; show: boolean; variant?: "danger" | "secondary" }[] = [
-    { command: "pause", label: "Pause", show: may.control && v.status === "running", variant: "secondary" },
+  const commands: { command: string; label: string; done: string; show: boolean; variant?: "danger" | "secondary" }[] = [
+    { command: "pause", label: "Pause", done: "Rollout paused: the canary keeps its weight.", show: may.control && v.status === "running", variant: "secondary" },
     // Paused by the gate: Resume (which re-runs the step) only once policy allows it again; Promote
     // now never while blocked (policy would refuse it). Abort and roll back stays available.
-    { command: "resume", label: "Resume", show: may.control && v.status === "paused" && !(v.gate?.blocked ?? false), variant: "secondary" },
-    { command: "retry", label: "Retry failed step", show: may.control && v.status === "failed", variant: "secondary" },
-    { command: "promote", label: "Promote now", show: may.control && ["running", "paused", "failed"].includes(v.status) && v.gate === null },
+    { command: "resume", label: "Resume", done: "Rollout resumed.", show: may.control && v.status === "paused" && !(v.gate?.blocked ?? false), variant: "secondary" },
+    { command: "retry", label: "Retry failed step", done: "Retrying the step.", show: may.control && v.status === "failed", variant: "secondary" },
+    { command: "promote", label: "Promote now", done: "Promotion requested: the new version takes all traffic.", show: may.control && ["running", "paused", "failed"].includes(v.status) && v.gate === null },
   ];
   const holdPct = v.holdLeftMs !== null && v.holdTotalMs ? Math.round(100 - (100 * v.holdLeftMs) / v.holdTotalMs) : null;
 
@@ -175,13 +175,13 @@ export function RolloutLive({ initial, control, may }: { initial: RolloutView; c
           {commands
             .filter((c) => c.show)
             .map((c) => (
-              <ActionForm key={c.command} action={wrap(control, refresh)} submitLabel={c.label} variant={c.variant} className="flex items-start gap-2" aria-label={c.label}>
+              <ActionForm key={c.command} action={wrap(control, refresh)} submitLabel={c.label} toast={c.done} variant={c.variant} className="flex items-start gap-2" aria-label={c.label}>
                 <input type="hidden" name="rolloutId" value={v.id} />
                 <input type="hidden" name="command" value={c.command} />
               </ActionForm>
             ))}
           {may.abort && v.status !== "rolling_back" && (
-            <ActionForm action={wrap(control, refresh)} submitLabel="Abort and roll back" variant="danger" confirm="Abort this rollout and send all traffic back to the stable version?" className="flex items-end gap-2" aria-label="Abort">
+            <ActionForm action={wrap(control, refresh)} submitLabel="Abort and roll back" toast="Abort requested: traffic is going back to the stable version." variant="danger" confirm="Abort this rollout and send all traffic back to the stable version?" className="flex items-end gap-2" aria-label="Abort">
               <input type="hidden" name="rolloutId" value={v.id} />
               <input type="hidden" name="command" value="abort" />
               <Field name="reason" label="Reason" />

@@ -81,7 +81,7 @@ export function StepHooks(props: { serviceId: number; hooks: HookView[]; createA
               <HookFields values={h} />
               <Checkbox name="enabled" label="Enabled" defaultChecked={h.enabled} />
             </ActionForm>
-            <ActionForm action={props.deleteAction} submitLabel="Delete hook" variant="danger" confirm={`Delete hook ${h.name}?`} className="mt-2" aria-label={`Delete hook ${h.name}`}>
+            <ActionForm action={props.deleteAction} submitLabel="Delete hook" toast={`Hook ${h.name} deleted.`} variant="danger" confirm={`Delete hook ${h.name}?`} className="mt-2" aria-label={`Delete hook ${h.name}`}>
               <input type="hidden" name="id" value={h.id} />
             </ActionForm>
           </li>

@@ -58,6 +58,7 @@ export function TokenCreateForm(props: {
     <ActionForm
       action={props.action}
       submitLabel="Create token"
+      toast="Token created: copy it now, it is shown only once."
       pendingLabel="Creating…"
       resetOnSuccess
       aria-label="Create API token"

@@ -90,6 +90,7 @@ export function TokenTable(props: { label: string; tokens: TokenListItem[]; revo
                   <ActionForm
                     action={props.revoke}
                     submitLabel="Revoke"
+                    toast={`Token ${t.name} revoked.`}
                     pendingLabel="Revoking…"
                     variant="danger"
                     confirm={`Revoke the API token “${t.name}” (${t.prefix}…)${props.showOwner ? ` of ${t.ownerEmail}` : ""}? Anything using it gets 401 from its next call.`}

@@ -4,6 +4,7 @@ import { type FormEvent, type ReactNode, createContext, startTransition, useActi
 import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/actions/result";
 import { type FieldSize, oversizeErrors } from "@/lib/domain/form-size";
+import { useConfirmation } from "./confirmation";
 
 export type Action = (prev: ActionResult | null, payload: FormData) => Promise<ActionResult>;
 
@@ -70,6 +71,11 @@ export function ActionForm(props: {
   submitLabel: string;
   pendingLabel?: string;
   successMessage?: string;
+  /**
+   * Confirmation shown at page level after success, for forms that disappear once done (Approve,
+   * Sign, Acknowledge ...) or navigate away; `successMessage` is the inline one for forms that stay.
+   */
+  toast?: string;
   resetOnSuccess?: boolean;
   /** Navigate here after success; `{id}` is replaced by the id the action returned. */
   successHref?: string;
@@ -94,15 +100,17 @@ export function ActionForm(props: {
   const formRef = useRef<HTMLFormElement>(null);
 
   const router = useRouter();
-  const { resetOnSuccess, successHref } = props;
+  const announce = useConfirmation();
+  const { resetOnSuccess, successHref, toast } = props;
   useEffect(() => {
     if (!state?.ok) return;
+    if (toast) announce(toast);
     if (resetOnSuccess) formRef.current?.reset();
     if (successHref) {
       const id = (state.data as { id?: unknown } | null)?.id;
       router.push(successHref.replace("{id}", typeof id === "number" || typeof id === "string" ? String(id) : ""));
     }
-  }, [state, resetOnSuccess, successHref, router]);
+  }, [state, resetOnSuccess, successHref, toast, announce, router]);
 
   // The form is submitted by hand (preventDefault, then dispatch), never through <form action>:
   // React 19 resets a form after its action runs, which would wipe what the user typed on a refusal.

@@ -64,6 +64,7 @@ export class ReleasePage {
     }
     await item.getByRole("button", { name: "Sign" }).click();
     await expect(item).toHaveAttribute("data-status", "passed");
+    await expect(this.page.getByTestId("confirmation")).toContainText("Signed:");
   }
 
   /** Runs the release validation for an environment (C2) and waits until every gate passed. */

@@ -39,7 +39,7 @@ export default async function HealthPage() {
                       {p.name} <span className={`rounded px-1 text-xs ${CLASS_STYLE[p.health]}`}>{p.health}</span> <span className="text-xs text-slate-500">{p.why}</span>
                     </span>
                     {manage && (
-                      <ActionForm action={deleteProbeAction} submitLabel="Delete" pendingLabel="Deleting…" variant="secondary" aria-label={`Delete probe ${p.name}`}>
+                      <ActionForm action={deleteProbeAction} submitLabel="Delete" toast={`Probe ${p.name} deleted.`} pendingLabel="Deleting…" variant="secondary" aria-label={`Delete probe ${p.name}`}>
                         <input type="hidden" name="probeId" value={p.id} />
                       </ActionForm>
                     )}

@@ -29,7 +29,7 @@ export default async function IncidentsPage() {
       </Card>
       {can(actor.roles, "incident.manage") && (
         <Card title="Open an incident" className="mt-6">
-          <ActionForm action={openIncidentAction} submitLabel="Open incident" pendingLabel="Opening…" successHref="/incidents/{id}" aria-label="Open an incident" className="grid gap-3 md:grid-cols-2">
+          <ActionForm action={openIncidentAction} submitLabel="Open incident" toast="Incident opened." pendingLabel="Opening…" successHref="/incidents/{id}" aria-label="Open an incident" className="grid gap-3 md:grid-cols-2">
             <Field name="title" label="Title" maxLength={200} required />
             <Field
               name="kind"

@@ -33,7 +33,7 @@ export default async function RolloutsPage() {
       />
       {can(actor.roles, "rollout.start") && services.length > 0 && (
         <Card title="Start a rollout" className="mb-6">
-          <ActionForm action={startRolloutAction} submitLabel="Start rollout" pendingLabel="Starting…" successHref="/rollouts/{id}" aria-label="Start a rollout">
+          <ActionForm action={startRolloutAction} submitLabel="Start rollout" toast="Rollout started." pendingLabel="Starting…" successHref="/rollouts/{id}" aria-label="Start a rollout">
             <input type="hidden" name="idempotencyKey" value={randomUUID()} />
             <div className="grid gap-3 sm:grid-cols-3">
               <Field name="serviceId" label="Service" options={services.map((s) => ({ value: String(s.id), label: s.name }))} />

@@ -59,7 +59,7 @@ export default async function SecurityPage() {
                         <span className="font-mono">{o.override.action}</span> in {o.environment} · <Countdown until={o.override.expiresAt} />
                       </span>
                       {can(actor.roles, "override.revoke") && (
-                        <ActionForm action={revokeOverrideAction} submitLabel="Revoke" pendingLabel="Revoking…" variant="secondary" aria-label={`Revoke override ${o.override.id}`}>
+                        <ActionForm action={revokeOverrideAction} submitLabel="Revoke" toast="Override revoked." pendingLabel="Revoking…" variant="secondary" aria-label={`Revoke override ${o.override.id}`}>
                           <input type="hidden" name="overrideId" value={o.override.id} />
                         </ActionForm>
                       )}
@@ -141,7 +141,7 @@ export default async function SecurityPage() {
                     </td>
                     <td>
                       {can(actor.roles, "window.manage") && (
-                        <ActionForm action={deleteWindowAction} submitLabel="Delete" pendingLabel="Deleting…" variant="secondary" aria-label={`Delete window ${w.name}`} confirm={`Delete "${w.name}"?`}>
+                        <ActionForm action={deleteWindowAction} submitLabel="Delete" toast={`Window ${w.name} deleted.`} pendingLabel="Deleting…" variant="secondary" aria-label={`Delete window ${w.name}`} confirm={`Delete "${w.name}"?`}>
                           <input type="hidden" name="windowId" value={w.id} />
                         </ActionForm>
                       )}

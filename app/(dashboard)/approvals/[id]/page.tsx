@@ -105,7 +105,7 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
         ) : (
           <div className="flex flex-wrap gap-6">
             {(["approve", "reject"] as const).map((decision) => (
-              <ActionForm key={decision} action={decideApprovalAction} submitLabel={decision === "approve" ? "Approve" : "Reject"} pendingLabel="Saving…" variant={decision === "reject" ? "danger" : "primary"} aria-label={decision === "approve" ? "Approve" : "Reject"} className="min-w-72 flex-1 space-y-2">
+              <ActionForm key={decision} action={decideApprovalAction} submitLabel={decision === "approve" ? "Approve" : "Reject"} toast={decision === "approve" ? "Approved: your approval is recorded." : "Rejected: your reason is recorded."} pendingLabel="Saving…" variant={decision === "reject" ? "danger" : "primary"} aria-label={decision === "approve" ? "Approve" : "Reject"} className="min-w-72 flex-1 space-y-2">
                 <input type="hidden" name="approvalId" value={approval.id} />
                 <input type="hidden" name="decision" value={decision} />
                 <Field name="comment" label={decision === "approve" ? "Comment (optional)" : "Reason for rejecting"} />

@@ -97,14 +97,14 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
         <Card title="Respond" className="mt-4">
           <div className="flex flex-wrap items-start gap-4">
             {incident.status === "open" && can(actor.roles, "incident.acknowledge") && (
-              <ActionForm action={acknowledgeIncidentAction} submitLabel="Acknowledge" pendingLabel="Acknowledging…" aria-label="Acknowledge">
+              <ActionForm action={acknowledgeIncidentAction} submitLabel="Acknowledge" toast="Incident acknowledged." pendingLabel="Acknowledging…" aria-label="Acknowledge">
                 {idField}
                 {version}
               </ActionForm>
             )}
             {manage &&
               NEXT_STEPS.filter((s) => (s.from as readonly string[]).includes(incident.status)).map((s) => (
-                <ActionForm key={s.to} action={advanceIncidentAction} submitLabel={s.label} variant="secondary" aria-label={s.label}>
+                <ActionForm key={s.to} action={advanceIncidentAction} submitLabel={s.label} toast={`Incident is now ${s.to}.`} variant="secondary" aria-label={s.label}>
                   {idField}
                   {version}
                   <input type="hidden" name="to" value={s.to} />
@@ -113,13 +113,13 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           </div>
           {manage && (
             <div className="mt-4 grid gap-4 md:grid-cols-2">
-              <ActionForm action={setIncidentSeverityAction} submitLabel="Change severity" variant="secondary" aria-label="Change severity" className="space-y-2">
+              <ActionForm action={setIncidentSeverityAction} submitLabel="Change severity" toast="Severity changed." variant="secondary" aria-label="Change severity" className="space-y-2">
                 {idField}
                 {version}
                 <Field name="severity" label="Severity" defaultValue={incident.severity} options={INCIDENT_SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] }))} />
                 <Field name="reason" label="Why" maxLength={500} />
               </ActionForm>
-              <ActionForm action={setIncidentCommanderAction} submitLabel="Set commander" variant="secondary" aria-label="Set commander" className="space-y-2">
+              <ActionForm action={setIncidentCommanderAction} submitLabel="Set commander" toast="Commander set." variant="secondary" aria-label="Set commander" className="space-y-2">
                 {idField}
                 {version}
                 <Field
@@ -145,7 +145,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ id: s
           ))}
         </ol>
         {manage && (
-          <ActionForm action={addIncidentNoteAction} submitLabel="Add to timeline" resetOnSuccess aria-label="Add a timeline entry" className="mt-3 space-y-2">
+          <ActionForm action={addIncidentNoteAction} submitLabel="Add to timeline" toast="Added to the timeline." resetOnSuccess aria-label="Add a timeline entry" className="mt-3 space-y-2">
             {idField}
             <Field name="text" label="What happened" multiline rows={2} maxLength={2000} />
           </ActionForm>

@@ -47,6 +47,15 @@ function GateNote({ d, label }: { d: Decision; label: string }) {
   );
 }
 
+/** What the page says after each release command (issue 14: a confirmation after every action). */
+const DRIVE_CONFIRMATIONS = {
+  deploy_staging: "Staging deployment started.",
+  request_approval: "Production approval requested: the approvers see it in their inbox.",
+  start_production: "Production rollout started.",
+  complete: "Release completed.",
+  abort: "Release aborted: traffic goes back to the stable version.",
+} as const;
+
 export default async function ReleasePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const { actor } = await authorizePage("release.read", "/releases/[id]");
@@ -60,8 +69,8 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
   // Issue 14 item 2: the fields a captain (or developer) may change in this phase.
   const editable = can(actor.roles, "release.create") ? editableFields(phase) : [];
   const monitorLeft = phase === "monitoring" ? r.phaseEnteredAt + r.monitoringMinutes * 60_000 - v.now : 0;
-  const command = (name: string, label: string, extra?: React.ReactNode, variant?: "danger" | "secondary") => (
-    <ActionForm action={driveReleaseAction} submitLabel={label} pendingLabel="Working…" aria-label={label} variant={variant}>
+  const command = (name: keyof typeof DRIVE_CONFIRMATIONS, label: string, extra?: React.ReactNode, variant?: "danger" | "secondary") => (
+    <ActionForm action={driveReleaseAction} submitLabel={label} toast={DRIVE_CONFIRMATIONS[name]} pendingLabel="Working…" aria-label={label} variant={variant}>
       <input type="hidden" name="releaseId" value={r.id} />
       <input type="hidden" name="command" value={name} />
       <input type="hidden" name="idempotencyKey" value={randomUUID()} />
@@ -172,7 +181,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
 
         <Card title="Pre-flight checklist">
           {drive && (phase === "preflight" || phase === "staging_deploy") && (
-            <ActionForm action={runPreflightAction} submitLabel="Run automated checks" pendingLabel="Queuing…" variant="secondary">
+            <ActionForm action={runPreflightAction} submitLabel="Run automated checks" toast="Automated checks queued: results appear below." pendingLabel="Queuing…" variant="secondary">
               <input type="hidden" name="releaseId" value={r.id} />
             </ActionForm>
           )}
@@ -189,7 +198,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
                   {i.evidence ? ` · ${i.evidence}` : ""}
                 </div>
                 {i.check === "attestation" && i.status !== "passed" && actor.roles.includes(i.role as Role) && (phase === "preflight" || phase === "staging_deploy") && (
-                  <ActionForm action={attestPreflightAction} submitLabel="Sign" pendingLabel="Signing…" className="mt-2 flex flex-wrap items-end gap-2" aria-label={`Sign ${i.label}`} variant="secondary">
+                  <ActionForm action={attestPreflightAction} submitLabel="Sign" toast={`Signed: ${i.label}.`} pendingLabel="Signing…" className="mt-2 flex flex-wrap items-end gap-2" aria-label={`Sign ${i.label}`} variant="secondary">
                     <input type="hidden" name="itemId" value={i.id} />
                     <Field name="evidence" label="Evidence" className="min-w-64 flex-1" />
                     {i.key === "backup_verified" && <Field name="backupAt" label="Backup taken at (UTC)" type="datetime-local" />}
@@ -211,7 +220,7 @@ export default async function ReleasePage({ params }: { params: Promise<{ id: st
                     {!standing.ok && validation && <span className="ml-1 text-xs text-slate-500">{standing.reason}</span>}
                   </span>
                   {drive && live && (
-                    <ActionForm action={startValidationAction} submitLabel={`Validate for ${environment.name}`} pendingLabel="Starting…" variant="secondary" aria-label={`Validate for ${environment.name}`}>
+                    <ActionForm action={startValidationAction} submitLabel={`Validate for ${environment.name}`} toast={`Validation for ${environment.name} started.`} pendingLabel="Starting…" variant="secondary" aria-label={`Validate for ${environment.name}`}>
                       <input type="hidden" name="releaseId" value={r.id} />
                       <input type="hidden" name="environmentId" value={environment.id} />
                     </ActionForm>

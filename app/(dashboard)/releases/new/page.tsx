@@ -30,7 +30,7 @@ export default async function NewReleasePage() {
     <>
       <PageHeader title="New release" description="A release starts in pre-flight; its checklist, staging deploy, soak, approvals and production rollout follow." />
       <Card>
-        <ActionForm action={createReleaseAction} submitLabel="Create release" pendingLabel="Creating…" successHref="/releases/{id}" aria-label="New release">
+        <ActionForm action={createReleaseAction} submitLabel="Create release" toast="Release created." pendingLabel="Creating…" successHref="/releases/{id}" aria-label="New release">
           <div className="grid gap-3 sm:grid-cols-3">
             <Field name="serviceId" label="Service" options={services.map((s) => ({ value: String(s.id), label: s.name }))} />
             <Field name="version" label="Version" hint='e.g. 1.1.0 ("-bad" versions of the sample service fail 20%).' />

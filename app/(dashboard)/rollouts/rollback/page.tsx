@@ -72,6 +72,7 @@ export default async function RollbackPage({ searchParams }: { searchParams: Par
                 <ActionForm
                   action={executeRollbackAction}
                   submitLabel="Apply rollback"
+                  toast="Rollback started."
                   variant="danger"
                   confirm={`Roll back to ${plan.to ?? "nothing"} now?`}
                   successHref="/rollouts/{id}"

@@ -32,7 +32,7 @@ function ChannelCard({ channel, services, environments }: { channel: Channel; se
         <ActionForm action={sendTestAction} submitLabel="Send test" pendingLabel="Queuing…" variant="secondary" successMessage="Queued: see the delivery log below." className="flex items-center gap-2" aria-label={`Send test to ${channel.name}`}>
           <input type="hidden" name="channelId" value={channel.id} />
         </ActionForm>
-        <ActionForm action={deleteChannelAction} submitLabel="Delete channel" pendingLabel="Deleting…" variant="danger" confirm={`Delete the channel “${channel.name}” with its subscriptions and delivery log?`} className="flex items-center gap-2" aria-label={`Delete ${channel.name}`}>
+        <ActionForm action={deleteChannelAction} submitLabel="Delete channel" toast={`Channel ${channel.name} deleted.`} pendingLabel="Deleting…" variant="danger" confirm={`Delete the channel “${channel.name}” with its subscriptions and delivery log?`} className="flex items-center gap-2" aria-label={`Delete ${channel.name}`}>
           <input type="hidden" name="channelId" value={channel.id} />
         </ActionForm>
       </div>
@@ -46,14 +46,14 @@ function ChannelCard({ channel, services, environments }: { channel: Channel; se
               <span>
                 {eventLabel(s.eventKind)} · {s.service ?? "every service"} · {s.environment ?? "every environment"}
               </span>
-              <ActionForm action={unsubscribeAction} submitLabel="Remove" pendingLabel="Removing…" variant="secondary" className="flex items-center gap-2" aria-label={`Remove subscription ${s.id}`}>
+              <ActionForm action={unsubscribeAction} submitLabel="Remove" toast="Subscription removed." pendingLabel="Removing…" variant="secondary" className="flex items-center gap-2" aria-label={`Remove subscription ${s.id}`}>
                 <input type="hidden" name="subscriptionId" value={s.id} />
               </ActionForm>
             </li>
           ))}
         </ul>
       )}
-      <ActionForm action={subscribeAction} submitLabel="Subscribe" pendingLabel="Saving…" aria-label={`Subscribe ${channel.name}`}>
+      <ActionForm action={subscribeAction} submitLabel="Subscribe" toast="Subscribed." pendingLabel="Saving…" aria-label={`Subscribe ${channel.name}`}>
         <input type="hidden" name="channelId" value={channel.id} />
         <div className="grid gap-3 sm:grid-cols-3">
           <Field name="eventKind" label="Event" options={EVENT_KINDS.map((k) => ({ value: k, label: EVENT_LABELS[k] }))} />
@@ -143,7 +143,7 @@ export default async function NotificationsPage() {
         description={`Rollouts, rollbacks, approvals, gate blocks and incidents announced in chat. Messages are written with the event they report and delivered by the worker: up to ${DELIVERY_POLICY.maxAttempts} attempts, retried with backoff on network errors, 5xx and 429 (Retry-After honoured), never on other 4xx.`}
       />
       <Card title="Add channel" className="mb-6">
-        <ActionForm action={createChannelAction} submitLabel="Add channel" pendingLabel="Adding…" resetOnSuccess aria-label="Add channel">
+        <ActionForm action={createChannelAction} submitLabel="Add channel" toast="Channel added." pendingLabel="Adding…" resetOnSuccess aria-label="Add channel">
           <div className="grid gap-3 sm:grid-cols-3">
             <Field name="name" label="Name" maxLength={80} hint="e.g. #releases" />
             <Field name="kind" label="Kind" options={kindOptions} />

@@ -40,6 +40,7 @@ export default async function UsersPage() {
                 <ActionForm
                   action={setUserDisabledAction}
                   submitLabel={u.disabled ? "Enable account" : "Disable account"}
+                  toast={u.disabled ? `${u.email} enabled.` : `${u.email} disabled.`}
                   variant={u.disabled ? "secondary" : "danger"}
                   confirm={u.disabled ? undefined : `Disable ${u.email}? They are signed out on their next request.`}
                   className="flex items-center gap-2"

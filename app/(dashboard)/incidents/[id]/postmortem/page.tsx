@@ -133,7 +133,7 @@ export default async function PostmortemPage({ params }: { params: Promise<{ id:
                   <td className="py-1.5">{actionItemStatus(item, now)}</td>
                   <td className="py-1.5">
                     {item.doneAt === null && (writer || item.ownerId === actor.id) && (
-                      <ActionForm action={completePostmortemActionItemAction} submitLabel="Mark done" variant="secondary" aria-label={`Mark action item ${item.id} done`}>
+                      <ActionForm action={completePostmortemActionItemAction} submitLabel="Mark done" toast="Action item marked done." variant="secondary" aria-label={`Mark action item ${item.id} done`}>
                         {idField}
                         <input type="hidden" name="itemId" value={item.id} />
                       </ActionForm>
@@ -146,7 +146,7 @@ export default async function PostmortemPage({ params }: { params: Promise<{ id:
         )}
         {writer && !postmortem && <p className="mt-3 text-sm text-slate-600">Save the draft to add action items.</p>}
         {writer && postmortem && (
-          <ActionForm action={addPostmortemActionItemAction} submitLabel="Add action item" resetOnSuccess aria-label="Add an action item" className="mt-4 grid gap-3 md:grid-cols-2">
+          <ActionForm action={addPostmortemActionItemAction} submitLabel="Add action item" toast="Action item added." resetOnSuccess aria-label="Add an action item" className="mt-4 grid gap-3 md:grid-cols-2">
             {idField}
             <Field name="text" label="What needs doing" maxLength={1000} className="md:col-span-2" />
             <Field name="kind" label="Type" defaultValue="prevent" options={ACTION_ITEM_KINDS.map((k) => ({ value: k, label: ACTION_ITEM_KIND_LABELS[k] }))} />

@@ -25,6 +25,7 @@ export default async function EditEnvironmentPage({ params }: { params: Promise<
         <ActionForm
           action={deleteEnvironmentAction}
           submitLabel="Delete environment"
+          toast="Environment deleted."
           variant="danger"
           confirm={`Delete environment ${environment.name}?`}
           successHref="/settings/environments"

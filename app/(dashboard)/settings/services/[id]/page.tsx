@@ -57,6 +57,7 @@ export default async function EditServicePage({ params }: { params: Promise<{ id
         <ActionForm
           action={deleteServiceAction}
           submitLabel="Delete service"
+          toast={`Service ${service.name} deleted.`}
           variant="danger"
           confirm={`Delete service ${service.name}?`}
           successHref="/settings/services"
