@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
-import { DOCS_INITIALIZER, SWAGGER_UI_VERSION } from "@/lib/api/docs-assets";
+import { DOCS_INITIALIZER, DOCS_THEME, SWAGGER_UI_VERSION } from "@/lib/api/docs-assets";
 
 export const metadata: Metadata = { title: "API reference" };
 
@@ -16,6 +16,7 @@ export default async function ApiDocsPage() {
   return (
     <>
       <link rel="stylesheet" href={asset("swagger-ui.css")} />
+      <link rel="stylesheet" href={asset(DOCS_THEME)} />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 text-sm">
           <a href="/" className="text-lg font-semibold tracking-tight">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DOCS_INITIALIZER, SWAGGER_UI_VERSION, docsAsset } from "@/lib/api/docs-assets";
+import { DOCS_INITIALIZER, DOCS_THEME, SWAGGER_UI_VERSION, docsAsset } from "@/lib/api/docs-assets";
 import { GET as openApiRoute } from "@/app/api/openapi.json/route";
 
 const assetRoute = (await import("@/app/api-docs/assets/[file]/route")).GET;
@@ -21,6 +21,13 @@ describe("the API reference's files (/api-docs/assets/{file}) and the document (
     // Nothing from the internet: no petstore, no online validator.
     expect(init).not.toMatch(/https?:/);
     expect(init).toContain("validatorUrl: null");
+    // Accessibility fixes (issue 14 item 7): no links nested in buttons, every <select> named,
+    // and a theme with AA contrast loaded after Swagger UI's own stylesheet.
+    expect(init).toContain("deepLinking: false");
+    expect(init).toContain('setAttribute("aria-label"');
+    const theme = await fetchAsset(DOCS_THEME);
+    expect(theme.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await theme.text()).toContain(".opblock.opblock-post .opblock-summary-method");
   });
 
   it("any other name is 404 and reads no file: other package files, paths, prototype names", async () => {
