@@ -35,6 +35,53 @@ export const stickySplitSchema = z
   })
   .transform((v): StickySplit => (v.header !== undefined ? { header: v.header } : { cookie: v.cookie! }));
 
+/** A PM2 app name (also a file name in PM2's logs): letters, digits, dot, dash, underscore. */
+const pm2AppName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "PM2 name may use letters, digits, dot, dash and underscore (at most 63), starting with a letter or digit.");
+
+/** Placeholders a deploy-candidate tag pattern may use. */
+export const TAG_PATTERN_VARIABLES = ["service", "environment", "sha", "shortSha", "version"] as const;
+
+/** Whether `name` is a valid git tag name (the rules of `git check-ref-format` that a rendered pattern can break). */
+export function validTagName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    // eslint-disable-next-line no-control-regex -- git refuses control characters in ref names
+    !/[\s~^:?*[\\\x00-\x1f\x7f]/.test(name) &&
+    !/\.\.|\/\/|@\{|\/\.|\.lock(\/|$)/.test(name) &&
+    !/^[-/.]|[/.]$/.test(name) &&
+    name !== "@"
+  );
+}
+
+/** Versions from git (runbook 000, issue 13 item 1): repository, build and how many release dirs to keep. */
+export const gitSourceSchema = z
+  .object({
+    /** A local path or a URL the host can reach. */
+    repo: z.string().trim().min(1, "Repository cannot be empty: give a local path or a URL.").max(1000).refine((v) => !v.startsWith("-"), "Repository cannot start with -."),
+    /** Run with sh -c in the release directory (runbook 000: npm run build). */
+    build: shellCommand.default("npm run build"),
+    keepReleases: z.number().int().min(1, "Keep at least 1 release.").max(50, "Keep at most 50 releases.").default(5),
+    tagPattern: z
+      .string()
+      .trim()
+      .min(1, "Tag pattern cannot be empty.")
+      .max(200)
+      .default("deploy-candidate-{{environment}}-{{shortSha}}")
+      .refine(
+        (v) => [...v.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].every((m) => (TAG_PATTERN_VARIABLES as readonly string[]).includes(m[1]!)),
+        `Tag pattern may use only ${TAG_PATTERN_VARIABLES.map((n) => `{{${n}}}`).join(", ")}.`,
+      )
+      .refine(
+        (v) => validTagName(v.replace(/\{\{\s*(\w+)\s*\}\}/g, "x")),
+        "Tag pattern does not make a valid git tag name (no spaces, ~ ^ : ? * [ \\, .., //, or a leading - or trailing . or /).",
+      ),
+    buildTimeoutSeconds: z.number().int().min(1, "Build timeout must be at least 1 second.").max(7200, "Build timeout is at most 7200 seconds.").default(600),
+  })
+  .strict();
+
 /** Deploy target of a service (REQUIREMENTS B1, H1-H3): the driver and its settings. */
 export const deployTargetSchema = z.discriminatedUnion(
   "driver",
@@ -57,9 +104,23 @@ export const deployTargetSchema = z.discriminatedUnion(
         mainPort: port,
         canaryPort: port,
         healthPath: z.string().startsWith("/", "Health path must start with /.").default("/health"),
+        /** PM2 app name (runbook 000): main is `<name>`, the canary `<name>-canary`; default the service name. */
+        name: pm2AppName.optional(),
+        /** Versions from git (runbook 000): each version is a commit or tag built into its own release dir. */
+        git: gitSourceSchema.optional(),
+        /** A production proxy in front (HAProxy) listening here splits traffic between main and canary. */
+        proxy: z.object({ listenPort: port }).strict().optional(),
       })
       .strict()
-      .refine((v) => v.mainPort !== v.canaryPort, { message: "Canary port must differ from main port.", path: ["canaryPort"] }),
+      .refine((v) => v.mainPort !== v.canaryPort, { message: "Canary port must differ from main port.", path: ["canaryPort"] })
+      .refine((v) => !v.proxy || (v.proxy.listenPort !== v.mainPort && v.proxy.listenPort !== v.canaryPort), {
+        message: "Proxy port must differ from the main and canary ports.",
+        path: ["proxy"],
+      })
+      .refine((v) => !v.git || !(v.script.startsWith("/") || v.script.split("/").includes("..")), {
+        message: "With git, the script is a path inside the release directory (such as server.js or dist/server.js).",
+        path: ["script"],
+      }),
     z
       .object({
         driver: z.literal("command"),
