@@ -127,6 +127,16 @@ async function resolveIp(host: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Alive and not a zombie (a daemon whose reaper has not collected it yet is gone for us). */
+function running(pid: number): boolean {
+  if (!processAlive(pid)) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
+
 /**
  * HAProxy as the traffic splitter of one service (REQUIREMENTS H7): one haproxy process per name,
  * daemonized (it outlives Flightdeck like the embedded router), controlled only through its runtime
@@ -278,7 +288,7 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
   }
 
   function collectorAlive(): boolean {
-    return existsSync(collectorPidPath) && processAlive(Number(readFileSync(collectorPidPath, "utf8")));
+    return existsSync(collectorPidPath) && running(Number(readFileSync(collectorPidPath, "utf8")));
   }
 
   function ensureCollector(): boolean {
@@ -319,10 +329,10 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
   }
 
   const stopPid = async (pid: number) => {
-    if (!processAlive(pid)) return;
+    if (!running(pid)) return;
     process.kill(pid, "SIGUSR1"); // soft stop: finishes the requests in flight
-    for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(50);
-    if (processAlive(pid)) process.kill(pid, "SIGKILL");
+    for (let i = 0; i < 100 && running(pid); i++) await sleep(50);
+    if (running(pid)) process.kill(pid, "SIGKILL");
   };
 
   return {
