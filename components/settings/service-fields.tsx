@@ -1,4 +1,5 @@
 import { ActionForm, Field } from "@/components/ui/action-form";
+import { DeployTargetPreset } from "@/components/settings/deploy-target-preset";
 import type { ActionResult } from "@/lib/actions/result";
 import { DEFAULT_LOCAL_TARGET } from "@/lib/domain/deploy-target";
 
@@ -28,6 +29,7 @@ export function ServiceFields(props: {
         <Field name="owner" label="Owner" defaultValue={v?.owner} />
       </div>
       <Field name="description" label="Description" defaultValue={v?.description} />
+      <DeployTargetPreset />
       <Field
         name="deployTarget"
         label="Deploy target (JSON)"

@@ -1,7 +1,10 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DeployTargetPreset } from "@/components/settings/deploy-target-preset";
 import { DRIVER_COMMAND_VARIABLES, unknownVariables } from "@/lib/domain/commands";
 import { deployTargetSchema } from "@/lib/domain/deploy-target";
 import { createCommandDriver } from "@/lib/drivers/command/driver";
@@ -331,5 +334,17 @@ describe("invalid parameters are refused with a message per field, nothing rende
 
   it("an unknown preset", () => {
     expect(renderPreset("argo-rollouts", {})).toEqual({ ok: false, fieldErrors: { preset: "Choose a preset: kubernetes-nginx-ingress, kubernetes-gateway-api, helm-canary." } });
+  });
+});
+
+describe("the settings form's preset chooser", () => {
+  it("asks for the first preset's parameters, labelled, and sends none of them with the service form", () => {
+    const html = renderToStaticMarkup(createElement(DeployTargetPreset));
+    expect(html).toContain("Start from a preset");
+    for (const p of PRESET_NAMES) expect(html).toContain(`<option value="${p}"`);
+    for (const f of PRESETS["kubernetes-nginx-ingress"].fields) expect(html).toContain(`>${f.label}`);
+    // Only the deploy-target field is submitted: the parameters have no name.
+    expect(html).not.toMatch(/<(input|select)[^>]* name=/);
+    expect(html).toContain('type="button"');
   });
 });
