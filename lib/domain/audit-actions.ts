@@ -118,6 +118,10 @@ export const AUDIT_ACTIONS = [
   /** Post-rollback verification (K2): the worker's health and smoke probes of the restored version. */
   "rollout.verified",
   "rollout.verification_failed",
+  /** Promote gates (issue 13 item 3, runbook 000 section 4): per-service settings, each evaluation with its evidence, the person's attestation. */
+  "promote_gates.update",
+  "rollout.gates_evaluated",
+  "rollout.core_path_attested",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -67,6 +67,8 @@ const PHRASES: Record<string, (d: D) => Phrase> = {
   "rollout.hook_failed": (d) => ({ verb: `failed the ${str(d.stage) ?? ""} hook ${str(d.hook) ?? str(d.name) ?? ""} of`.replace(/\s+/g, " "), extra: str(d.reason) ?? str(d.status) }),
   "rollout.verified": () => ({ verb: "verified the restored version after" }),
   "rollout.verification_failed": (d) => ({ verb: "could not verify the restored version after", extra: str(d.reason) }),
+  "rollout.gates_evaluated": (d) => ({ verb: `found the promote gates ${str(d.outcome) ?? "evaluated"} for`, extra: str(d.reason) }),
+  "rollout.core_path_attested": (d) => ({ verb: "attested the core path of", extra: Array.isArray(d.items) ? d.items.map(String).join(", ") : null }),
   "driver.reconcile": (d) => ({ verb: "reconciled the deploy driver of", extra: str(d.change) ?? str(d.reason) }),
   "gate.blocked": (d) => ({ verb: "was blocked by the security gate on", extra: Array.isArray(d.reasons) ? d.reasons.join("; ") : str(d.reason) }),
   "gate.would_block": (d) => ({ verb: "would have been blocked (monitor mode) on", extra: Array.isArray(d.reasons) ? d.reasons.join("; ") : str(d.reason) }),
@@ -138,6 +140,7 @@ const PHRASES: Record<string, (d: D) => Phrase> = {
   "hook.create": (d) => ({ verb: `added the step hook ${str(d.name) ?? ""}`.trim() }),
   "hook.update": (d) => ({ verb: `changed the step hook ${str(d.name) ?? ""}`.trim() }),
   "hook.delete": (d) => ({ verb: `deleted the step hook ${str(d.name) ?? ""}`.trim() }),
+  "promote_gates.update": () => ({ verb: "changed the promote gates of" }),
 };
 
 const PHASES: Record<string, string> = {

@@ -4,6 +4,7 @@ import { databasePath } from "@/db/connection";
 import { deployTargetSchema } from "@/lib/domain/deploy-target";
 import { createCommandDriver } from "./command/driver";
 import { createLocalDriver } from "./local/driver";
+import { localLogFiles } from "./local/log-files";
 import { createPm2Driver } from "./pm2/driver";
 import type { DeployDriver } from "./types";
 
@@ -14,6 +15,9 @@ export interface ResolvedDriver {
   name: string;
 }
 
+/** The local driver's version logs, for the promote gates' log scan (issue 13 item 3). */
+const withLocalLogs = (driver: DeployDriver, dataDir: string): DeployDriver => ({ ...driver, logFiles: (t) => Promise.resolve(localLogFiles(dataDir, t)) });
+
 // A PM2 driver holds a connection to its daemon: one per configuration, reused by every job.
 const pm2Drivers = new Map<string, ReturnType<typeof createPm2Driver>>();
 
@@ -23,7 +27,7 @@ export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: st
   const dbFile = databasePath();
   switch (target.driver) {
     case "local":
-      return { name: "local", driver: createLocalDriver(target, { dataDir: path.dirname(dbFile), dbFile }), smokePaths: [target.healthPath] };
+      return { name: "local", driver: withLocalLogs(createLocalDriver(target, { dataDir: path.dirname(dbFile), dbFile }), path.dirname(dbFile)), smokePaths: [target.healthPath] };
     case "command":
       return { name: "command", driver: createCommandDriver(target, opts), smokePaths: [] };
     case "pm2": {

@@ -45,6 +45,11 @@ export interface DeployDriver {
   reconcile?(target: DriverTarget): Promise<string[]>;
   /** Operating-system processes of the running versions, where the driver knows them (CPU / memory sampling). */
   processes?(target: DriverTarget): Promise<{ role: "stable" | "canary"; version: string; pid: number }[]>;
+  /**
+   * Log files the versions write (the promote gates' critical-line scan, runbook 000 section 4), by
+   * role; absent: the driver keeps no logs Flightdeck can read (the log gate says so and passes).
+   */
+  logFiles?(target: DriverTarget): Promise<{ canary: string[]; main: string[] }>;
   /** Base URL that reaches one variant directly (for smoke checks). */
   variantUrl(target: DriverTarget, variant: "stable" | "canary"): Promise<string | null>;
 }

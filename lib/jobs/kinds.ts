@@ -28,6 +28,8 @@ export const INCIDENT_SLA_JOB = "incident.sla";
 export { FLAG_EXTERNAL_SYNC_JOB };
 /** Post-rollback verification (K2): health and smoke probes of the restored version, one attempt per job (lib/jobs/handlers/verify-rollback.ts). */
 export const ROLLOUT_VERIFY_JOB = "rollout.verify";
+/** Promote gates still waiting (quiet period, attestation): re-evaluated every few seconds; the promote step runs again once none waits (lib/jobs/handlers/rollout.ts). */
+export const PROMOTE_GATES_RECHECK_JOB = "rollout.gates_recheck";
 
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
@@ -56,6 +58,7 @@ export const JOB_PAYLOADS = {
   [INCIDENT_SLA_JOB]: z.object({}),
   [ROLLOUT_VERIFY_JOB]: z.object({ rolloutId: id, attempt: id.default(1) }),
   [FLAG_EXTERNAL_SYNC_JOB]: flagExternalSyncPayload,
+  [PROMOTE_GATES_RECHECK_JOB]: z.object({ rolloutId: id, rowVersion: count, n: id }),
 } as const;
 
 export type JobKind = keyof typeof JOB_PAYLOADS;
@@ -138,4 +141,6 @@ export const auditVerifySlotKey = (slot: number) => `audit.verify:${slot}`;
 export const reconcileSlotKey = (slot: number) => `reconcile:${slot}`;
 export const incidentSlaSlotKey = (slot: number) => `incident.sla:${slot}`;
 /** The n-th attempt of a rollout's post-rollback verification (one verification per rollout). */
+/** The n-th re-check of a rollout's waiting promote gates, at the row version that blocked its promote step. */
+export const promoteGatesRecheckKey = (rolloutId: number, rowVersion: number, n: number) => `rollout:${rolloutId}:v${rowVersion}:gates-recheck:${n}`;
 export const rolloutVerifyKey = (rolloutId: number, attempt = 1) => `rollout:${rolloutId}:verify${attempt > 1 ? `:${attempt}` : ""}`;

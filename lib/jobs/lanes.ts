@@ -18,6 +18,7 @@ import {
   NOTIFICATION_DELIVER_JOB,
   FLAG_EXTERNAL_SYNC_JOB,
   ROLLOUT_VERIFY_JOB,
+  PROMOTE_GATES_RECHECK_JOB,
   isJobKind,
   safePayloadOf,
 } from "./kinds";
@@ -47,6 +48,8 @@ const LANE_OF: Record<JobKind, LaneName> = {
   [ROLLOUT_JOB.wake]: "steps",
   [ROLLOUT_JOB.watch]: "steps",
   [RELEASE_MIGRATE_JOB]: "steps",
+  // Re-reads waiting promote gates (logs, smoke, attestation); no target lock: it only reads the data plane.
+  [PROMOTE_GATES_RECHECK_JOB]: "steps",
   [HEALTH_JOB]: "housekeeping",
   [AUDIT_VERIFY_JOB]: "housekeeping",
   [RECONCILE_JOB]: "housekeeping",

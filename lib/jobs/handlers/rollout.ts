@@ -12,16 +12,21 @@ import { WATCH_EVERY_MS, applyRolloutEvent, planOfRow } from "@/lib/services/rol
 import { findRelease } from "@/db/queries/releases";
 import { auditDecision, policyDecision } from "@/lib/services/policy/check-policy";
 import { findAnalysisState } from "@/db/queries/analysis";
-import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, payloadOf, queueJob, rolloutHoldRecheckKey, rolloutRollbackRemoveKey, rolloutWatchKey } from "../kinds";
+import { ANALYSIS_TICK_JOB, PROMOTE_GATES_RECHECK_JOB, ROLLOUT_JOB, analysisTickKey, payloadOf, promoteGatesRecheckKey, queueJob, rolloutHoldRecheckKey, rolloutRollbackRemoveKey, rolloutWatchKey } from "../kinds";
 import type { JobContext, JobHandler } from "../runner";
 import { analysisHoldReason } from "@/lib/analysis-view";
 import { hookVariables, stageAt } from "@/lib/domain/hooks/step-hooks";
 import { runStepHooks } from "@/lib/services/hooks/run-step-hooks";
+import { type GateSubject, evaluatePromoteGates } from "@/lib/services/promote-gates/evaluate-promote-gates";
+import { logSizesBeforeDeploy, markCanaryStart } from "@/lib/services/promote-gates/canary-mark";
+import { readPromoteGates } from "@/lib/services/promote-gates/read-promote-gates";
 
 const WORKER: SystemActor = { kind: "system", label: "worker" };
 const SMOKE_TIMEOUT_MS = 3000;
 /** How often a hold whose time is up re-checks the analysis verdict. */
 const ANALYSIS_RECHECK_MS = 500;
+/** How often waiting promote gates (quiet period, attestation) are re-evaluated. */
+const GATES_RECHECK_MS = 3000;
 
 function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: string; environment: string } {
   const service = findService(db, r.serviceId)!;
@@ -103,12 +108,42 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
         );
         log(ctx, r.id, `smoke ${result.ok ? "passed" : "FAILED"}: ${describeSmoke(result)}`, result.ok ? "info" : "error");
         if (!result.ok) throw new Error(`Smoke checks failed: ${describeSmoke(result)}`);
+        // C4: the service's listed smoke endpoints (its promote gates) answer 200 before every shift too.
+        const listed = readPromoteGates(db, r.serviceId).config.smoke;
+        if (!listed) return;
+        const more = await runSmoke(listed.paths.map((p) => base + p), { timeoutMs: listed.timeoutMs });
+        log(ctx, r.id, `smoke endpoints ${more.ok ? "passed" : "FAILED"}: ${describeSmoke(more)}`, more.ok ? "info" : "error");
+        if (!more.ok) throw new Error(`Smoke checks failed: ${describeSmoke(more)}`);
       };
+      // Promote gates (issue 13 item 3, runbook 000 section 4): the promote step runs only once every
+      // gate passed; otherwise it holds (step_blocked) with the reasons, and while gates only wait
+      // (quiet period, attestation) they are re-checked every few seconds.
+      const gateSubject = (): GateSubject => ({ rollout: r, service: findService(db, r.serviceId)!, environment, driver, driverName: name, target });
+      const heldByGates = async (): Promise<boolean> => {
+        const outcome = await evaluatePromoteGates(db, gateSubject(), { commit: (fn) => ctx.commit(fn), signal: ctx.signal, now }, { audit: "always" });
+        if (!outcome.reason) return false;
+        const reason = outcome.reason;
+        ctx.commit((tx) => {
+          try {
+            const updated = applyRolloutEvent(tx, findRollout(tx, r.id)!, { type: "step_blocked", reason }, { actor: WORKER, environment }, now());
+            if (outcome.waitsOnly) {
+              queueJob(tx, PROMOTE_GATES_RECHECK_JOB, { rolloutId: r.id, rowVersion: updated.rowVersion, n: 1 }, { runAt: now() + GATES_RECHECK_MS, key: promoteGatesRecheckKey(r.id, updated.rowVersion, 1), now: now() });
+            }
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            appendRolloutLog(tx, { rolloutId: r.id, at: now(), level: "warn", message: `ignored step_blocked: ${err.message}` });
+          }
+        });
+        return true;
+      };
+      if (step.kind === "promote" && (await heldByGates())) return;
       try {
         log(ctx, r.id, `step ${stepIndex + 1}: ${step.kind}${step.kind === "shift" ? ` to ${step.weight}%` : ""} (${name} driver, op ${opId})`);
         let weight = r.weight;
         if (step.kind === "deploy") {
+          const sizesBefore = await logSizesBeforeDeploy(driver, target);
           await driver.deploy(target, { opId, version: r.toVersion, stableVersion: r.fromVersion });
+          await markCanaryStart((fn) => ctx.commit(fn), { rolloutId: r.id, driver, target, hasStable: !!r.fromVersion, sizesBefore, at: now() });
           await smoke(r.fromVersion ? "canary" : "stable");
         } else if (step.kind === "shift") {
           if (r.fromVersion) await smoke("canary");
@@ -125,6 +160,25 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
         if (ctx.signal.aborted) throw err;
         settle(ctx, r.id, environment, { type: "step_failed", error: err instanceof Error ? err.message : String(err) }, now);
       }
+    },
+
+    /**
+     * Promote gates that only waited (quiet period, attestation): evaluated again; still waiting ->
+     * again in a few seconds; otherwise the promote step runs again (it promotes, or holds with the failure).
+     */
+    async [PROMOTE_GATES_RECHECK_JOB](ctx) {
+      const { rolloutId, rowVersion, n } = payloadOf(ctx.job, PROMOTE_GATES_RECHECK_JOB);
+      const r = findRollout(db, rolloutId);
+      if (!r || r.rowVersion !== rowVersion || r.status !== "failed" || r.failedDuring !== "step") return; // someone retried, promoted or aborted
+      const { target, deployTarget, environment } = targetOf(db, r);
+      const { driver, name } = driverFor(deployTarget);
+      const subject = { rollout: r, service: findService(db, r.serviceId)!, environment, driver, driverName: name, target };
+      const outcome = await evaluatePromoteGates(db, subject, { commit: (fn) => ctx.commit(fn), signal: ctx.signal, now }, { audit: "on_change" });
+      if (outcome.waitsOnly) {
+        ctx.commit((tx) => queueJob(tx, PROMOTE_GATES_RECHECK_JOB, { rolloutId, rowVersion, n: n + 1 }, { runAt: now() + GATES_RECHECK_MS, key: promoteGatesRecheckKey(rolloutId, rowVersion, n + 1), now: now() }));
+        return;
+      }
+      settle(ctx, r.id, environment, { type: "retry" }, now);
     },
 
     /** A release deployment's timeout (G5): still live -> abort it, with the reason. */
