@@ -7,6 +7,7 @@
 //   "...-tail45" the same tail on 4.5% of requests: true p95 still ~6 ms, p99 ~1,505 ms
 //                ("-tailN": N tenths of a percent);
 // SAMPLE_LATENCY_MS / SAMPLE_ERROR_RATE / SAMPLE_TAIL_RATE (0-1) / SAMPLE_TAIL_MS override them.
+// SAMPLE_FAILING_PATHS: comma-separated paths that answer 503 (a failing smoke endpoint, C4).
 // Endpoints: /health, /metrics (Prometheus text format), anything else answers JSON {version}
 // after the configured latency.
 import http from "node:http";
@@ -19,6 +20,7 @@ const errorRate = Number(process.env.SAMPLE_ERROR_RATE ?? (version.includes("-ba
 const tailMatch = /-tail(\d*)/.exec(version);
 const tailRate = Number(process.env.SAMPLE_TAIL_RATE ?? (tailMatch ? (tailMatch[1] ? Number(tailMatch[1]) / 1000 : 0.015) : 0));
 const tailMs = Number(process.env.SAMPLE_TAIL_MS ?? 1500);
+const failingPaths = (process.env.SAMPLE_FAILING_PATHS ?? "").split(",").map((p) => p.trim()).filter(Boolean);
 let served = 0;
 /** Deterministic tail: exactly `tailRate` of every run of requests, evenly spread (like the router's split). */
 function inTail() {
@@ -74,6 +76,11 @@ const server = http.createServer((req, res) => {
   if (url === "/metrics") {
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
     res.end(metricsText());
+    return;
+  }
+  if (failingPaths.includes(url)) {
+    res.writeHead(503, { "content-type": "application/json", "x-version": version });
+    res.end(JSON.stringify({ error: "unavailable", version }));
     return;
   }
   // Jitter of +-30% keeps percentiles realistic.
