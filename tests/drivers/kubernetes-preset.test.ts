@@ -27,7 +27,7 @@ const record = path.join(dir, "argv.jsonl");
 const canned = path.join(dir, "canned.json");
 const target: DriverTarget = { serviceId: 1, serviceName: "api", environmentId: 2, environmentName: "production" };
 
-/** Canned answers: the first entry whose argv starts with `args` answers (stdout, exit code). */
+/** Canned answers: the first entry whose argv starts with `args` answers (stdout; with a non-zero code, stderr). */
 type Canned = { args: string[]; out: string; code?: number }[];
 function answer(entries: Canned) {
   writeFileSync(canned, JSON.stringify(entries));
@@ -41,7 +41,8 @@ fs.appendFileSync(${JSON.stringify(record)}, JSON.stringify(argv) + "\\n");
 let entries = [];
 try { entries = JSON.parse(fs.readFileSync(${JSON.stringify(canned)}, "utf8")); } catch {}
 const hit = entries.find((e) => e.args.every((a, i) => argv[i] === a));
-if (hit) process.stdout.write(hit.out);
+// Like kubectl and helm: output on stdout, an error on stderr.
+if (hit) (hit.code ? process.stderr : process.stdout).write(hit.out);
 process.exit(hit && hit.code ? hit.code : 0);
 `;
 
@@ -87,7 +88,7 @@ describe("every preset renders a command deploy target the settings accept", () 
   it.each(PRESET_NAMES)("%s", (preset) => {
     const t = rendered(preset, params[preset]);
     // Saved as is through the settings' schema; only the driver's variables are used.
-    expect(deployTargetSchema.parse(t)).toEqual(t);
+    expect(deployTargetSchema.parse(t)).toMatchObject(t);
     for (const command of Object.values(t.commands)) expect(unknownVariables(command, DRIVER_COMMAND_VARIABLES)).toEqual([]);
     // Every parameter the form asks for is one the schema knows (the form sends exactly these).
     const empty = Object.fromEntries(PRESETS[preset].fields.map((f) => [f.name, ""]));
@@ -124,10 +125,15 @@ describe("kubernetes-nginx-ingress through the real command driver", () => {
     ]);
   });
 
+  const getCanaryImage = ["kubectl", "get", "deployment", "app-canary", ...N, "-o", 'jsonpath={.spec.template.spec.containers[?(@.name=="app")].image}'];
+  const canaryRuns = (version: string) => answer([{ args: getCanaryImage, out: `registry.example.com/team/app:${version}` }]);
+
   it("rollback takes the traffic away first, then undoes the canary deployment (previous revision, or the one given)", async () => {
+    canaryRuns("1.5.0");
     await driver.rollback(target, { opId: "r", version: "1.5.0", stableVersion: "1.4.0" });
     expect(calls()).toEqual([
       annotate(0),
+      getCanaryImage,
       ["kubectl", "rollout", "undo", "deployment/app-canary", ...N],
       ["kubectl", "rollout", "status", "deployment/app-canary", ...N, "--timeout=600s"],
     ]);
@@ -135,9 +141,16 @@ describe("kubernetes-nginx-ingress through the real command driver", () => {
     await pinned.rollback(target, { opId: "r2", version: "1.5.0", stableVersion: "1.4.0" });
     expect(calls()).toEqual([
       annotate(0),
+      getCanaryImage,
       ["kubectl", "rollout", "undo", "deployment/app-canary", "--to-revision=7", ...N],
       ["kubectl", "rollout", "status", "deployment/app-canary", ...N, "--timeout=600s"],
     ]);
+  });
+
+  it("a rollback repeated after the undo (a crash, a retry) does not undo the undo", async () => {
+    canaryRuns("1.4.0"); // the undo already brought the canary back to the previous version
+    await driver.rollback(target, { opId: "r", version: "1.5.0", stableVersion: "1.4.0" });
+    expect(calls()).toEqual([annotate(0), getCanaryImage, ["kubectl", "rollout", "status", "deployment/app-canary", ...N, "--timeout=600s"]]);
   });
 
   it("status reads the weight annotation and both deployments' images and ready replicas", async () => {
@@ -169,8 +182,12 @@ describe("kubernetes-nginx-ingress through the real command driver", () => {
     expect(calls().map((argv) => argv.slice(0, 3))).toEqual([
       ["kubectl", "set", "image"],
       ["kubectl", "rollout", "status"],
-      ["kubectl", "annotate", "ingress"], // no undo after the failed annotate
+      ["kubectl", "annotate", "ingress"], // nothing after the failed annotate
     ]);
+    // The canary's image cannot be read: the step fails, nothing is undone blindly.
+    answer([{ args: getCanaryImage, out: "Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout\n", code: 1 }]);
+    await expect(driver.rollback(target, { opId: "f3", version: "1.5.1", stableVersion: "1.4.0" })).rejects.toThrow(/rollback command exited with 1[\s\S]*Unable to connect/);
+    expect(calls()).toEqual([annotate(0), getCanaryImage]);
   });
 
   it("a version with shell syntax reaches kubectl as one argument and runs nothing", async () => {
@@ -198,6 +215,7 @@ describe("kubernetes-gateway-api through the real command driver", () => {
     await driver.deploy(target, { opId: "d", version: "2.0.0", stableVersion: "1.9.0" });
     for (const weight of [5, 25, 100]) await driver.setWeight(target, { opId: `w${weight}`, weight });
     await driver.promote(target, { opId: "p", version: "2.0.0" });
+    answer([{ args: ["kubectl", "get", "deployment", "app-canary"], out: "registry.example.com/team/app:2.0.0" }]);
     await driver.rollback(target, { opId: "r", version: "2.0.0", stableVersion: "1.9.0" });
     expect(calls()).toEqual([
       ["kubectl", "set", "image", "deployment/app-canary", "app=registry.example.com/team/app:2.0.0", ...N],
@@ -209,6 +227,7 @@ describe("kubernetes-gateway-api through the real command driver", () => {
       ["kubectl", "rollout", "status", "deployment/app", ...N, "--timeout=300s"],
       patch(100, 0),
       patch(100, 0),
+      ["kubectl", "get", "deployment", "app-canary", ...N, "-o", 'jsonpath={.spec.template.spec.containers[?(@.name=="app")].image}'],
       ["kubectl", "rollout", "undo", "deployment/app-canary", ...N],
       ["kubectl", "rollout", "status", "deployment/app-canary", ...N, "--timeout=300s"],
     ]);

@@ -188,10 +188,14 @@ function kubectlCommon(p: z.output<(typeof presetParamSchemas)["kubernetes-nginx
   const setImage = (d: string) => `kubectl set image deployment/${d} ${p.container}=${p.image}:{{version}} -n ${ns}`;
   const rolloutStatus = (d: string) => `kubectl rollout status deployment/${d} -n ${ns} ${t}`;
   const undo = `kubectl rollout undo deployment/${p.canaryDeployment}${p.rollbackRevision ? ` --to-revision=${p.rollbackRevision}` : ""} -n ${ns}`;
+  // Undo only while the canary still runs the version being rolled back: a rollback repeated after
+  // a crash must not undo the undo (DeployDriver: every method idempotent). A failing get fails the step.
+  const canaryImage = `kubectl get deployment ${p.canaryDeployment} -n ${ns} -o jsonpath='{.spec.template.spec.containers[?(@.name=="${p.container}")].image}'`;
+  const guardedUndo = `current=$(${canaryImage}) && { [ "$current" != ${p.image}:{{version}} ] || ${undo}; }`;
   return {
     deploy: `${setImage(p.canaryDeployment)} && ${rolloutStatus(p.canaryDeployment)}`,
     promoteMain: `${setImage(p.mainDeployment)} && ${rolloutStatus(p.mainDeployment)}`,
-    undoCanary: `${undo} && ${rolloutStatus(p.canaryDeployment)}`,
+    undoCanary: `${guardedUndo} && ${rolloutStatus(p.canaryDeployment)}`,
     versions: `${deploymentStatus("stable", p.mainDeployment, ns, p.container)} && ${deploymentStatus("canary", p.canaryDeployment, ns, p.container)}`,
     timeoutSeconds: stepTimeout(p.rolloutTimeoutSeconds),
   };
