@@ -21,6 +21,17 @@ const withLocalLogs = (driver: DeployDriver, dataDir: string): DeployDriver => (
 // A PM2 driver holds a connection to its daemon: one per configuration, reused by every job.
 const pm2Drivers = new Map<string, ReturnType<typeof createPm2Driver>>();
 
+/** The PM2 driver of a pm2 deploy target (runbook 000's checklist reads its `pm2 list`); null for other drivers. */
+export function pm2DriverFor(deployTargetJson: string): ReturnType<typeof createPm2Driver> | null {
+  const target = deployTargetSchema.parse(JSON.parse(deployTargetJson));
+  if (target.driver !== "pm2") return null;
+  const dbFile = databasePath();
+  const key = `${dbFile}|${deployTargetJson}`;
+  let driver = pm2Drivers.get(key);
+  if (!driver) pm2Drivers.set(key, (driver = createPm2Driver(target, { pm2Home: path.join(path.dirname(dbFile), "pm2") })));
+  return driver;
+}
+
 /** Chooses the driver for a service from its validated deploy-target config (DESIGN rule 10). */
 export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: string) => void } = {}): ResolvedDriver {
   const target = deployTargetSchema.parse(JSON.parse(deployTargetJson));
@@ -34,7 +45,8 @@ export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: st
       const key = `${dbFile}|${deployTargetJson}`;
       let driver = pm2Drivers.get(key);
       if (!driver) pm2Drivers.set(key, (driver = createPm2Driver(target, { pm2Home: path.join(path.dirname(dbFile), "pm2") })));
-      return { name: "pm2", driver, smokePaths: [target.healthPath] };
+      // Builds, reloads and tags write into this job's log (the connection to the daemon is shared).
+      return { name: "pm2", driver: driver.withOutput(opts.onOutput), smokePaths: [target.healthPath] };
     }
   }
 }
