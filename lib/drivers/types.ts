@@ -23,6 +23,14 @@ export interface SmokeResult {
   checks: { url: string; status: number | null; ms: number; ok: boolean; detail: string }[];
 }
 
+/** What a promotion recorded beside the switch, for the rollout's audit event (runbook 000: the deploy-candidate tag). */
+export interface PromoteOutcome {
+  /** Tag created on the promoted commit. */
+  tag?: string;
+  /** Full sha of the promoted commit. */
+  commit?: string;
+}
+
 /**
  * A deploy target (REQUIREMENTS H1-H3). Every method is idempotent: repeating it after a crash
  * has the effect of doing it once. `opId` names the operation for drivers that keep a record.
@@ -33,7 +41,7 @@ export interface DeployDriver {
   /** Sends `weight` percent of traffic to the new version. */
   setWeight(target: DriverTarget, op: { opId: string; weight: number }): Promise<void>;
   /** Makes the new version the stable one and retires the old. */
-  promote(target: DriverTarget, op: { opId: string; version: string }): Promise<void>;
+  promote(target: DriverTarget, op: { opId: string; version: string }): Promise<void | PromoteOutcome>;
   /** Sends all traffic back to the stable version and removes the new one. */
   rollback(target: DriverTarget, op: { opId: string; version: string; stableVersion: string | null }): Promise<void>;
   /** What runs now and how healthy it is. */

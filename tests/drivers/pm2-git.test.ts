@@ -105,13 +105,14 @@ describe("runbook 000 on PM2 from git (real git, real PM2)", () => {
     await driver.deploy(target, { opId: "e", version: c3, stableVersion: c1 });
     expect((await at(canaryPort)).label).toBe("good-3");
     await driver.setWeight(target, { opId: "f", weight: 50 });
-    await driver.promote(target, { opId: "g", version: c3 });
+    const promoted = await driver.promote(target, { opId: "g", version: c3 });
     expect(await at(mainPort)).toEqual({ label: "good-3", version: c3, commit: c3, built: true });
     const after = await pm2Driver.list(target);
     expect(after.map((r) => [r.name, r.status, r.pmId, r.commit])).toEqual([["mission-control", "online", before.pmId, c3]]);
     expect(after[0]!.restarts).toBeGreaterThan(before.restarts);
     const tag = `deploy-candidate-production-${c3.slice(0, 7)}`;
     expect(app.tagTarget(tag)).toBe(c3);
+    expect(promoted).toEqual({ tag, commit: c3 }); // the worker puts it into the rollout's audit event
     expect(lines).toContain(`tagged ${c3.slice(0, 12)} as deploy candidate ${tag}`);
     expect(ecosystem().apps.map((a) => [a.name, a.cwd])).toEqual([["mission-control", dirOf(c3)]]);
     expect(app.builds()).toEqual(["good-1", "bad-2", "good-3"]);

@@ -346,6 +346,7 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
         await splitter(t)?.setWeight(0);
         recordWeight(t, 0, op.opId);
         await removeGitApp(t, "canary");
+        return { tag, commit: sha };
       },
       async rollback(t) {
         await splitter(t)?.setWeight(0);

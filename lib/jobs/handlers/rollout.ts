@@ -39,11 +39,11 @@ function targetOf(db: Db, r: RolloutRow): { target: DriverTarget; deployTarget: 
 }
 
 /** Applies an outcome event under the job's lease; a refused event (the rollout moved on) is only logged. */
-function settle(ctx: JobContext, rolloutId: number, environment: string, event: RolloutEvent, now: () => number) {
+function settle(ctx: JobContext, rolloutId: number, environment: string, event: RolloutEvent, now: () => number, details?: Record<string, unknown>) {
   ctx.commit((tx) => {
     const fresh = findRollout(tx, rolloutId)!;
     try {
-      applyRolloutEvent(tx, fresh, event, { actor: WORKER, environment }, now());
+      applyRolloutEvent(tx, fresh, event, { actor: WORKER, environment, details }, now());
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       appendRolloutLog(tx, { rolloutId, at: now(), level: "warn", message: `ignored ${event.type}: ${err.message}` });
@@ -140,6 +140,7 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
       try {
         log(ctx, r.id, `step ${stepIndex + 1}: ${step.kind}${step.kind === "shift" ? ` to ${step.weight}%` : ""} (${name} driver, op ${opId})`);
         let weight = r.weight;
+        let details: Record<string, unknown> | undefined;
         if (step.kind === "deploy") {
           const sizesBefore = await logSizesBeforeDeploy(driver, target);
           await driver.deploy(target, { opId, version: r.toVersion, stableVersion: r.fromVersion });
@@ -152,10 +153,12 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
           if (await heldByHooks("after", weight)) return;
         } else {
           if (r.fromVersion) await smoke("canary");
-          await driver.promote(target, { opId, version: r.toVersion });
+          const promoted = await driver.promote(target, { opId, version: r.toVersion });
+          // Runbook 000: the deploy-candidate tag is recorded in the rollout log (by the driver) and in the audit event.
+          if (promoted?.tag) details = { deployCandidateTag: promoted.tag, commit: promoted.commit };
           weight = 100;
         }
-        settle(ctx, r.id, environment, { type: "step_succeeded", at: now(), weight }, now);
+        settle(ctx, r.id, environment, { type: "step_succeeded", at: now(), weight }, now, details);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         settle(ctx, r.id, environment, { type: "step_failed", error: err instanceof Error ? err.message : String(err) }, now);
