@@ -8,6 +8,7 @@ const parts = [
   ["--conditions=react-server", "scripts/bench-deploy.ts"], // deploy engine: step transitions, router vs direct vs nginx
   ["scripts/bench-policy.ts"], // security gate: decide() with 1,000 overrides and windows
   ["--conditions=react-server", "scripts/bench-governance.ts"], // approvals inbox with 10,000 releases
+  ["--conditions=react-server", "scripts/bench-insights.ts"], // Insights view: 10,000 releases, 1,000,000 audit events (p95 <= 200 ms)
   ["--conditions=react-server", "scripts/bench-analysis.ts"], // canary analysis: detection overhead, ingest, chart data, live views
   ["--conditions=react-server", "scripts/bench-safety.ts"], // safety never waits: bad canary rolled back during a 60 s step; demo figures; A/A
   ["scripts/sim/harness.ts"],
