@@ -65,6 +65,7 @@ export interface CommandSources {
 export type DeployTargetLike =
   | { driver: "local"; entry: string }
   | { driver: "pm2"; script: string }
+  | { driver: "proxy"; listenPort: number; stable: string; canary: string }
   | { driver: "command"; commands: { deploy: string; setWeight: string; promote: string; rollback: string; status: string } }
   /** A stored target that no longer parses: no driver can be built from it, so nothing runs. */
   | { driver: "invalid"; raw: string };
@@ -89,6 +90,8 @@ export function runnableCommands(s: CommandSources): RunnableCommand[] {
         return [{ service: name, step: "start each version (local driver)", template: t.entry === "sample-service" ? "node lib/drivers/local/sample-service.mjs" : `node ${t.entry}`, kind: "process" }];
       case "pm2":
         return [{ service: name, step: "start each version (pm2 driver)", template: `pm2 start ${t.script}`, kind: "process" }];
+      case "proxy":
+        return [{ service: name, step: "split traffic (proxy driver: HAProxy; versions are started by your own deploy)", template: `haproxy on port ${t.listenPort} -> stable ${t.stable}, canary ${t.canary}`, kind: "process" }];
       case "invalid":
         return [{ service: name, step: "deploy target (invalid: every step fails, nothing runs)", template: t.raw, kind: "process" }];
     }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { jsonTextSchema } from "./json-text";
 
-export const DRIVERS = ["local", "pm2", "command"] as const;
+export const DRIVERS = ["local", "pm2", "command", "proxy"] as const;
 export type DriverName = (typeof DRIVERS)[number];
 
 const port = z.number().int().min(1024, "Port must be 1024 or above.").max(65535, "Port must be 65535 or below.");
@@ -82,6 +82,22 @@ export const gitSourceSchema = z
   })
   .strict();
 
+/** An upstream the production proxy sends traffic to: http://host:port, nothing after the port. */
+const upstreamUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} upstream cannot be empty: give a URL such as http://10.0.0.5:3000.`)
+    .max(500)
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "http:" && u.hostname !== "" && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash && !u.username;
+      } catch {
+        return false;
+      }
+    }, `${what} upstream must be an http:// URL with a host and a port, such as http://10.0.0.5:3000 (no path).`);
+
 /** Deploy target of a service (REQUIREMENTS B1, H1-H3): the driver and its settings. */
 export const deployTargetSchema = z.discriminatedUnion(
   "driver",
@@ -121,6 +137,21 @@ export const deployTargetSchema = z.discriminatedUnion(
         message: "With git, the script is a path inside the release directory (such as server.js or dist/server.js).",
         path: ["script"],
       }),
+    z
+      .object({
+        driver: z.literal("proxy"),
+        /** HAProxy (started and supervised by Flightdeck) listens on this port and splits between the two upstreams. */
+        listenPort: port,
+        /** Where the current version serves (remote, PM2 or anything that speaks HTTP). */
+        stable: upstreamUrl("Stable"),
+        /** Where the new version is deployed (by your CD) before the proxy sends it a share. */
+        canary: upstreamUrl("Canary"),
+        healthPath: z.string().startsWith("/", "Health path must start with /.").default("/health"),
+        /** Optional sticky split by a header or cookie; absent: weighted random per request. */
+        sticky: stickySplitSchema.optional(),
+      })
+      .strict()
+      .refine((v) => v.stable !== v.canary, { message: "Canary upstream must differ from the stable upstream.", path: ["canary"] }),
     z
       .object({
         driver: z.literal("command"),

@@ -6,6 +6,7 @@ import { createCommandDriver } from "./command/driver";
 import { createLocalDriver } from "./local/driver";
 import { localLogFiles } from "./local/log-files";
 import { createPm2Driver } from "./pm2/driver";
+import { createProxyDriver } from "./proxy/driver";
 import type { DeployDriver } from "./types";
 
 export interface ResolvedDriver {
@@ -48,5 +49,7 @@ export function driverFor(deployTargetJson: string, opts: { onOutput?: (line: st
       // Builds, reloads and tags write into this job's log (the connection to the daemon is shared).
       return { name: "pm2", driver: driver.withOutput(opts.onOutput), smokePaths: [target.healthPath] };
     }
+    case "proxy":
+      return { name: "proxy", driver: createProxyDriver(target, { dataDir: path.dirname(dbFile), dbFile }), smokePaths: [target.healthPath] };
   }
 }

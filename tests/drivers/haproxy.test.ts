@@ -12,7 +12,7 @@ import { until } from "../support/wait";
 
 // Real HAProxy (Debian package `haproxy`, installed by .ci/run) in front of two real HTTP upstreams
 // that answer their name; a keep-alive client in this process keeps constant load through it.
-// Ports: this file's block is 4700-4799.
+// Ports: this file uses 4700-4779 (haproxy-driver.test.ts 4780-4799).
 
 const dir = mkdtempSync(path.join(tmpdir(), "fd-hap-"));
 const servers: http.Server[] = [];
@@ -173,7 +173,7 @@ describe("HAProxy splitter supervision and refusals", () => {
   it("a dead haproxy's socket refuses with a clear message; reconcile restarts it with the recorded split; a second splitter adopts it", async () => {
     const stablePort = await upstream("stable", 4740);
     const canaryPort = await upstream("canary", 4750);
-    const listenPort = await freePort(4760, 4779);
+    const listenPort = await freePort(4760, 4769);
     const splitter = haproxySplitter({ name: "supervised", listenPort, dataDir: dir });
     await splitter.ensure({ stable: { host: "127.0.0.1", port: stablePort }, canary: { host: "127.0.0.1", port: canaryPort } });
     await splitter.setWeight(100);
@@ -209,14 +209,14 @@ describe("HAProxy splitter supervision and refusals", () => {
   }, 60_000);
 
   it("refuses bad input without touching anything: weight out of range, an unresolvable host, an injected sticky name, a port already taken", async () => {
-    const splitter = haproxySplitter({ name: "refusals", listenPort: await freePort(4780, 4789), dataDir: dir });
+    const splitter = haproxySplitter({ name: "refusals", listenPort: await freePort(4770, 4774), dataDir: dir });
     await expect(splitter.setWeight(50)).rejects.toThrow(/has no upstreams yet: deploy before setting a weight/);
     await expect(splitter.ensure({ stable: { host: "no-such-host.invalid", port: 80 }, canary: null })).rejects.toThrow(/"no-such-host\.invalid" does not resolve/);
     expect(splitter.state()).toBeNull();
     expect(() => haproxySplitter({ name: "x", listenPort: 4790, dataDir: dir, sticky: { header: "x-user\n  server evil" } })).toThrow(/not a valid header name/);
     // A port another process listens on: haproxy's own reason comes back.
     const taken = net.createServer();
-    const port = await freePort(4790, 4799);
+    const port = await freePort(4775, 4779);
     await new Promise<void>((r) => taken.listen(port, "127.0.0.1", r));
     const blocked = haproxySplitter({ name: "blocked", listenPort: port, dataDir: dir });
     await expect(blocked.ensure({ stable: { host: "127.0.0.1", port: 9 }, canary: null })).rejects.toThrow(new RegExp(`HAProxy for "blocked" did not start on port ${port}: .*(bind|Address already in use)`));

@@ -8,7 +8,7 @@
 // Environment: HAPROXY_SOCKET, HAPROXY_STATE (the splitter's JSON: upstream versions), FLIGHTDECK_DB,
 // COLLECTOR_SERVICE_ID, COLLECTOR_ENVIRONMENT_ID.
 import Database from "better-sqlite3";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { UPSERT_SAMPLE_SQL, sparseOf } from "../local/latency-hist.mjs";
 
@@ -23,9 +23,13 @@ if (!socketPath || !statePath || !process.env.FLIGHTDECK_DB) {
 
 /** Version label per server, from the splitter's state (a variant without a version is labelled by its address). */
 let versions = { stable: "unknown", canary: "unknown" };
+let stateMtime = 0;
+/** Re-reads the labels when the splitter's state changed (a promotion relabels the stable server at once). */
 function readVersions() {
   try {
-    if (!existsSync(statePath)) return;
+    const mtime = statSync(statePath, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (mtime === stateMtime) return;
+    stateMtime = mtime;
     const s = JSON.parse(readFileSync(statePath, "utf8"));
     const label = (u) => (u ? (u.version ?? `${u.host}:${u.port}`) : "none");
     versions = { stable: label(s.stable), canary: label(s.canary) };
@@ -35,15 +39,15 @@ function readVersions() {
 }
 readVersions();
 
-const buckets = new Map(); // key: second * 2 + (canary ? 1 : 0)
+const buckets = new Map(); // key: `${second} ${variant} ${version}`; a second written twice adds up (UPSERT_SAMPLE_SQL)
 function record(server, status, ms) {
   if (server !== "stable" && server !== "canary") return; // <NOSRV>: refused before any server (no variant)
   const second = Math.floor(Date.now() / 1000);
-  const canary = server === "canary";
-  const key = second * 2 + (canary ? 1 : 0);
+  const variant = server === "canary" ? "canary" : "baseline";
   const version = versions[server];
+  const key = `${second} ${variant} ${version}`;
   let b = buckets.get(key);
-  if (!b || b.version !== version) buckets.set(key, (b = { second, variant: canary ? "canary" : "baseline", version, latencies: [], errors: 0 }));
+  if (!b) buckets.set(key, (b = { second, variant, version, latencies: [], errors: 0 }));
   b.latencies.push(ms);
   if (status >= 500) b.errors++;
 }
@@ -51,6 +55,7 @@ function record(server, status, ms) {
 // ---- log stream ---------------------------------------------------------------------------------
 let partial = "";
 function onData(chunk) {
+  readVersions();
   const lines = (partial + chunk).split("\n");
   partial = lines.pop() ?? "";
   for (const line of lines) {
@@ -133,10 +138,7 @@ function flush(all = false) {
     pending = rows;
   }
 }
-setInterval(() => {
-  flush();
-  readVersions();
-}, 1000);
+setInterval(flush, 1000);
 for (const sig of ["SIGTERM", "SIGINT", "SIGUSR1"]) {
   process.on(sig, () => {
     flush(true);
