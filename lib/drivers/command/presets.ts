@@ -9,8 +9,8 @@ import { z } from "zod";
  * in the browser, the admin reviews or edits the commands, and saves the target as any other.
  *
  * Safety: every parameter is validated (Kubernetes DNS-1123 names, an image as a registry
- * reference, whole numbers), so only [a-z0-9.-/:_@] reach the rendered text, never at the start
- * of an argument as a dash; the run-time values ({{version}}, {{weight}}) are shell-quoted by the
+ * reference, whole numbers), so only letters, digits and . - _ / : reach the rendered text, never
+ * a dash at the start of an argument; the run-time values ({{version}}, {{weight}}) are shell-quoted by the
  * driver (lib/domain/commands.ts). The `status` command prints the format the driver parses
  * (lib/drivers/command/status.ts): `weight=<n>`, `stable-image=<ref> ready=<r>/<d>`,
  * `canary-image=<ref> ready=<r>/<d>`.
