@@ -29,7 +29,7 @@ test.describe("services: bad input is refused with a clear message and nothing i
     await services.fill({ name, deployTarget: JSON.stringify({ driver: "kubernetes", namespace: "prod" }) });
     await services.submit();
     await expect(services.formMessage).toHaveAttribute("data-code", "INVALID");
-    await expect(await services.fieldError("Deploy target (JSON)")).toContainText("Unknown driver: choose one of local, pm2, command.");
+    await expect(await services.fieldError("Deploy target (JSON)")).toContainText("Unknown driver: choose one of local, pm2, command, proxy.");
     await services.goto();
     await expect(services.serviceLink(name)).toHaveCount(0);
   });

@@ -36,7 +36,7 @@ export function ServiceFields(props: {
         multiline
         rows={6}
         defaultValue={v ? JSON.stringify(JSON.parse(v.deployTarget), null, 2) : JSON.stringify(DEFAULT_LOCAL_TARGET, null, 2)}
-        hint='driver "local" {entry, routerPort, healthPath, sticky} (traffic is split at random per request; sticky {"header": "x-user-id"} or {"cookie": "session"} keeps each user on one version), "pm2" {script, mainPort, canaryPort}, or "command" {commands: {deploy, setWeight, promote, rollback, status}, timeoutSeconds}; command templates use {{service}}, {{environment}}, {{version}}, {{stableVersion}}, {{weight}}, {{opId}}.'
+        hint='driver "local" {entry, routerPort, healthPath, sticky} (traffic is split at random per request; sticky {"header": "x-user-id"} or {"cookie": "session"} keeps each user on one version), "pm2" {script, mainPort, canaryPort}, "proxy" {listenPort, stable, canary, healthPath, sticky} (HAProxy in front of two http://host:port upstreams your own deploy fills), or "command" {commands: {deploy, setWeight, promote, rollback, status}, timeoutSeconds}; command templates use {{service}}, {{environment}}, {{version}}, {{stableVersion}}, {{weight}}, {{opId}}.'
       />
       <Field
         name="migrations"

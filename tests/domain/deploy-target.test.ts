@@ -40,8 +40,8 @@ describe("deploy target: invalid", () => {
   it.each<{ name: string; text: string; message: string | RegExp }>([
     { name: "not JSON", text: "{driver: local}", message: "Deploy target must be valid JSON." },
     { name: "empty text", text: "", message: "Deploy target must be valid JSON." },
-    { name: "unknown driver", text: JSON.stringify({ driver: "docker" }), message: "Driver: Unknown driver: choose one of local, pm2, command." },
-    { name: "missing driver", text: JSON.stringify({ entry: "x" }), message: "Driver: Unknown driver: choose one of local, pm2, command." },
+    { name: "unknown driver", text: JSON.stringify({ driver: "docker" }), message: "Driver: Unknown driver: choose one of local, pm2, command, proxy." },
+    { name: "missing driver", text: JSON.stringify({ entry: "x" }), message: "Driver: Unknown driver: choose one of local, pm2, command, proxy." },
     { name: "JSON null", text: "null", message: /.+/ },
     { name: "JSON array", text: "[]", message: /.+/ },
     { name: "local port below 1024", text: JSON.stringify({ driver: "local", routerPort: 80 }), message: "Router port: Port must be 1024 or above." },

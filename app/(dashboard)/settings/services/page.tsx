@@ -15,7 +15,7 @@ export default async function ServicesPage() {
   const services = listServices(getDb());
   return (
     <>
-      <PageHeader title="Services" description="Each service deploys through one driver: local (embedded), pm2 or command." />
+      <PageHeader title="Services" description="Each service deploys through one driver: local (embedded), pm2, proxy (HAProxy in front of your upstreams) or command." />
       {services.length === 0 ? (
         <EmptyState>No services yet.</EmptyState>
       ) : (
