@@ -11,6 +11,9 @@ import { can } from "@/lib/domain/permissions";
 import { loadRolloutMetrics } from "@/lib/analysis-view";
 import { loadRolloutView } from "@/lib/rollout-view";
 import { controlRolloutAction } from "../actions";
+import { PromoteGates } from "@/components/rollouts/promote-gates";
+import { loadPromoteGatesView } from "@/lib/services/promote-gates/promote-gates-view";
+import { attestCorePathAction } from "./actions";
 
 export const metadata: Metadata = { title: "Rollout" };
 
@@ -21,6 +24,7 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
   if (!initial) notFound();
   const metrics = loadRolloutMetrics(getDb(), initial.id, "15m");
   const verification = verificationOf(getDb(), initial.id);
+  const gates = loadPromoteGatesView(getDb(), initial.id, actor);
   return (
     <div className="space-y-8">
       <RolloutLive
@@ -28,6 +32,8 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
         control={controlRolloutAction}
         may={{ control: can(actor.roles, "rollout.control"), abort: can(actor.roles, "rollout.abort") }}
       />
+      {/* Runbook 000's promote criteria (issue 13 item 3): each gate's standing and the attestation. */}
+      {gates && <PromoteGates view={gates} attestAction={attestCorePathAction} />}
       {/* K2: the verification is queued when the rollback completes; until then the page looks for it. */}
       {!verification && initial.status === "rolling_back" && <AutoRefresh everyMs={2000} />}
       {verification && <RollbackVerification verification={verification} />}

@@ -3,6 +3,11 @@ import { notFound } from "next/navigation";
 import { AnalysisConfigForm } from "@/components/settings/analysis-config-form";
 import { ServiceFields } from "@/components/settings/service-fields";
 import { StepHooks } from "@/components/settings/step-hooks";
+import { PromoteGatesForm } from "@/components/settings/promote-gates-form";
+import { formValuesOf } from "@/lib/domain/promote-gates/config";
+import { readPromoteGates } from "@/lib/services/promote-gates/read-promote-gates";
+import { buildsFromGit } from "@/lib/services/promote-gates/internal";
+import { updatePromoteGatesAction } from "./actions";
 import { ActionForm } from "@/components/ui/action-form";
 import { Card, PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
@@ -30,6 +35,7 @@ export default async function EditServicePage({ params }: { params: Promise<{ id
   const service = /^\d+$/.test(id) ? findService(getDb(), Number(id)) : undefined;
   if (!service) notFound();
   const analysis = readAnalysisConfig(getDb(), service.id);
+  const gates = readPromoteGates(getDb(), service.id);
   // The hooks' URLs are secrets: only their masked form reaches the page.
   const hooks = listStepHooks(getDb(), service.id).map(({ url, ...h }) => ({ ...h, maskedUrl: maskUrl(url) }));
   return (
@@ -52,6 +58,16 @@ export default async function EditServicePage({ params }: { params: Promise<{ id
       </Card>
       <Card title="Step hooks" className="mb-6">
         <StepHooks serviceId={service.id} hooks={hooks} createAction={createStepHookAction} updateAction={updateStepHookAction} deleteAction={deleteStepHookAction} />
+      </Card>
+      <Card title="Promote gates" className="mb-6">
+        <PromoteGatesForm
+          serviceId={service.id}
+          rowVersion={gates.rowVersion}
+          values={formValuesOf(gates.config)}
+          error={gates.error}
+          buildsFromGit={buildsFromGit(service.deployTarget)}
+          action={updatePromoteGatesAction}
+        />
       </Card>
       <Card title="Danger zone">
         <ActionForm
