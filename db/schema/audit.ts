@@ -30,6 +30,8 @@ export const auditEvents = sqliteTable(
     index("audit_actor").on(t.actorLabel, t.id),
     index("audit_environment").on(t.environment, t.id),
     index("audit_subject").on(t.subjectType, t.subjectId, t.id),
+    // Insights (issue 14): a subject's events of given actions, without reading its other events.
+    index("audit_subject_action").on(t.subjectType, t.subjectId, t.action),
     index("audit_created").on(t.createdAt),
   ],
 );

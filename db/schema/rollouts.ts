@@ -39,7 +39,7 @@ export const rollouts = sqliteTable(
     deadlineAt: integer("deadline_at"),
     rowVersion: integer("row_version").notNull().default(1),
   },
-  (t) => [uniqueIndex("rollouts_idempotency").on(t.idempotencyKey), index("rollouts_target").on(t.serviceId, t.environmentId, t.status)],
+  (t) => [uniqueIndex("rollouts_idempotency").on(t.idempotencyKey), index("rollouts_target").on(t.serviceId, t.environmentId, t.status), index("rollouts_release").on(t.releaseId)],
 );
 
 /** The live job log of a rollout: what the worker and drivers did, in order. */
