@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, w
 import path from "node:path";
 import pm2 from "pm2";
 import { type GitSource, prepareRelease, tagDeployCandidate } from "../git/releases";
+import { processAlive } from "../process";
 import { haproxySplitter } from "../proxy/haproxy";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
 
@@ -427,6 +428,17 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
       }
       return rows;
     },
+    /** Whether the PM2 daemon runs (its pid file names a live process): read-only, never starts one (the web tier asks this). */
+    daemonRunning(): boolean {
+      try {
+        return processAlive(Number(readFileSync(path.join(opts.pm2Home, "pm2.pid"), "utf8").trim()));
+      } catch {
+        return false;
+      }
+    },
+    pm2Home: opts.pm2Home,
+    /** Versions come from git (release dirs, ecosystem file). */
+    usesGit: gitMode,
     /** The ecosystem file of this target (git mode). */
     ecosystemFile,
     names,

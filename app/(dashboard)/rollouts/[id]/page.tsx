@@ -3,6 +3,8 @@ import { notFound } from "next/navigation";
 import { RolloutAnalysis } from "@/components/rollouts/rollout-analysis";
 import { RollbackVerification } from "@/components/rollouts/rollback-verification";
 import { RolloutLive } from "@/components/rollouts/rollout-live";
+import { Runbook000Checklist } from "@/components/rollouts/runbook-000-checklist";
+import { loadRunbook000Checklist } from "@/lib/views/runbook-000-checklist";
 import { AutoRefresh } from "@/components/layout/auto-refresh";
 import { getDb } from "@/db/client";
 import { verificationOf } from "@/db/queries/changelog";
@@ -24,6 +26,8 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
   if (!initial) notFound();
   const metrics = loadRolloutMetrics(getDb(), initial.id, "15m");
   const verification = verificationOf(getDb(), initial.id);
+  // Runbook 000 section 6 (PM2 services only): pm2 list, main and canary health, CI gate history.
+  const runbook000 = await loadRunbook000Checklist(getDb(), initial.id);
   const gates = loadPromoteGatesView(getDb(), initial.id, actor);
   return (
     <div className="space-y-8">
@@ -37,6 +41,7 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
       {/* K2: the verification is queued when the rollback completes; until then the page looks for it. */}
       {!verification && initial.status === "rolling_back" && <AutoRefresh everyMs={2000} />}
       {verification && <RollbackVerification verification={verification} />}
+      {runbook000 && <Runbook000Checklist checklist={runbook000} />}
       {metrics && <RolloutAnalysis initial={metrics} />}
     </div>
   );
