@@ -1,17 +1,36 @@
 import "server-only";
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import type { Tx } from "@/db/connection";
 import { saveCanaryMark } from "@/db/queries/promote-gates";
 import type { DeployDriver, DriverTarget } from "@/lib/drivers/types";
 
-/** Sizes of the driver's log files (by path) just before a deploy; null when the driver keeps no logs. */
+/**
+ * Sizes of the driver's log files (by path) just before a deploy, and of every file beside them:
+ * a driver may name the canary's files only once it runs (PM2), while a file of that name kept
+ * from an earlier canary must not count. Null when the driver keeps no logs.
+ */
 export async function logSizesBeforeDeploy(driver: DeployDriver, target: DriverTarget): Promise<Record<string, number> | null> {
   if (!driver.logFiles) return null;
   try {
     const files = await driver.logFiles(target);
-    return Object.fromEntries([...files.canary, ...files.main].map((f) => [f, sizeOf(f)]));
+    const known = [...files.canary, ...files.main];
+    const sizes: Record<string, number> = {};
+    for (const dir of new Set(known.map((f) => path.dirname(f)))) {
+      for (const name of safeList(dir)) sizes[path.join(dir, name)] = sizeOf(path.join(dir, name));
+    }
+    for (const f of known) sizes[f] = sizeOf(f);
+    return sizes;
   } catch {
     return null; // the log gate reports an unreadable log when it runs; the deploy goes on
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith(".log"));
+  } catch {
+    return [];
   }
 }
 

@@ -1,5 +1,7 @@
 import "server-only";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import path from "node:path";
+import { databasePath } from "@/db/connection";
 import type { Executor, Tx } from "@/db/connection";
 import type { ServiceRow } from "@/db/queries/catalog";
 import { type CiGateRunRow, attestationOf, deleteGateResult, findCanaryMark, gateResultsOf, insertCiGateRun, passedCiRun, saveGateResult } from "@/db/queries/promote-gates";
@@ -10,6 +12,7 @@ import { describeAttempt, hookPassed } from "@/lib/domain/hooks/step-hooks";
 import { type CiGateConfig, GATE_LABELS, PROMOTE_GATES, type PromoteGatesConfig, criticalRegex } from "@/lib/domain/promote-gates/config";
 import { type GateResult, type LogMatch, logGateResult, overallStatus, refusalReason, scanLog, waitsOnly } from "@/lib/domain/promote-gates/evaluate";
 import { aRole } from "@/lib/domain/roles";
+import { listReleases, resolveCommit } from "@/lib/drivers/git/releases";
 import { runShell } from "@/lib/drivers/shell";
 import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
 import type { DeployDriver, DriverTarget } from "@/lib/drivers/types";
@@ -142,7 +145,7 @@ async function ciGate(db: Executor, s: GateSubject, ci: CiGateConfig, ctx: GateC
     summary = `CI status ${passed ? "passed" : "failed"} on ${commit}: ${describeAttempt(attempt)}`;
   } else {
     target = ci.command;
-    const cwd = ci.cwd ?? releaseDirOf(s, commit);
+    const cwd = ci.cwd ?? (await releaseDirOf(s, commit));
     if (!cwd) {
       const why = `no release directory of ${commit} to run "${ci.command}" in: set the directory in the service's promote gates`;
       return { result: { gate: "ci", status: "failed", summary: why, evidence: { kind: "command", command: ci.command } }, run: null };
@@ -164,12 +167,23 @@ async function ciGate(db: Executor, s: GateSubject, ci: CiGateConfig, ctx: GateC
 }
 
 /**
- * The commit's release directory for a service built from git (issue 13 item 1), when the driver
- * keeps one; null otherwise (the gate then needs a configured directory).
+ * The commit's release directory for a service built from git (issue 13 item 1: the PM2 driver's
+ * `<data dir>/releases/<name>/<sha>`), once the deploy built it; null otherwise.
  */
-function releaseDirOf(s: GateSubject, commit: string): string | null {
-  const withReleases = s.driver as DeployDriver & { releaseDir?: (target: DriverTarget, version: string) => string | null };
-  return withReleases.releaseDir?.(s.target, commit) ?? null;
+async function releaseDirOf(s: GateSubject, version: string): Promise<string | null> {
+  const t = JSON.parse(s.service.deployTarget) as { driver?: string; name?: string; git?: { repo: string } };
+  if (!t.git) return null;
+  const dataDir = path.dirname(databasePath());
+  const name = t.name ?? s.target.serviceName.replace(/[^A-Za-z0-9._-]/g, "-");
+  let sha = version;
+  if (!/^[0-9a-f]{40}$/.test(version)) {
+    try {
+      sha = await resolveCommit(t.git.repo, version, { cacheDir: path.join(dataDir, "git") });
+    } catch {
+      return null;
+    }
+  }
+  return listReleases(dataDir, name).find((r) => r.sha === sha && r.built)?.dir ?? null;
 }
 
 // ---- smoke on the listed endpoints (C4) ---------------------------------------------------------
