@@ -22,6 +22,7 @@ if (process.getuid?.() === 0) process.env.FLIGHTDECK_COMMAND_USER = "nobody";
 
 const { getDb, getSqlite } = await import("@/db/client");
 const { ciGateHistory, gateResultsOf } = await import("@/db/queries/promote-gates");
+const { verificationOf } = await import("@/db/queries/changelog");
 const { startRollout } = await import("@/lib/services/rollouts/start-rollout");
 const { controlRollout } = await import("@/lib/services/rollouts/control-rollout");
 const { updatePromoteGates } = await import("@/lib/services/promote-gates/update-promote-gates");
@@ -185,6 +186,16 @@ describe("promote gates through the worker and the local driver", () => {
 
     controlRollout(who("oncall"), { rolloutId: r.id, command: "abort", reason: "gates refused" });
     await rolloutWhen(r.id, (x) => x.status === "rolled_back");
+    // C4: the post-rollback verification probes the listed endpoints on the restored version too.
+    const verification = await until(() => {
+      const v = verificationOf(getDb(), r.id);
+      return v && v.attempts >= 1 ? v : undefined;
+    }, 60_000);
+    const probes = JSON.parse(verification.probes) as { kind: string; url?: string; ok: boolean; detail: string }[];
+    expect(probes.filter((p) => p.kind === "smoke" && /\/api\/(broken|workspaces)$/.test(p.url ?? "")).map((p) => [p.url!.replace(/^.*\/api/, "/api"), p.ok, p.detail])).toEqual([
+      ["/api/workspaces", true, "HTTP 200"],
+      ["/api/broken", false, "HTTP 503"],
+    ]);
   }, 120_000);
 
   it("Promote now waits while the quiet period runs and no one attested; the wrong role and the starter are refused; once attested and quiet, it promotes by itself", async () => {

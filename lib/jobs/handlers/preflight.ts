@@ -7,6 +7,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { factCheck } from "@/lib/domain/release/preflight";
 import { driverFor } from "@/lib/drivers/registry";
 import { describeSmoke, runSmoke } from "@/lib/drivers/smoke";
+import { readPromoteGates } from "@/lib/services/promote-gates/read-promote-gates";
 import { PREFLIGHT_JOB, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
@@ -15,7 +16,9 @@ const PROBE_TIMEOUT_MS = 3000;
 /** Probes the service's health in every environment where it runs (C1 "environment verified", C3). */
 async function probeEnvironments(db: Db, serviceId: number): Promise<{ ok: boolean; detail: string }> {
   const service = findService(db, serviceId)!;
-  const { driver, smokePaths } = driverFor(service.deployTarget);
+  const { driver, smokePaths: healthPaths } = driverFor(service.deployTarget);
+  // C4: the service's listed smoke endpoints (its promote gates) are probed with the health path.
+  const smokePaths = [...new Set([...healthPaths, ...(readPromoteGates(db, serviceId).config.smoke?.paths ?? [])])];
   const urls: string[] = [];
   for (const env of listEnvironments(db)) {
     const base = await driver.variantUrl({ serviceId, serviceName: service.name, environmentId: env.id, environmentName: env.name }, "stable");

@@ -8,6 +8,7 @@ import { driverFor } from "@/lib/drivers/registry";
 import { runSmoke } from "@/lib/drivers/smoke";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { recordRollbackVerification } from "@/lib/services/rollouts/verify-rollback";
+import { readPromoteGates } from "@/lib/services/promote-gates/read-promote-gates";
 import { ROLLOUT_VERIFY_JOB, payloadOf } from "../kinds";
 import type { JobHandler } from "../runner";
 
@@ -61,6 +62,12 @@ export function verifyRollbackHandlers(db: Db, now: () => number = Date.now): Re
           smokePaths.map((p) => base + p),
           { timeoutMs: VERIFY_TIMEOUT_MS, expectInBody: restored },
         );
+        for (const c of smoke.checks) probes.push({ kind: "smoke", ok: c.ok, url: c.url, status: c.status, ms: c.ms, detail: c.detail });
+      }
+      // C4: the service's listed smoke endpoints (its promote gates) must answer 200 on the restored version too.
+      const listed = readPromoteGates(db, service.id).config.smoke;
+      if (base && listed) {
+        const smoke = await runSmoke(listed.paths.map((p) => base + p), { timeoutMs: listed.timeoutMs });
         for (const c of smoke.checks) probes.push({ kind: "smoke", ok: c.ok, url: c.url, status: c.status, ms: c.ms, detail: c.detail });
       }
       if (ctx.signal.aborted) throw new Error("verification interrupted");
