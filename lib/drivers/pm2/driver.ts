@@ -292,6 +292,17 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
       canary: can ? { host: "127.0.0.1", port: config.canaryPort, version: versionOf(can) ?? undefined } : null,
     });
   }
+  /**
+   * Behind a proxy, main's reload would drop the requests sent to it meanwhile: while the canary
+   * runs the version being promoted, it takes all traffic until main is back on that version.
+   */
+  async function canaryTakesAll(t: DriverTarget, runsPromoted: (p: Pm2Proc) => boolean, out: Output) {
+    const s = splitter(t);
+    const can = s ? await describe(names(t).canary) : undefined;
+    if (!s || !can || can.pm2_env?.status !== "online" || !runsPromoted(can)) return;
+    await s.setWeight(100);
+    out(`proxy: 100% to ${names(t).canary} while ${names(t).main} reloads`);
+  }
   const recordWeight = (t: DriverTarget, weight: number, opId?: string) => writeFileSync(weightFile(t), JSON.stringify({ weight, opId, at: Date.now() }));
 
   function make(out: Output): DeployDriver {
@@ -330,6 +341,7 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
       async promote(t, op) {
         if (!gitMode) {
           // Runbook 000: reload main on the new version, then retire the canary.
+          await canaryTakesAll(t, (c) => versionOf(c) === op.version, out);
           await ensureScript(names(t).main, config.mainPort, op.version);
           await pointProxy(t, false);
           await splitter(t)?.setWeight(0);
@@ -341,6 +353,7 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
         const tag = await tagDeployCandidate(config.git!, sha, { service: t.serviceName, environment: t.environmentName, version: op.version }, { cacheDir: path.join(dataDir, "git") });
         out(`tagged ${sha.slice(0, 12)} as deploy candidate ${tag}`);
         const before = await describe(names(t).main);
+        await canaryTakesAll(t, (c) => commitOf(c) === sha, out);
         const p = await ensureGit(t, "main", op.version, out);
         if (before && before.pm_id !== p.pm_id) out(`note: ${names(t).main} has a new pm2 id ${p.pm_id ?? "?"} (was ${before.pm_id ?? "?"})`);
         await pointProxy(t, false);
