@@ -130,6 +130,15 @@ describe("runbook 000 on PM2 from git (real git, real PM2)", () => {
     expect((await pm2Driver.list(target)).map((r) => [r.name, r.status, r.commit])).toEqual([["mission-control", "online", c1]]);
   }, 120_000);
 
+  it("after the PM2 daemon is killed, reconcile starts main again from the ecosystem file (no rebuild)", async () => {
+    await pm2Driver.killDaemon();
+    await until(async () => ((await fetch(`http://127.0.0.1:${mainPort}/health`).catch(() => null)) === null ? true : undefined), 30_000);
+    expect(await driver.reconcile!(target)).toEqual([`started mission-control again from ${pm2Driver.ecosystemFile(target)} (${c1}, ${c1.slice(0, 12)})`]);
+    expect((await at(mainPort)).label).toBe("good-1");
+    expect(await driver.reconcile!(target)).toEqual([]);
+    expect(app.builds()).toEqual(["good-1", "bad-2", "good-3"]);
+  }, 120_000);
+
   describe("bad input fails the step with a specific message; the running version keeps serving, nothing else changes", () => {
     const unchanged = async () => {
       expect((await pm2Driver.list(target)).map((r) => [r.name, r.status, r.commit])).toEqual([["mission-control", "online", c1]]);

@@ -385,6 +385,18 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
         const weight = existsSync(weightFile(t)) ? (JSON.parse(readFileSync(weightFile(t), "utf8")) as { weight: number }).weight : 0;
         return { weight, versions: out };
       },
+      async reconcile(t) {
+        // PM2 restarts what crashes; a daemon that was killed (or a host reboot) loses main: start it again
+        // from the ecosystem file on the release dir it ran. A dead canary is left to the rollout's watch.
+        if (!gitMode) return [];
+        const wanted = readApps(t).main;
+        if (!wanted || !existsSync(wanted.cwd) || (await describe(wanted.name))) return [];
+        const eco = ecosystemFile(t);
+        await pm((a, cb) => a.start(eco, { only: wanted.name }, cb));
+        await waitOnline(wanted.name, config.mainPort, (p) => commitOf(p) === wanted.env.COMMIT, `commit ${wanted.env.COMMIT.slice(0, 12)}`);
+        await pointProxy(t, false);
+        return [`started ${wanted.name} again from ${eco} (${wanted.env.VERSION}, ${wanted.env.COMMIT.slice(0, 12)})`];
+      },
       async processes(t) {
         const rows: { role: "stable" | "canary"; version: string; pid: number }[] = [];
         for (const [role, name] of [
