@@ -120,7 +120,7 @@ export const promoteGatesInput = z
     }
     if (v.ciKind === "url") {
       const urlError = v.ciUrl ? webhookUrlError(v.ciUrl.replace(/\{\{\s*\w+\s*\}\}/g, "x")) : GATE_MESSAGES.ciUrl;
-      if (urlError) issue("ciUrl", urlError === GATE_MESSAGES.ciUrl ? urlError : `${GATE_MESSAGES.ciUrl} ${urlError}`);
+      if (urlError) issue("ciUrl", GATE_MESSAGES.ciUrl);
       const unknown = [...v.ciUrl.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!).filter((n) => !(CI_URL_VARIABLES as readonly string[]).includes(n));
       if (unknown.length) issue("ciUrl", GATE_MESSAGES.ciUrlVariables(unknown));
     }
