@@ -96,6 +96,9 @@ interface EcosystemApp {
   cwd: string;
   script: string;
   autorestart: true;
+  /** Fixed per app name, so a log gate knows where the canary writes before it starts. */
+  out_file: string;
+  error_file: string;
   env: { PORT: string; VERSION: string; COMMIT: string };
 }
 
@@ -155,6 +158,11 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
   const appsDir = (t: DriverTarget) => path.join(dataDir, "pm2-apps", names(t).main);
   const ecosystemFile = (t: DriverTarget) => path.join(appsDir(t), "ecosystem.config.js");
   const stateFile = (t: DriverTarget) => path.join(appsDir(t), "apps.json");
+  /** Where an app writes its output: with git, the apps dir; without, PM2's default under PM2_HOME. */
+  const logPaths = (t: DriverTarget, name: string) =>
+    gitMode
+      ? { out_file: path.join(appsDir(t), "logs", `${name}-out.log`), error_file: path.join(appsDir(t), "logs", `${name}-error.log`) }
+      : { out_file: path.join(opts.pm2Home, "logs", `${name}-out.log`), error_file: path.join(opts.pm2Home, "logs", `${name}-error.log`) };
 
   async function describe(name: string): Promise<Pm2Proc | undefined> {
     return (await pm<Pm2Proc[]>((a, cb) => a.describe(name, cb)))[0];
@@ -254,7 +262,7 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
     }
     const apps = readApps(t);
     const scriptPath = pointCurrent(t, name, dir);
-    apps[role] = { name, cwd: dir, script: scriptPath, autorestart: true, env: { PORT: String(port), VERSION: ref, COMMIT: sha } };
+    apps[role] = { name, cwd: dir, script: scriptPath, autorestart: true, ...logPaths(t, name), env: { PORT: String(port), VERSION: ref, COMMIT: sha } };
     writeApps(t, apps);
     const eco = ecosystemFile(t);
     if (existing) {
@@ -409,9 +417,13 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
         return rows;
       },
       async logFiles(t) {
+        // The running process's paths; before it runs, where it will write (a log gate marks their sizes first).
         const files = async (name: string) => {
           const p = await describe(name);
-          return [p?.pm2_env?.pm_out_log_path, p?.pm2_env?.pm_err_log_path].filter((f): f is string => !!f);
+          const known = [p?.pm2_env?.pm_out_log_path, p?.pm2_env?.pm_err_log_path].filter((f): f is string => !!f);
+          if (known.length) return known;
+          const planned = logPaths(t, name);
+          return [planned.out_file, planned.error_file];
         };
         return { main: await files(names(t).main), canary: await files(names(t).canary) };
       },
