@@ -31,6 +31,12 @@ describe("versions from git (real git)", () => {
     await expect(resolveCommit(app.repo, "main..HEAD", { cacheDir })).rejects.toThrow(/does not resolve/);
   });
 
+  it("refuses a repository through the ext:: transport (it would run a command)", async () => {
+    const proof = path.join(dataDir, "ext-ran");
+    await expect(resolveCommit(`ext::sh -c touch% ${proof}`, "main", { cacheDir })).rejects.toThrow(/does not exist or cannot be read/);
+    expect(existsSync(proof)).toBe(false);
+  });
+
   it("checks a commit out into its own release dir, builds it once, reuses it after", async () => {
     const lines: string[] = [];
     const first = await prepare(app.commits[0], {}, lines);

@@ -49,7 +49,8 @@ function git(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): P
     const child = spawn("git", args, {
       cwd: opts.cwd,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", SSH_ASKPASS: "/bin/true", GIT_SSH_COMMAND: "ssh -o BatchMode=yes" },
+      // Only the usual transports (no ext:: helper running a command named in the repository setting).
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "/bin/true", SSH_ASKPASS: "/bin/true", GIT_SSH_COMMAND: "ssh -o BatchMode=yes", GIT_ALLOW_PROTOCOL: "file:git:http:https:ssh" },
     });
     let stdout = "";
     let stderr = "";
@@ -80,7 +81,7 @@ export function mirrorDir(repo: string, cacheDir = defaultCacheDir()): string {
   return path.join(cacheDir, `${createHash("sha256").update(repo).digest("hex").slice(0, 16)}.git`);
 }
 
-// One fetch per mirror at a time within this process (two jobs of one service would race on it).
+// One fetch per mirror (one prepare per release root) at a time within this process.
 const mirrorLocks = new Map<string, Promise<unknown>>();
 function locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = mirrorLocks.get(key) ?? Promise.resolve();
@@ -254,6 +255,18 @@ export async function prepareRelease(
   const cacheDir = o.cacheDir ?? path.join(o.dataDir, "git");
   const sha = await resolveCommit(src.repo, o.ref, { cacheDir });
   const root = releasesRoot(o.dataDir, o.serviceName);
+  // One prepare per service at a time in this process: two environments deploying the same commit
+  // would otherwise export into (or prune) the same directory at once.
+  return locked(root, () => prepareIn(src, o, sha, root, cacheDir));
+}
+
+async function prepareIn(
+  src: GitSource,
+  o: { dataDir: string; serviceName: string; ref: string; onOutput: (line: string) => void; signal?: AbortSignal; keep?: string[]; env?: EnvVars },
+  sha: string,
+  root: string,
+  cacheDir: string,
+): Promise<{ sha: string; dir: string; reused: boolean }> {
   const dir = path.join(root, sha);
   const marker = path.join(dir, BUILT_MARKER);
   if (existsSync(marker)) {
