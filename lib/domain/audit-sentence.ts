@@ -59,7 +59,8 @@ const PHRASES: Record<string, (d: D) => Phrase> = {
   "rollout.step_failed": (d) => ({ verb: "saw a step fail on", extra: str(ev(d).error) }),
   "rollout.step_blocked": (d) => ({ verb: "had a step blocked on", extra: str(ev(d).reason) }),
   "rollout.hold_elapsed": () => ({ verb: "ended a hold of" }),
-  "rollout.succeeded": () => ({ verb: "completed" }),
+  // Runbook 000: a promotion from git tags the commit as deploy candidate (details.deployCandidateTag).
+  "rollout.succeeded": (d) => ({ verb: "completed", extra: str(d.deployCandidateTag) && `tagged ${str(d.deployCandidateTag)} as deploy candidate` }),
   "rollout.rolled_back": () => ({ verb: "finished rolling back" }),
   "rollout.rollback_failed": (d) => ({ verb: "failed to roll back", extra: str(ev(d).error) }),
   "rollout.rollback_drained": () => ({ verb: "drained the canary of" }),
