@@ -1,7 +1,10 @@
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Runbook000Checklist } from "@/components/rollouts/runbook-000-checklist";
 import { createGitApp } from "@/tests/support/git-app";
 import { canary, rolloutWhen as waitForRollout } from "@/tests/support/local-world";
 
@@ -97,6 +100,13 @@ describe("runbook 000 through the worker (real git, real PM2)", () => {
       ["ci_history", "pending"],
     ]);
     expect(checklist.ecosystemFile).toMatch(/pm2-apps\/mission-control\/ecosystem\.config\.js$/);
+    // The rollout page's card: pm2 list row (name, status, commit) and the checklist items.
+    const html = renderToStaticMarkup(createElement(Runbook000Checklist, { checklist }));
+    expect(html).toContain("Runbook 000 verification checklist");
+    expect(html).toMatch(/<tr data-name="mission-control" data-status="online"/);
+    expect(html).toContain(c3.slice(0, 12));
+    expect(html).toContain('data-item="main_health" data-status="passed"');
+    expect(html).toContain(`No CI gate run recorded for ${c3}.`);
   }, 150_000);
 
   it("rollback to LAST_GOOD_COMMIT (commit 1) reuses its kept release dir: no rebuild, main reloaded to commit 1", async () => {
