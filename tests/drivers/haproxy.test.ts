@@ -220,6 +220,7 @@ describe("HAProxy splitter supervision and refusals", () => {
     await new Promise<void>((r) => taken.listen(port, "127.0.0.1", r));
     const blocked = haproxySplitter({ name: "blocked", listenPort: port, dataDir: dir });
     await expect(blocked.ensure({ stable: { host: "127.0.0.1", port: 9 }, canary: null })).rejects.toThrow(new RegExp(`HAProxy for "blocked" did not start on port ${port}: .*(bind|Address already in use)`));
+    expect(blocked.state()).toBeNull();
     await new Promise((r) => taken.close(r));
     await expect(splitter.setWeight(101)).rejects.toThrow(/whole number from 0 to 100/);
   }, 30_000);

@@ -347,7 +347,14 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
       const before = load();
       const s: SplitterState = { weight: 0, weightAt: null, ...before, stable: await upstream(u.stable), canary: u.canary ? await upstream(u.canary) : null };
       save(s); // config first: a haproxy started now comes up with this split
-      if (!(await up())) await apply(s);
+      try {
+        if (!(await up())) await apply(s);
+      } catch (err) {
+        // Refused: the record keeps the split that serves (a running haproxy kept it too).
+        if (before) save(before);
+        else for (const p of [statePath, mapPath, configPath]) rmSync(p, { force: true });
+        throw err;
+      }
     },
 
     async setWeight(weight) {
