@@ -87,7 +87,19 @@ const random = seedText ? mulberry32(Number.isFinite(Number(seedText)) ? Number(
 /** FNV-1a over the UTF-8 bytes, then murmur3's finalizer so that similar keys spread evenly. */
 function hash32(text) {
   let h = 0x811c9dc5;
-  for (const byte of Buffer.from(text, "utf8")) h = Math.imul(h ^ byte, 0x01000193);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return hash32Bytes(Buffer.from(text, "utf8")); // non-ASCII: hash the UTF-8 bytes
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return fmix32(h);
+}
+function hash32Bytes(bytes) {
+  let h = 0x811c9dc5;
+  for (const byte of bytes) h = Math.imul(h ^ byte, 0x01000193);
+  return fmix32(h);
+}
+function fmix32(h) {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
