@@ -1,5 +1,6 @@
 // Deploy-engine benchmarks (npm run bench, second part): step transition latency, router overhead
-// against calling the version directly, and router throughput against nginx with the same split.
+// against calling the version directly, router throughput against nginx with the same split, and
+// HAProxy (the proxy driver's splitter) against both: throughput, added latency, set weight -> applied.
 // Prints a table and appends JSON lines {"metric","value","unit","target","better"} to bench-results.jsonl.
 // Runs with `tsx --conditions=react-server` (it drives the real worker and services).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -64,12 +65,12 @@ async function load(port: number, connections: number, seconds: number) {
     }),
   );
   agent.destroy();
-  return { rps: latencies.length / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+  return { rps: latencies.length / seconds, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), errors };
 }
 
 async function routerOverhead() {
   const base = 46_000 + Math.floor(Math.random() * 300) * 6;
-  const [STABLE, CANARY, ROUTER, ADMIN, NGINX] = [base, base + 1, base + 2, base + 3, base + 4];
+  const [STABLE, CANARY, ROUTER, ADMIN, NGINX, HAPROXY] = [base, base + 1, base + 2, base + 3, base + 4, base + 5];
   start("sample-service.mjs", { PORT: String(STABLE), VERSION: "1.0.0", SAMPLE_LATENCY_MS: "0" });
   start("sample-service.mjs", { PORT: String(CANARY), VERSION: "1.1.0", SAMPLE_LATENCY_MS: "0" });
   const { openDatabase } = await import("@/db/connection");
@@ -90,6 +91,7 @@ async function routerOverhead() {
   report("router.routed.rps_50conn", routed.rps, "req/s", null, "higher");
   report("router.throughput_vs_direct", (100 * routed.rps) / direct.rps, "%", 60, "higher");
   report("router.routed.errors", routed.errors, "requests", 0, "lower");
+  await haproxyBench({ STABLE, CANARY, HAPROXY, seconds, direct1, routed1, direct, routed });
 
   // nginx with the same 90/10 split (split_clients), measured in the same run.
   if (spawnSync("sh", ["-c", "command -v nginx"]).status !== 0) {
@@ -114,6 +116,76 @@ http { access_log off;
   report("nginx.rps_50conn", viaNginx.rps, "req/s", null, "higher");
   report("router.throughput_vs_nginx", (100 * routed.rps) / viaNginx.rps, "%", null, "higher");
   rows.push(`(nginx: 1 worker process; router: 1 Node process; client and servers share this machine's cores)`);
+}
+
+type Load = Awaited<ReturnType<typeof load>>;
+
+/** The proxy driver's HAProxy with the same 90/10 split, in the same run as direct and the embedded router. */
+async function haproxyBench(r: { STABLE: number; CANARY: number; HAPROXY: number; seconds: number; direct1: Load; routed1: Load; direct: Load; routed: Load }) {
+  const { haproxySplitter, haproxyBinary } = await import("@/lib/drivers/proxy/haproxy");
+  try {
+    haproxyBinary();
+  } catch (err) {
+    rows.push(`haproxy: ${(err as Error).message} - comparison skipped`);
+    return;
+  }
+  // With its metrics collector on, as the driver runs it (the router writes its metrics too).
+  const splitter = haproxySplitter({ name: "bench", listenPort: r.HAPROXY, dataDir: dir, metrics: { dbFile: path.join(dir, "router.db"), serviceId: 2, environmentId: 1 } });
+  try {
+    await splitter.ensure({ stable: { host: "127.0.0.1", port: r.STABLE, version: "1.0.0" }, canary: { host: "127.0.0.1", port: r.CANARY, version: "1.1.0" } });
+    await splitter.setWeight(10);
+    await waitHttp(`http://127.0.0.1:${r.HAPROXY}/health`);
+    const proxied1 = await load(r.HAPROXY, 1, r.seconds);
+    report("haproxy.added_latency.p50", proxied1.p50 - r.direct1.p50, "ms", null, "lower");
+    report("haproxy.added_latency.p95", proxied1.p95 - r.direct1.p95, "ms", null, "lower");
+    report("router.added_latency.p95", r.routed1.p95 - r.direct1.p95, "ms", null, "lower");
+    report("haproxy.latency_vs_router.p50", proxied1.p50 - r.routed1.p50, "ms", null, "lower");
+    report("haproxy.latency_vs_router.p95", proxied1.p95 - r.routed1.p95, "ms", null, "lower");
+    const proxied = await load(r.HAPROXY, 50, r.seconds);
+    report("haproxy.rps_50conn", proxied.rps, "req/s", null, "higher");
+    report("haproxy.throughput_vs_direct", (100 * proxied.rps) / r.direct.rps, "%", null, "higher");
+    report("haproxy.throughput_vs_router", (100 * proxied.rps) / r.routed.rps, "%", null, "higher");
+    report("haproxy.errors", proxied.errors, "requests", 0, "lower");
+
+    // Set weight -> applied: the runtime API call until HAProxy reports the new weight, and until
+    // the next request (sent right after the call returns, on a warm keep-alive connection) follows it.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const versionNow = () =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: r.HAPROXY, path: "/api/bench", agent }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => (body += c.toString()));
+            res.on("end", () => resolve((JSON.parse(body) as { version: string }).version));
+          })
+          .on("error", reject);
+      });
+    const toStats: number[] = [];
+    const toTraffic: number[] = [];
+    let stale = 0;
+    for (let i = 0; i < (quick ? 20 : 100); i++) {
+      const weight = i % 2 === 0 ? 100 : 0;
+      let t0 = performance.now();
+      await splitter.setWeight(weight);
+      while ((await splitter.stats()).weight !== weight) await new Promise((res) => setTimeout(res, 1));
+      toStats.push(performance.now() - t0);
+      const back = 100 - weight;
+      await versionNow(); // a warm keep-alive connection
+      t0 = performance.now();
+      await splitter.setWeight(back);
+      if ((await versionNow()) !== (back === 100 ? "1.1.0" : "1.0.0")) stale++;
+      toTraffic.push(performance.now() - t0);
+    }
+    agent.destroy();
+    report("haproxy.set_weight_to_stats.p50", pct(toStats, 50), "ms", null, "lower");
+    report("haproxy.set_weight_to_stats.p95", pct(toStats, 95), "ms", null, "lower");
+    report("haproxy.set_weight_to_next_request.p50", pct(toTraffic, 50), "ms", null, "lower");
+    report("haproxy.set_weight_to_next_request.p95", pct(toTraffic, 95), "ms", null, "lower");
+    report("haproxy.next_request_on_old_weight", stale, "requests", 0, "lower");
+    rows.push("(haproxy: 1 process, one thread per core; set weight = one `set map` on the unix runtime socket, no reload)");
+  } finally {
+    await splitter.stop();
+  }
 }
 
 async function stepTransitions() {
