@@ -3,8 +3,10 @@ import type { Executor } from "@/db/connection";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type CiGateRunRow, ciGateHistory } from "@/db/queries/promote-gates";
 import { findRollout } from "@/db/queries/rollouts";
-import type { Pm2ListRow } from "@/lib/drivers/pm2/driver";
-import { pm2DriverFor } from "@/lib/drivers/registry";
+import path from "node:path";
+import { databasePath } from "@/db/connection";
+import { deployTargetSchema } from "@/lib/domain/deploy-target";
+import { type Pm2ListRow, pm2AppsDir, pm2DaemonRunning, pm2Names, readPm2List } from "@/lib/drivers/pm2/read-list";
 
 export type CheckStatus = "passed" | "failed" | "pending" | "not_applicable";
 
@@ -51,25 +53,29 @@ export async function loadRunbook000Checklist(db: Executor, rolloutId: number): 
   const service = findService(db, rollout.serviceId);
   const environment = findEnvironment(db, rollout.environmentId);
   if (!service || !environment) return null;
-  let driver: ReturnType<typeof pm2DriverFor>;
+  // Not the driver (its pm2 import does not bundle into Next): a read-only reader of the same daemon.
+  let config;
   try {
-    driver = pm2DriverFor(service.deployTarget);
+    config = deployTargetSchema.parse(JSON.parse(service.deployTarget));
   } catch {
     return null; // a deploy target that does not parse is reported on the service's settings page
   }
-  if (!driver) return null;
+  if (config.driver !== "pm2") return null;
+  const dataDir = path.dirname(databasePath());
+  const pm2Home = path.join(dataDir, "pm2");
   const target = { serviceId: service.id, serviceName: service.name, environmentId: environment.id, environmentName: environment.name };
-  const daemonRunning = driver.daemonRunning();
+  const names = pm2Names(config, target);
+  const daemonRunning = pm2DaemonRunning(pm2Home);
   let processes: Pm2ListRow[] = [];
   let error: string | null = null;
   if (daemonRunning) {
     try {
-      processes = await withTimeout(driver.list(target), LIST_TIMEOUT_MS);
+      processes = await withTimeout(readPm2List(pm2Home, config, target), LIST_TIMEOUT_MS);
     } catch (err) {
       error = `Could not read pm2 list: ${err instanceof Error ? err.message : String(err)}`;
     }
   } else {
-    error = `The PM2 daemon is not running (PM2_HOME=${driver.pm2Home}).`;
+    error = `The PM2 daemon is not running (PM2_HOME=${pm2Home}).`;
   }
   const main = processes.find((p) => p.role === "main");
   const canary = processes.find((p) => p.role === "canary");
@@ -87,7 +93,7 @@ export async function loadRunbook000Checklist(db: Executor, rolloutId: number): 
       id: "pm2_list",
       label: "pm2 list shows all required processes online",
       status: error ? "failed" : !main ? "failed" : offline.length ? "failed" : "passed",
-      detail: error ?? (!main ? `${driver.names(target).main} is not in pm2 list.` : offline.length ? `${offline.map((p) => `${p.name} is ${p.status}`).join("; ")}.` : `${processes.map((p) => p.name).join(" and ")} online.`),
+      detail: error ?? (!main ? `${names.main} is not in pm2 list.` : offline.length ? `${offline.map((p) => `${p.name} is ${p.status}`).join("; ")}.` : `${processes.map((p) => p.name).join(" and ")} online.`),
     },
     {
       id: "main_health",
@@ -103,7 +109,7 @@ export async function loadRunbook000Checklist(db: Executor, rolloutId: number): 
     },
     ciItem(main, ciHistory),
   ];
-  return { pm2Home: driver.pm2Home, daemonRunning, error, processes, ecosystemFile: driver.usesGit ? driver.ecosystemFile(target) : null, items, ciHistory };
+  return { pm2Home, daemonRunning, error, processes, ecosystemFile: config.git ? path.join(pm2AppsDir(dataDir, names.main), "ecosystem.config.js") : null, items, ciHistory };
 }
 
 /** "CI gate history confirms no failed stage on the deployed commit": the latest run on main's version passed. */

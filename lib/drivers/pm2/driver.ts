@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, w
 import path from "node:path";
 import pm2 from "pm2";
 import { type GitSource, prepareRelease, tagDeployCandidate } from "../git/releases";
-import { processAlive } from "../process";
+import { type Pm2ListRow, healthy, listRow, pm2AppsDir, pm2DaemonRunning, pm2Names } from "./read-list";
 import { haproxySplitter } from "../proxy/haproxy";
 import type { DeployDriver, DriverStatus, DriverTarget } from "../types";
+
+export type { Pm2ListRow };
 
 export interface Pm2TargetConfig {
   script: string;
@@ -51,22 +53,6 @@ interface Pm2Api {
   killDaemon(cb: (err: Error | null) => void): void;
 }
 
-/** One row of runbook 000's `pm2 list` check. */
-export interface Pm2ListRow {
-  role: "main" | "canary";
-  name: string;
-  pmId: number | null;
-  status: string;
-  pid: number | null;
-  version: string | null;
-  commit: string | null;
-  restarts: number;
-  port: number;
-  healthy: boolean;
-  healthUrl: string;
-  releaseDir: string | null;
-}
-
 const PM2_CALL_TIMEOUT_MS = 60_000;
 
 const call = <T>(fn: (cb: (err: Error | null, v?: T) => void) => void) =>
@@ -79,16 +65,6 @@ const call = <T>(fn: (cb: (err: Error | null, v?: T) => void) => void) =>
       else resolve(v as T);
     });
   });
-
-async function healthy(port: number, p: string): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
 
 /** An app of the ecosystem file (runbook 000: `pm2 reload ecosystem.config.js --only <name>`). */
 interface EcosystemApp {
@@ -147,15 +123,11 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
   }
 
   const gitMode = !!config.git;
-  const names = (t: DriverTarget) => {
-    if (!gitMode) return { main: `${t.serviceName}-${t.environmentName}`, canary: `${t.serviceName}-${t.environmentName}-canary` };
-    const base = config.name ?? t.serviceName.replace(/[^A-Za-z0-9._-]/g, "-");
-    return { main: base, canary: `${base}-canary` };
-  };
+  const names = (t: DriverTarget) => pm2Names(config, t);
   const weightFile = (t: DriverTarget) => path.join(opts.pm2Home, `${names(t).main}.weight.json`);
   const script = path.resolve(config.script);
   /** Where the ecosystem file and the apps' `current` links live. */
-  const appsDir = (t: DriverTarget) => path.join(dataDir, "pm2-apps", names(t).main);
+  const appsDir = (t: DriverTarget) => pm2AppsDir(dataDir, names(t).main);
   const ecosystemFile = (t: DriverTarget) => path.join(appsDir(t), "ecosystem.config.js");
   const stateFile = (t: DriverTarget) => path.join(appsDir(t), "apps.json");
   /** Where an app writes its output: with git, the apps dir; without, PM2's default under PM2_HOME. */
@@ -446,33 +418,12 @@ export function createPm2Driver(config: Pm2TargetConfig, opts: { pm2Home: string
         ["canary", names(t).canary, config.canaryPort],
       ] as const) {
         const p = await describe(name);
-        if (!p) continue;
-        const status = p.pm2_env?.status ?? "unknown";
-        rows.push({
-          role,
-          name,
-          pmId: p.pm_id ?? null,
-          status,
-          pid: p.pid || null,
-          version: versionOf(p) ?? null,
-          commit: commitOf(p) ?? null,
-          restarts: p.pm2_env?.restart_time ?? 0,
-          port,
-          healthy: status === "online" && (await healthy(port, config.healthPath)),
-          healthUrl: `http://127.0.0.1:${port}${config.healthPath}`,
-          releaseDir: gitMode ? (p.pm2_env?.cwd ?? p.pm2_env?.pm_cwd ?? null) : null,
-        });
+        if (p) rows.push(await listRow(role, name, p, port, config));
       }
       return rows;
     },
     /** Whether the PM2 daemon runs (its pid file names a live process): read-only, never starts one (the web tier asks this). */
-    daemonRunning(): boolean {
-      try {
-        return processAlive(Number(readFileSync(path.join(opts.pm2Home, "pm2.pid"), "utf8").trim()));
-      } catch {
-        return false;
-      }
-    },
+    daemonRunning: () => pm2DaemonRunning(opts.pm2Home),
     pm2Home: opts.pm2Home,
     /** Versions come from git (release dirs, ecosystem file). */
     usesGit: gitMode,
