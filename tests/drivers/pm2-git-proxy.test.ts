@@ -42,7 +42,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("pm2 from git behind HAProxy (real PM2, real HAProxy)", () => {
-  it("the proxy sends each weight to the canary, and everything to main after promotion", async () => {
+  it("the proxy sends each weight to the canary, and everything to main after promotion", async ({ annotate }) => {
     await driver.deploy(target, { opId: "a", version: c1, stableVersion: null });
     expect(await through(10)).toEqual({ "good-1": 10 });
     await driver.deploy(target, { opId: "b", version: c3, stableVersion: c1 });
@@ -70,9 +70,12 @@ describe("pm2 from git behind HAProxy (real PM2, real HAProxy)", () => {
         }
       }
     })();
+    const started = performance.now();
     await driver.promote(target, { opId: "f", version: c3 });
+    const promoteMs = Math.round(performance.now() - started);
     stop = true;
     await load;
+    await annotate(`promotion (tag, reload of main, canary retired) took ${promoteMs} ms; ${sent} requests through HAProxy meanwhile, ${failed} failed`);
     expect(sent).toBeGreaterThan(10);
     expect(failed).toBe(0);
     expect(await through(20)).toEqual({ "good-3": 20 });

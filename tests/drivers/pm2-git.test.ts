@@ -120,11 +120,13 @@ describe("runbook 000 on PM2 from git (real git, real PM2)", () => {
     expect(app.builds()).toEqual(["good-1", "bad-2", "good-3"]);
   }, 120_000);
 
-  it("rollback to commit 1 (LAST_GOOD_COMMIT) reuses its kept release dir: no rebuild, main reloaded to commit 1", async () => {
+  it("rollback to commit 1 (LAST_GOOD_COMMIT) reuses its kept release dir: no rebuild, main reloaded to commit 1", async ({ annotate }) => {
     lines.length = 0;
     // K1/H4: a rollback to the last good commit is a redeploy of it beside the current one, then promotion.
+    const started = performance.now();
     await driver.deploy(target, { opId: "h", version: c1, stableVersion: c3 });
     await driver.promote(target, { opId: "i", version: c1 });
+    await annotate(`rollback to commit 1 from its kept dir (canary start + tag + reload of main): ${Math.round(performance.now() - started)} ms`);
     expect(await at(mainPort)).toEqual({ label: "good-1", version: c1, commit: c1, built: true });
     expect(app.builds()).toEqual(["good-1", "bad-2", "good-3"]);
     expect(lines.some((l) => l.startsWith(`reused release dir ${dirOf(c1)}`))).toBe(true);
