@@ -146,6 +146,11 @@ async function haproxyBench(r: { STABLE: number; CANARY: number; HAPROXY: number
     report("haproxy.throughput_vs_direct", (100 * proxied.rps) / r.direct.rps, "%", null, "higher");
     report("haproxy.throughput_vs_router", (100 * proxied.rps) / r.routed.rps, "%", null, "higher");
     report("haproxy.errors", proxied.errors, "requests", 0, "lower");
+    // The same without the metrics collector (the cost of per-request metrics on this shared machine).
+    const collectorPid = Number(readFileSync(path.join(dir, "haproxy", "bench.collector.pid"), "utf8"));
+    process.kill(collectorPid, "SIGKILL");
+    const bare = await load(r.HAPROXY, 50, r.seconds);
+    report("haproxy.rps_50conn_without_collector", bare.rps, "req/s", null, "higher");
 
     // Set weight -> applied: the runtime API call until HAProxy reports the new weight, and until
     // the next request (sent right after the call returns, on a warm keep-alive connection) follows it.
