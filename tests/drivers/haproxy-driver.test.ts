@@ -48,6 +48,8 @@ async function slot(from: number, to: number) {
 }
 
 afterAll(async () => {
+  // Stops haproxy and its collector even when a test failed half way.
+  await haproxySplitter({ name: "api-production", listenPort: 4790, dataDir: dir }).stop();
   await Promise.all(servers.map((s) => new Promise((r) => s.closeAllConnections() ?? s.close(r))));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -149,6 +151,5 @@ describe("proxy driver (real HAProxy)", () => {
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(310); // every request through the proxy, once
     sqlite.close();
 
-    await haproxySplitter({ name: "api-production", listenPort, dataDir: dir }).stop();
   }, 60_000);
 });

@@ -52,6 +52,8 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
+  // haproxy and the collector of every splitter, even when a test failed half way.
+  for (const name of ["load", "supervised", "refusals", "blocked", "sticky"]) await haproxySplitter({ name, listenPort: 4700, dataDir: dir }).stop();
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGKILL");

@@ -127,6 +127,15 @@ async function resolveIp(host: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether `pid` runs a command line containing `needle` (a pid file may outlive its process and the pid be reused). */
+function runs(pid: number, needle: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle);
+  } catch {
+    return false;
+  }
+}
+
 /** Alive and not a zombie (a daemon whose reaper has not collected it yet is gone for us). */
 function running(pid: number): boolean {
   if (!processAlive(pid)) return false;
@@ -288,7 +297,9 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
   }
 
   function collectorAlive(): boolean {
-    return existsSync(collectorPidPath) && running(Number(readFileSync(collectorPidPath, "utf8")));
+    if (!existsSync(collectorPidPath)) return false;
+    const pid = Number(readFileSync(collectorPidPath, "utf8"));
+    return running(pid) && runs(pid, "haproxy-collector");
   }
 
   function ensureCollector(): boolean {
@@ -381,10 +392,15 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
     async stop() {
       const pid = await runningPid();
       if (pid) await stopPid(pid);
-      else if (existsSync(pidPath)) await stopPid(Number(readFileSync(pidPath, "utf8")));
-      if (existsSync(collectorPidPath)) await stopPid(Number(readFileSync(collectorPidPath, "utf8")));
-      rmSync(socketPath, { force: true });
-      rmSync(collectorPidPath, { force: true });
+      else if (existsSync(pidPath)) {
+        const recorded = Number(readFileSync(pidPath, "utf8"));
+        if (runs(recorded, configPath)) await stopPid(recorded);
+      }
+      if (existsSync(collectorPidPath)) {
+        const collector = Number(readFileSync(collectorPidPath, "utf8"));
+        if (runs(collector, "haproxy-collector")) await stopPid(collector);
+      }
+      for (const p of [socketPath, pidPath, collectorPidPath]) rmSync(p, { force: true });
     },
 
     async reconcile() {
