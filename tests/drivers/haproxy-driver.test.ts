@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/connection";
 import { deployTargetJsonSchema, deployTargetSchema } from "@/lib/domain/deploy-target";
 import { createProxyDriver } from "@/lib/drivers/proxy/driver";
+import { createBuiltinProvider } from "@/lib/metrics/builtin";
 import { haproxySplitter } from "@/lib/drivers/proxy/haproxy";
 import type { DriverTarget } from "@/lib/drivers/types";
 import { until } from "../support/wait";
@@ -92,6 +93,7 @@ describe("proxy driver (real HAProxy)", () => {
       return out;
     };
 
+    const startedAt = Date.now();
     a.state.version = "1.0.0";
     await driver.deploy(t, { opId: "1", version: "1.0.0", stableVersion: null });
     expect(await seen(20)).toEqual({ "1.0.0": 20 });
@@ -140,7 +142,7 @@ describe("proxy driver (real HAProxy)", () => {
     expect((await driver.status(t)).weight).toBe(0);
 
     // The per-variant samples reached the builtin analysis' table.
-    const { sqlite } = openDatabase(dbFile);
+    const { db, sqlite } = openDatabase(dbFile);
     const rows = await until(() => {
       const r = sqlite.prepare("SELECT variant, version, sum(requests) AS n FROM metric_samples WHERE service_id = 1 AND environment_id = 2 GROUP BY variant, version ORDER BY variant, version").all() as { variant: string; version: string; n: number }[];
       return r.reduce((s, x) => s + x.n, 0) >= 310 ? r : undefined;
@@ -149,6 +151,11 @@ describe("proxy driver (real HAProxy)", () => {
     });
     expect(rows.map((r) => `${r.variant} ${r.version}`)).toEqual(["baseline 1.0.0", "baseline 1.1.0", "canary 1.1.0"]);
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(310); // every request through the proxy, once
+    // ...and the builtin analysis reads them as it reads the embedded router's: canary 1.1.0 against baseline 1.0.0.
+    const snapshot = await createBuiltinProvider(db).snapshot({ target: t, canaryVersion: "1.1.0", baselineVersion: "1.0.0", windowSeconds: 600, at: Date.now() + 2000, stepStartedAt: startedAt });
+    expect(snapshot.canary).toMatchObject({ requests: rows.find((r) => r.variant === "canary")!.n, error_rate: 0 });
+    expect(snapshot.baseline).toMatchObject({ requests: rows.find((r) => r.version === "1.0.0")!.n, error_rate: 0 });
+    expect(snapshot.canary!.p95_ms).toBeGreaterThanOrEqual(0);
     sqlite.close();
 
   }, 60_000);
