@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
@@ -201,6 +201,18 @@ describe("HAProxy splitter supervision and refusals", () => {
     expect(second).not.toBe(first);
     expect((await splitter.stats()).weight).toBe(50);
     expect(await splitter.reconcile()).toEqual([]);
+
+    // A split mode the runtime API cannot change (sticky by cookie now): a graceful reload, the split kept.
+    const sticky = haproxySplitter({ name: "supervised", listenPort, dataDir: dir, sticky: { cookie: "session" } });
+    await sticky.ensure({ stable: { host: "127.0.0.1", port: stablePort }, canary: { host: "127.0.0.1", port: canaryPort } });
+    const third = await haproxyPid(sticky.socketPath);
+    pids.push(third);
+    expect(third).not.toBe(second);
+    expect(readFileSync(sticky.configPath, "utf8")).toContain("req.cook(session),xxh32,mod(100)");
+    expect((await sticky.stats()).weight).toBe(50);
+    const withCookie = async (v: string) => (await (await fetch(`http://127.0.0.1:${listenPort}/`, { headers: { cookie: `session=${v}` } })).text());
+    for (const user of ["ann", "bob", "cyd"]) expect(new Set(await Promise.all(Array.from({ length: 20 }, () => withCookie(user)))).size).toBe(1);
+    expect(await sticky.reconcile()).toEqual([]);
 
     // Without a canary all traffic goes to stable, whatever the recorded weight.
     await splitter.ensure({ stable: { host: "127.0.0.1", port: stablePort }, canary: null });

@@ -258,11 +258,16 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
     }
   }
 
-  async function start(): Promise<void> {
+  /** What only a restart changes (listen address, split mode, paths): the config without the split. */
+  const shape = () => config({ stable: null, canary: null, weight: 0, weightAt: null });
+  const shapePath = file("shape");
+
+  /** Starts haproxy; with `replacing`, a graceful reload: the new process takes over, the old one finishes its requests (-sf). */
+  async function start(replacing: number | null = null): Promise<void> {
     const bin = haproxyBinary();
-    rmSync(socketPath, { force: true });
+    if (replacing === null) rmSync(socketPath, { force: true });
     const stderr = await new Promise<string | null>((resolve) => {
-      execFile(bin, ["-D", "-f", configPath, "-p", pidPath], { timeout: 15_000, env: withoutSecrets(process.env) }, (err, _out, errText) => resolve(err ? errText || err.message : null));
+      execFile(bin, ["-D", "-f", configPath, "-p", pidPath, ...(replacing === null ? [] : ["-sf", String(replacing)])], { timeout: 15_000, env: withoutSecrets(process.env) }, (err, _out, errText) => resolve(err ? errText || err.message : null));
     });
     if (stderr !== null) {
       const alerts = stderr
@@ -274,7 +279,11 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
     }
     const end = Date.now() + 10_000;
     while (Date.now() < end) {
-      if ((await runningPid()) !== null) return;
+      const pid = await runningPid();
+      if (pid !== null && pid !== replacing) {
+        atomicWrite(shapePath, shape());
+        return;
+      }
       await sleep(50);
     }
     throw new HaproxyError(`HAProxy for "${opts.name}" started but its runtime socket ${socketPath} did not answer within 10 s.`);
@@ -323,12 +332,19 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
     return true;
   }
 
-  /** Starts haproxy (and the collector) when down; true when haproxy had to be started. */
-  async function up(): Promise<boolean> {
-    let started = false;
-    if ((await runningPid()) === null) {
+  /**
+   * Starts haproxy (and the collector) when down, or reloads it gracefully when its listen port or
+   * split mode changed (the runtime API cannot change those); true when a new haproxy now serves.
+   */
+  async function up(): Promise<"started" | "reloaded" | null> {
+    let started: "started" | "reloaded" | null = null;
+    const pid = await runningPid();
+    if (pid === null) {
       await start();
-      started = true;
+      started = "started";
+    } else if (!existsSync(shapePath) || readFileSync(shapePath, "utf8") !== shape()) {
+      await start(pid);
+      started = "reloaded";
     }
     ensureCollector();
     return started;
@@ -400,7 +416,7 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
         const collector = Number(readFileSync(collectorPidPath, "utf8"));
         if (runs(collector, "haproxy-collector")) await stopPid(collector);
       }
-      for (const p of [socketPath, pidPath, collectorPidPath]) rmSync(p, { force: true });
+      for (const p of [socketPath, pidPath, collectorPidPath, shapePath]) rmSync(p, { force: true });
     },
 
     async reconcile() {
@@ -408,7 +424,10 @@ export function haproxySplitter(opts: HaproxySplitterOptions): HaproxySplitter &
       if (!s) return [];
       const repairs: string[] = [];
       const collectorWasUp = !opts.metrics || collectorAlive();
-      if (await up()) repairs.push(`haproxy "${opts.name}" restarted on port ${opts.listenPort}; split restored from its state file (canary weight ${effectiveWeight(s)}%)`);
+      save(s); // the config of these options: a changed port or split mode reloads
+      const done = await up();
+      if (done === "started") repairs.push(`haproxy "${opts.name}" restarted on port ${opts.listenPort}; split restored from its state file (canary weight ${effectiveWeight(s)}%)`);
+      if (done === "reloaded") repairs.push(`haproxy "${opts.name}" reloaded gracefully: its listen port or split mode changed (now port ${opts.listenPort})`);
       if (!collectorWasUp) repairs.push(`haproxy metrics collector for "${opts.name}" restarted`);
       return repairs;
     },
