@@ -148,8 +148,8 @@ function running(pid: number): boolean {
 
 /**
  * HAProxy as the traffic splitter of one service (REQUIREMENTS H7): one haproxy process per name,
- * daemonized (it outlives Flightdeck like the embedded router), controlled only through its runtime
- * API on a unix socket, never reloaded. The canary share is a runtime map entry read per request:
+ * daemonized (it outlives Flightdeck like the embedded router), controlled through its runtime API
+ * on a unix socket (reloaded only when its listen port or split mode changes). The canary share is a runtime map entry read per request:
  * `rand(100) < weight` (or a hash of the sticky key < weight), so the split is an exact weighted
  * random choice; HAProxy's own `balance random` places servers on a hash ring and measured 27.6%
  * at weight 25 and 52.2% at 50. The wanted split is also kept on disk and written into the
