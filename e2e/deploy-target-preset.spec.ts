@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "./fixtures";
 import { ServicesPage } from "./pages/services-page";
 import { uniqueSuffix } from "./support/accounts";
@@ -23,6 +24,11 @@ test("a Kubernetes preset fills the deploy target; a wrong parameter is named un
   await expect(namespace).toHaveAttribute("aria-invalid", "true");
   await expect(preset.getByText("The namespace must be a Kubernetes name")).toBeVisible();
   await expect(services.field("Deploy target (JSON)")).toHaveValue(before);
+  // The open block with its errors meets WCAG 2.1 AA like every page (e2e/a11y.spec.ts checks it closed).
+  const axe = await new AxeBuilder({ page: services.page }).include("form[aria-label='Add service'] details").withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const blocking = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
+  expect(axe.passes.length, "axe checked the preset block").toBeGreaterThan(0);
+  expect(blocking).toEqual([]);
 
   await namespace.fill("production");
   await preset.getByRole("button", { name: "Fill the deploy target" }).click();
