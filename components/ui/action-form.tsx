@@ -23,13 +23,21 @@ const UNREACHABLE: ActionResult = {
  * result, not a thrown error: a thrown action error would replace the page with the error
  * boundary and lose everything typed.
  */
-function answering(action: Action): Action {
+/**
+ * The action as the form runs it: an unreachable server is a result, not a thrown error, and a
+ * success calls `onOk` as soon as the answer arrives (before React commits it: a form that the
+ * answer removes, such as Sign or Approve, still gets its confirmation shown).
+ */
+function answering(action: Action, onOk?: () => void): Action {
   return async (prev, payload) => {
+    let result: ActionResult;
     try {
-      return await action(prev, payload);
+      result = await action(prev, payload);
     } catch {
       return UNREACHABLE;
     }
+    if (result.ok) onOk?.();
+    return result;
   };
 }
 
@@ -87,7 +95,9 @@ export function ActionForm(props: {
   /** Shown under the form after a success, with what the action returned (e.g. a secret shown once). */
   renderSuccess?: (data: unknown) => ReactNode;
 }) {
-  const primaryAction = useMemo(() => answering(props.action), [props.action]);
+  const announce = useConfirmation();
+  const { resetOnSuccess, successHref, toast } = props;
+  const primaryAction = useMemo(() => answering(props.action, toast ? () => announce(toast) : undefined), [props.action, toast, announce]);
   const secondaryAction = useMemo(() => answering(props.secondary?.action ?? noAction), [props.secondary?.action]);
   const [state, dispatch, pending] = useActionState<ActionResult | null, FormData>(primaryAction, null);
   const [secondaryState, dispatchSecondary, secondaryPending] = useActionState<ActionResult | null, FormData>(secondaryAction, null);
@@ -100,17 +110,14 @@ export function ActionForm(props: {
   const formRef = useRef<HTMLFormElement>(null);
 
   const router = useRouter();
-  const announce = useConfirmation();
-  const { resetOnSuccess, successHref, toast } = props;
   useEffect(() => {
     if (!state?.ok) return;
-    if (toast) announce(toast);
     if (resetOnSuccess) formRef.current?.reset();
     if (successHref) {
       const id = (state.data as { id?: unknown } | null)?.id;
       router.push(successHref.replace("{id}", typeof id === "number" || typeof id === "string" ? String(id) : ""));
     }
-  }, [state, resetOnSuccess, successHref, toast, announce, router]);
+  }, [state, resetOnSuccess, successHref, router]);
 
   // The form is submitted by hand (preventDefault, then dispatch), never through <form action>:
   // React 19 resets a form after its action runs, which would wipe what the user typed on a refusal.
