@@ -32,25 +32,39 @@ export interface Insights {
   total: { spent: TimeSpent; incidentMs: number; totalMs: number };
 }
 
-type Parsed = { subjectId: string | null; action: string; createdAt: number; details: string };
+type Row = { subjectId: string | null; action: string; createdAt: number; details: string };
+/** An audit row with its details parsed once (the view reads each row's details at most once). */
+type Parsed = Omit<Row, "details"> & { details: Record<string, unknown> };
 
-function groupBySubject(rows: Parsed[]): Map<number, Parsed[]> {
+function groupBySubject(rows: readonly Row[]): Map<number, Parsed[]> {
   const out = new Map<number, Parsed[]>();
   for (const r of rows) {
     const id = Number(r.subjectId);
-    out.set(id, [...(out.get(id) ?? []), r]);
+    const parsed = { ...r, details: JSON.parse(r.details) as Record<string, unknown> };
+    const list = out.get(id);
+    if (list) list.push(parsed);
+    else out.set(id, [parsed]);
   }
   return out;
 }
 
-const detailsOf = (r: Parsed) => JSON.parse(r.details) as Record<string, unknown>;
+function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
 
 function rolloutTimeFacts(r: RolloutRow, events: readonly Parsed[], now: number): RolloutTimeFacts {
   return {
     plan: JSON.parse(r.plan) as RolloutTimeFacts["plan"],
     rollbackOnFailure: rollsBackOnFailure(JSON.parse(r.strategy) as Strategy),
     events: events.flatMap((e) => {
-      const event = detailsOf(e).event as RolloutEvent | undefined;
+      const event = e.details.event as RolloutEvent | undefined;
       return event && typeof event.type === "string" ? [{ at: e.createdAt, event }] : [];
     }),
     endAt: r.finishedAt ?? now,
@@ -71,8 +85,9 @@ export function loadInsights(db: Executor, scope: { serviceId?: number; environm
     db,
     releaseRows.map((r) => r.id),
   );
+  const rolloutsByRelease = groupBy(releaseRollouts, (o) => o.releaseId);
   // With an environment chosen, the releases that deployed there.
-  const releasesShown = scope.environmentId ? releaseRows.filter((r) => releaseRollouts.some((o) => o.releaseId === r.id && o.environmentId === scope.environmentId)) : releaseRows;
+  const releasesShown = scope.environmentId ? releaseRows.filter((r) => rolloutsByRelease.get(r.id)?.some((o) => o.environmentId === scope.environmentId)) : releaseRows;
 
   const allRolloutIds = [...new Set([...rolloutIds, ...releaseRollouts.map((r) => r.id)])];
   const rolloutEvents = groupBySubject(subjectEvents(db, "rollout", allRolloutIds, ROLLOUT_ACTIONS));
@@ -90,6 +105,8 @@ export function loadInsights(db: Executor, scope: { serviceId?: number; environm
     allRolloutIds,
     releasesShown.map((r) => r.id),
   );
+  const rolloutsWithIncident = new Set(incidents.map((i) => i.rolloutId));
+  const incidentsByRelease = groupBy(incidents, (i) => i.releaseId);
 
   const deployments: DeploymentFact[] = rows.map(({ rollout: r, releaseCreatedAt }) => {
     const events = rolloutEvents.get(r.id) ?? [];
@@ -99,12 +116,12 @@ export function loadInsights(db: Executor, scope: { serviceId?: number; environm
       serviceId: r.serviceId,
       environmentId: r.environmentId,
       status: r.status,
-      restoration: events.some((e) => e.action === "rollout.start" && detailsOf(e).rollback === true),
+      restoration: events.some((e) => e.action === "rollout.start" && e.details.rollback === true),
       createdAt: r.createdAt,
       finishedAt: r.finishedAt,
       changeAt: releaseCreatedAt ?? r.createdAt,
       abortedAt: events.find((e) => e.action === "rollout.abort")?.createdAt ?? null,
-      incident: incidents.some((i) => i.rolloutId === r.id),
+      incident: rolloutsWithIncident.has(r.id),
     };
   });
   const restores: RestoreFact[] = incidents
@@ -113,15 +130,15 @@ export function loadInsights(db: Executor, scope: { serviceId?: number; environm
 
   const releases: ReleaseInsight[] = releasesShown.map((rel) => {
     const phases = (releaseEvents.get(rel.id) ?? []).flatMap((e) => {
-      const to = detailsOf(e).to;
+      const to = e.details.to;
       return typeof to === "string" ? [{ at: e.createdAt, to: to as ReleasePhase }] : [];
     });
     if (rel.status === "aborted" && !phases.some((p) => p.to === "aborted")) phases.push({ at: rel.updatedAt, to: "aborted" });
     const spent = releaseTimeSpent({
       createdAt: rel.createdAt,
       phases,
-      rollouts: releaseRollouts.filter((o) => o.releaseId === rel.id).map((o) => rolloutTimeFacts(o, rolloutEvents.get(o.id) ?? [], now)),
-      incidents: incidents.filter((i) => i.releaseId === rel.id).map((i) => ({ from: i.detectedAt ?? i.openedAt, to: i.resolvedAt ?? now })),
+      rollouts: (rolloutsByRelease.get(rel.id) ?? []).map((o) => rolloutTimeFacts(o, rolloutEvents.get(o.id) ?? [], now)),
+      incidents: (incidentsByRelease.get(rel.id) ?? []).map((i) => ({ from: i.detectedAt ?? i.openedAt, to: i.resolvedAt ?? now })),
       now,
     });
     return { releaseId: rel.id, serviceId: rel.serviceId, version: rel.version, status: rel.status, createdAt: rel.createdAt, ...spent };
