@@ -19,14 +19,10 @@ const UNREACHABLE: ActionResult = {
 };
 
 /**
- * An action whose failure to answer (Next refusing the body, a dropped connection) becomes a
- * result, not a thrown error: a thrown action error would replace the page with the error
- * boundary and lose everything typed.
- */
-/**
- * The action as the form runs it: an unreachable server is a result, not a thrown error, and a
- * success calls `onOk` as soon as the answer arrives (before React commits it: a form that the
- * answer removes, such as Sign or Approve, still gets its confirmation shown).
+ * The action as the form runs it. A failure to answer (Next refusing the body, a dropped
+ * connection) becomes a result, not a thrown error: a thrown action error would replace the page
+ * with the error boundary and lose everything typed. A success calls `onOk` as soon as the answer
+ * arrives, before React commits it: a form the answer removes (Sign, Approve) still confirms.
  */
 function answering(action: Action, onOk?: () => void): Action {
   return async (prev, payload) => {

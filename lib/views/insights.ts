@@ -36,18 +36,6 @@ type Row = { subjectId: string | null; action: string; createdAt: number; detail
 /** An audit row with its details parsed once (the view reads each row's details at most once). */
 type Parsed = Omit<Row, "details"> & { details: Record<string, unknown> };
 
-function groupBySubject(rows: readonly Row[]): Map<number, Parsed[]> {
-  const out = new Map<number, Parsed[]>();
-  for (const r of rows) {
-    const id = Number(r.subjectId);
-    const parsed = { ...r, details: JSON.parse(r.details) as Record<string, unknown> };
-    const list = out.get(id);
-    if (list) list.push(parsed);
-    else out.set(id, [parsed]);
-  }
-  return out;
-}
-
 function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const r of rows) {
@@ -58,6 +46,12 @@ function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   }
   return out;
 }
+
+const groupBySubject = (rows: readonly Row[]): Map<number, Parsed[]> =>
+  groupBy(
+    rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })),
+    (r) => Number(r.subjectId),
+  );
 
 function rolloutTimeFacts(r: RolloutRow, events: readonly Parsed[], now: number): RolloutTimeFacts {
   return {
