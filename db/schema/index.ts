@@ -12,3 +12,4 @@ export * from "./hooks";
 export * from "./postmortems";
 export * from "./changelog";
 export * from "./promote-gates";
+export * from "./insights";

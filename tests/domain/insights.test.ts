@@ -70,15 +70,17 @@ describe("where a release's time goes", () => {
         { at: T + 220 * MIN, to: "completed" },
       ],
       // The staging rollout took 5 of the phase's 10 minutes (the rest: queued, picked up); production's ran 20 minutes, 10 of them held.
-      rollouts: [
-        { plan: [{ kind: "deploy" }, { kind: "shift", weight: 100, holdMs: 0 }], rollbackOnFailure: true, events: [ev(T + 12 * MIN, { type: "start" })], endAt: T + 17 * MIN },
-        {
-          plan: [{ kind: "deploy" }, { kind: "shift", weight: 50, holdMs: 10 * MIN }, { kind: "promote" }],
-          rollbackOnFailure: true,
-          events: [ev(T + 140 * MIN, { type: "start" }), ok(T + 145 * MIN), ok(T + 150 * MIN)],
-          endAt: T + 160 * MIN,
-        },
-      ],
+      rollouts: (
+        [
+          { plan: [{ kind: "deploy" }, { kind: "shift", weight: 100, holdMs: 0 }], rollbackOnFailure: true, events: [ev(T + 12 * MIN, { type: "start" })], endAt: T + 17 * MIN },
+          {
+            plan: [{ kind: "deploy" }, { kind: "shift", weight: 50, holdMs: 10 * MIN }, { kind: "promote" }],
+            rollbackOnFailure: true,
+            events: [ev(T + 140 * MIN, { type: "start" }), ok(T + 145 * MIN), ok(T + 150 * MIN)],
+            endAt: T + 160 * MIN,
+          },
+        ] satisfies RolloutTimeFacts[]
+      ).map(rolloutIntervals),
       incidents: [{ from: T + 150 * MIN, to: T + 170 * MIN }],
       now: T + 300 * MIN,
     });

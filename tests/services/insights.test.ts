@@ -6,15 +6,18 @@ import { type RolloutRow, findRollout } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
 import type { Actor } from "@/lib/domain/actor";
 import { openIncidentInput } from "@/lib/domain/incidents/inputs";
+import { releaseCommandInput } from "@/lib/domain/release/inputs";
 import type { RolloutEvent } from "@/lib/domain/rollout/machine";
 import { strategySchema } from "@/lib/domain/rollout/strategy";
 import { changeIncidentStatus } from "@/lib/services/incidents/change-incident-status";
 import { openIncident } from "@/lib/services/incidents/open-incident";
+import { backfillTimeFacts } from "@/lib/services/insights/time-facts";
+import { driveRelease } from "@/lib/services/releases/drive-release";
 import { applyRolloutEvent } from "@/lib/services/rollouts/apply-rollout-event";
 import { createRollout } from "@/lib/services/rollouts/create-rollout";
 import { insightsFor } from "@/lib/views/insights";
 import { actorFor, insertUserWithRoles } from "../support/db";
-import { DEMO, MIN, freshSeededDbPerTest } from "../support/governance";
+import { DEMO, MIN, freshSeededDbPerTest, newRelease, passPreflight, walkRolloutToSuccess } from "../support/governance";
 import { actAs } from "../support/request-double";
 
 vi.mock("next-auth", async (orig) => ({ ...(await orig<object>()), getServerSession: (await import("../support/request-double")).sessionDouble }));
@@ -136,6 +139,57 @@ describe("Insights from Flightdeck's own records", () => {
     const empty = insightsFor(db, { from: dayOf(-30), to: dayOf(-20) }, T0 + 7 * DAY);
     expect(empty.ok && empty.insights).toMatchObject({ keys: { deployments: 0, changeFailureRate: { finished: 0 }, timeToRestore: { n: 0 } }, releases: [] });
     expect(sqlite.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'rollout.succeeded'").get()).toEqual({ n: 2 });
+  });
+
+  it("stores a finished rollout's and an ended release's time once, in the transaction that ends it, and reads the same figures as a replay of their events", () => {
+    const command = (releaseId: number, cmd: string, extra: Record<string, unknown> = {}) => releaseCommandInput.parse({ releaseId, command: cmd, ...extra });
+    const H = 3600 * SEC;
+    // A: staging succeeded (the release moves on to its soak), then aborted during the soak.
+    const a = newRelease(db, {}, who("captain"), T0 + H);
+    passPreflight(db, a.id, T0 + H);
+    const [aRollout] = driveRelease(who("captain"), command(a.id, "deploy_staging"), undefined, T0 + H + 5 * MIN).rolloutIds;
+    const aDone = walkRolloutToSuccess(db, aRollout!, "staging");
+    expect(sqlite.prepare("SELECT count(*) AS n FROM rollout_time_facts WHERE rollout_id = ?").get(aRollout)).toEqual({ n: 1 });
+    expect(sqlite.prepare("SELECT count(*) AS n FROM release_time_facts").get()).toEqual({ n: 0 }); // in its soak: alive
+    driveRelease(who("captain"), command(a.id, "abort", { reason: "superseded" }), undefined, aDone + 2 * H);
+    // B: aborted while its staging canary ran; the canary rolls back after the release ended.
+    const b = newRelease(db, { version: "1.3.0" }, who("captain"), T0 + 2 * DAY);
+    passPreflight(db, b.id, T0 + 2 * DAY);
+    const [bRollout] = driveRelease(who("captain"), command(b.id, "deploy_staging"), undefined, T0 + 2 * DAY + 5 * MIN).rolloutIds;
+    driveRelease(who("captain"), command(b.id, "abort", { reason: "wrong build" }), undefined, T0 + 2 * DAY + 20 * MIN);
+    expect(sqlite.prepare("SELECT count(*) AS n FROM rollout_time_facts WHERE rollout_id = ?").get(bRollout)).toEqual({ n: 0 }); // rolling back
+    writeTransaction(db, (tx) => applyRolloutEvent(tx, findRollout(tx, bRollout!)!, { type: "rollback_succeeded" }, { actor: WORKER, environment: "staging" }, T0 + 2 * DAY + 22 * MIN));
+    // C: still in pre-flight.
+    newRelease(db, { version: "1.4.0" }, who("captain"), T0 + 3 * DAY);
+
+    const stored = () => ({
+      rollouts: sqlite.prepare("SELECT rollout_id, restoration, aborted_at, intervals FROM rollout_time_facts ORDER BY rollout_id").all(),
+      releases: sqlite.prepare("SELECT release_id, spent, total_ms FROM release_time_facts ORDER BY release_id").all(),
+    });
+    const facts = stored();
+    expect(facts.rollouts.map((f) => (f as { rollout_id: number }).rollout_id)).toEqual([aRollout, bRollout]);
+    expect(facts.releases.map((f) => (f as { release_id: number }).release_id)).toEqual([a.id, b.id]);
+
+    const read = () => insightsFor(db, { environment: "all", from: dayOf(0), to: dayOf(6) }, T0 + 7 * DAY);
+    const fromFacts = read();
+    if (!fromFacts.ok) throw new Error(fromFacts.reason);
+    expect(fromFacts.insights.releases.map((r) => [r.releaseId, r.status])).toEqual([
+      [a.id, "aborted"],
+      [b.id, "aborted"],
+      [expect.any(Number), "preflight"],
+    ]);
+    const [ra, rb] = fromFacts.insights.releases;
+    expect(ra!.totalMs).toBe(aDone + 2 * H - (T0 + H));
+    expect(ra!.spent.soak).toBe(aDone + 2 * H - aDone);
+    expect(rb).toMatchObject({ totalMs: 20 * MIN, spent: { preflight: 5 * MIN } });
+
+    // Without stored facts the page replays the audit events and finds the same; the backfill stores them again, equal.
+    sqlite.exec("DELETE FROM rollout_time_facts; DELETE FROM release_time_facts;");
+    expect(read()).toEqual(fromFacts);
+    expect(backfillTimeFacts(db, T0 + 7 * DAY)).toEqual({ rollouts: 2, releases: 2 });
+    expect(stored()).toEqual(facts);
+    expect(backfillTimeFacts(db, T0 + 7 * DAY)).toEqual({ rollouts: 0, releases: 0 });
+    expect(read()).toEqual(fromFacts);
   });
 
   it("refuses the export to a caller who is not signed in", async () => {

@@ -152,8 +152,8 @@ export interface ReleaseTimeFacts {
   createdAt: number;
   /** Phase changes in any order; the release starts in pre-flight at `createdAt`. */
   phases: readonly PhaseChange[];
-  /** The release's rollouts, each replayed on its own. */
-  rollouts: readonly RolloutTimeFacts[];
+  /** The release's rollouts, each replayed on its own (rolloutIntervals). */
+  rollouts: readonly (readonly TimeInterval[])[];
   /** Incidents linked to the release: [opened or detected, resolved or now]. */
   incidents: readonly { from: number; to: number }[];
   now: number;
@@ -197,7 +197,7 @@ export function releaseTimeSpent(r: ReleaseTimeFacts): ReleaseTimeSpent {
   // Rollout time, each instant once, within the release's life; what is left of its deploy phases
   // (a step queued, the worker picking it up) is deploying too.
   const rolloutTime = sumIntervals(
-    flatten(r.rollouts.flatMap(rolloutIntervals))
+    flatten(r.rollouts.flat())
       .map((i) => ({ ...i, from: Math.max(i.from, r.createdAt), to: Math.min(i.to, endAt) }))
       .filter((i) => i.to > i.from),
   );
@@ -207,6 +207,9 @@ export function releaseTimeSpent(r: ReleaseTimeFacts): ReleaseTimeSpent {
     inRollouts += rolloutTime[c];
   }
   spent.deploying += Math.max(0, deployPhaseMs - inRollouts);
-  const incidentMs = r.incidents.reduce((sum, i) => sum + Math.max(0, Math.min(i.to, r.now) - i.from), 0);
-  return { spent, incidentMs, totalMs: Math.max(0, endAt - r.createdAt) };
+  return { spent, incidentMs: incidentTime(r.incidents, r.now), totalMs: Math.max(0, endAt - r.createdAt) };
 }
+
+/** Time with an incident open, up to now (incidents may overlap each other: each counts). */
+export const incidentTime = (incidents: readonly { from: number; to: number }[], now: number): number =>
+  incidents.reduce((sum, i) => sum + Math.max(0, Math.min(i.to, now) - i.from), 0);

@@ -20,6 +20,7 @@ import { releaseMigrations } from "@/lib/domain/release/deployments";
 import { type ReleasePhase, checkCommand, mayDrive } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionError } from "@/lib/errors";
+import { recordReleaseTimeFacts } from "@/lib/services/insights/time-facts";
 import { assertPolicy } from "@/lib/services/policy/check-policy";
 import { applyRolloutEvent } from "@/lib/services/rollouts/apply-rollout-event";
 import { migrateKeyPrefix, pendingMigrations, queueMigrations } from "./follow-rollout";
@@ -113,6 +114,7 @@ export function driveRelease(actor: Actor, input: z.output<typeof releaseCommand
       details: { command: input.command, from: release.status, to: check.next, note: check.note ?? null, rolloutIds, migrating, reason: input.reason ?? null, ...(obligations ?? {}) },
       at: now,
     });
+    recordReleaseTimeFacts(tx, updated, check.next, now);
     return { release: updated, rolloutIds };
   });
 }

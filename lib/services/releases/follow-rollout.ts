@@ -12,6 +12,7 @@ import { type MigrationSpec, deploymentsOf, migrationsToRun, releaseMigrations, 
 import { type ReleasePhase, afterRollout } from "@/lib/domain/release/lifecycle";
 import { FINAL_STATUSES, type RolloutStatus } from "@/lib/domain/rollout/machine";
 import { approvalTtlMs } from "@/lib/env";
+import { recordReleaseTimeFacts } from "@/lib/services/insights/time-facts";
 import { type JobPayload, RELEASE_MIGRATE_JOB, migrateKey, migrateKeyPrefix, queueJob } from "@/lib/jobs/kinds";
 
 /** Payload of a release's migration job: which migrations, where, and what follows them (lib/jobs/kinds.ts). */
@@ -35,6 +36,7 @@ export function advanceRelease(tx: Tx, release: ReleaseRow, environment: Environ
   if (!next) return;
   updateRelease(tx, release.id, release.rowVersion, { status: next, phaseEnteredAt: now, updatedAt: now });
   recordAudit(tx, { actor, action: "release.advance", subjectType: "release", subjectId: release.id, environment: environment.name, details: { from: release.status, to: next, outcome, ...details }, at: now });
+  recordReleaseTimeFacts(tx, { ...release, updatedAt: now }, next, now);
   if (next === "staging_soak") {
     insertApproval(tx, { releaseId: release.id, role: "feature_owner", kind: "smoke", status: "pending", fingerprint: currentFingerprint(tx, release), requestedAt: now, expiresAt: approvalExpiresAt(now, approvalTtlMs()) });
     recordAudit(tx, { actor, action: "approval.request", subjectType: "release", subjectId: release.id, details: { requested: ["feature_owner/smoke"] }, at: now });

@@ -3,41 +3,25 @@ import type { Tx } from "@/db/connection";
 import { type RolloutRow, appendRolloutLog, updateRolloutState, upsertServiceEnvState } from "@/db/queries/rollouts";
 import { recordAudit } from "@/lib/audit/record";
 import type { AnyActor } from "@/lib/domain/actor";
-import type { AuditAction } from "@/lib/domain/audit-actions";
+import { AUDIT_OF } from "@/lib/domain/rollout/audit-of";
 import { FINAL_STATUSES, type RolloutEvent, transition } from "@/lib/domain/rollout/machine";
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
 import { ConflictError, PreconditionError } from "@/lib/errors";
 import { ANALYSIS_TICK_JOB, ROLLOUT_JOB, analysisTickKey, queueJob, rolloutEffectKey, rolloutWatchKey } from "@/lib/jobs/kinds";
 import { stateOf } from "@/lib/rollout-view";
 import { openRollbackIncident } from "@/lib/services/incidents/open-rollback-incident";
+import { recordRolloutTimeFacts } from "@/lib/services/insights/time-facts";
 import { syncBoundFlags } from "@/lib/services/flags/sync-bound-flags";
 import { followRollout } from "@/lib/services/releases/follow-rollout";
 import { recordReleaseChangelog } from "@/lib/services/releases/record-release-changelog";
 import { queueRollbackVerification } from "./verify-rollback-queue";
 
-/** Job kinds live in the registry (lib/jobs/kinds.ts); re-exported for the modules that import them from here. */
-export { ANALYSIS_TICK_JOB, ROLLOUT_JOB };
+/** Job kinds live in the registry (lib/jobs/kinds.ts), AUDIT_OF in the domain; re-exported for the modules that import them from here. */
+export { ANALYSIS_TICK_JOB, AUDIT_OF, ROLLOUT_JOB };
 
 /** While a step holds, the worker checks the versions' processes this often (dead canary = failed step). */
 export const WATCH_EVERY_MS = 2000;
 
-/** The audit action recorded for each machine event (the crash test replays history with it). */
-export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
-  start: "rollout.start",
-  pause: "rollout.pause",
-  resume: "rollout.resume",
-  promote_now: "rollout.promote",
-  abort: "rollout.abort",
-  retry: "rollout.retry",
-  step_succeeded: "rollout.step_succeeded",
-  step_failed: "rollout.step_failed",
-  step_blocked: "rollout.step_blocked",
-  gate_blocked: "rollout.step_blocked",
-  hold_elapsed: "rollout.hold_elapsed",
-  rollback_drained: "rollout.rollback_drained",
-  rollback_succeeded: "rollout.rolled_back",
-  rollback_failed: "rollout.rollback_failed",
-};
 
 export const planOfRow = (r: RolloutRow) => JSON.parse(r.plan) as PlanStep[];
 
@@ -96,6 +80,8 @@ export function applyRolloutEvent(
     requestId: who.requestId,
     at: now,
   });
+  // Insights reads a finished rollout's time from here on instead of replaying its events.
+  if (final) recordRolloutTimeFacts(tx, updated, now);
   // Runbook 002: flags bound to this service and environment follow the canary (weight, 100, off).
   syncBoundFlags(tx, { rollout, plan, event, next: t.next, effects: t.effects }, who, now);
   if (t.next.status === "succeeded" || t.next.status === "rolled_back") {
