@@ -93,7 +93,9 @@ describe("npm start's supervision", () => {
   it("restarts a child that dies, says so, and gives up on one that keeps dying at once", async () => {
     const messages: string[] = [];
     const gaveUp: string[] = [];
-    const s = supervisor({ cwd: root, env: process.env, isStopping: () => false, giveUp: (n) => gaveUp.push(n), log: (m) => messages.push(m), restartMs: 10 });
+    // Stopping once the test is done: afterEach kills the web server, which would otherwise be restarted and outlive the run.
+    let stopping = false;
+    const s = supervisor({ cwd: root, env: process.env, isStopping: () => stopping, giveUp: (n) => gaveUp.push(n), log: (m) => messages.push(m), restartMs: 10 });
     s.supervise("web server", process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
     const first = s.child("web server")!;
     started.push(first);
@@ -110,5 +112,6 @@ describe("npm start's supervision", () => {
     expect(gaveUp).toEqual(["worker"]);
     expect(messages.filter((m) => m.startsWith("worker exited (3); restarting"))).toHaveLength(4);
     expect(messages.at(-1)).toBe("worker exited (3) 5 times in a row right after starting; giving up. Its output above says why.");
+    stopping = true;
   });
 });
