@@ -1,7 +1,9 @@
 // The local driver's data plane of one Flightdeck database: the routers, versions and traffic
-// generators it runs as detached processes under <data dir>/local-driver/*. Used by `npm run stop`,
-// the e2e server and `npm start`'s exit message. Only processes running one of the local driver's
-// scripts are ever signalled (a pid file may name a reused pid).
+// generators it runs as detached processes under <data dir>/local-driver/*; and the pm2 driver's
+// daemon and apps under <data dir>/pm2. Used by `npm run stop`, the e2e server and `npm start`'s
+// exit message. Only processes running one of the local driver's scripts, or that PM2_HOME's
+// daemon and its apps, are ever signalled (a pid file may name a reused pid).
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { root } from "./lib.mjs";
@@ -116,6 +118,106 @@ export function dataPlane({ dataDir, dbFile }) {
       signal(pids(), "SIGKILL");
     },
   };
+}
+
+const PM2_BIN = path.join(root, "node_modules", "pm2", "bin", "pm2");
+
+/** The parent pid of `pid`, or null. */
+function parentOf(pid) {
+  const stat = readProc(pid, "stat")?.[0];
+  const ppid = stat ? Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) : NaN;
+  return Number.isInteger(ppid) ? ppid : null;
+}
+
+/**
+ * The PM2 daemon of one Flightdeck database and the apps it runs (the pm2 driver's PM2_HOME is
+ * <data dir>/pm2; runbook 000's `<name>` and `<name>-canary`). Only this PM2_HOME's God Daemon is
+ * stopped, and only PM2 app processes below it (or, orphaned, carrying its PM2_HOME).
+ */
+export function pm2Plane({ dataDir }) {
+  const home = path.join(dataDir, "pm2");
+
+  function pidFile() {
+    try {
+      return Number(readFileSync(path.join(home, "pm2.pid"), "utf8").trim());
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Whether `pid` (titled `title`) is this PM2_HOME's daemon. Its title ("PM2 v7.0.4: God Daemon
+   * (<home>)") is cut to the length of its original command line, so a long PM2_HOME may show only
+   * in part: then its pid file or its environment must name it too.
+   */
+  function ours(pid, title, named) {
+    const m = /^PM2 v\S+: God Daemon \((.*)$/.exec(title.trim());
+    if (!m) return false;
+    if (m[1] === `${home})`) return true;
+    return home.startsWith(m[1]) && (pid === named || (readProc(pid, "environ")?.includes(`PM2_HOME=${home}`) ?? false));
+  }
+
+  function scan() {
+    const daemons = [];
+    const candidates = [];
+    if (!existsSync(home)) return { daemons, apps: [] };
+    const named = pidFile();
+    for (const name of readdirSync("/proc")) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
+      const argv = readProc(pid, "cmdline");
+      if (!argv || argv.length === 0) continue; // gone, or a zombie
+      if (!argv[0].startsWith("PM2 v")) candidates.push(pid);
+      else if (ours(pid, argv.join(" "), named)) daemons.push(pid);
+    }
+    const apps = [];
+    for (const pid of candidates) {
+      const environ = readProc(pid, "environ") ?? [];
+      const pm2App = environ.some((e) => e.startsWith("pm_id="));
+      if (pm2App && (daemons.includes(parentOf(pid)) || environ.includes(`PM2_HOME=${home}`))) {
+        apps.push({ pid, name: environ.find((e) => e.startsWith("name="))?.slice(5) ?? `pid ${pid}` });
+      }
+    }
+    return { daemons, apps };
+  }
+
+  return {
+    home,
+    /** { daemon: true when one runs, apps: names of the processes it (or a dead one) left running }. */
+    census() {
+      const { daemons, apps } = scan();
+      return { home, daemon: daemons.length > 0, apps: apps.map((a) => a.name).sort() };
+    },
+    /**
+     * `pm2 kill` with this PM2_HOME when its daemon runs (it stops the apps, then itself; run
+     * without a daemon it would start one first), then SIGTERM / SIGKILL for anything left.
+     * Returns what ran, as census() would have said, or null when nothing did.
+     */
+    async stop(graceMs = 3000) {
+      const before = scan();
+      if (before.daemons.length === 0 && before.apps.length === 0) return null;
+      if (before.daemons.length > 0 && existsSync(PM2_BIN)) {
+        spawnSync(process.execPath, [PM2_BIN, "kill"], { env: { ...process.env, PM2_HOME: home }, stdio: "ignore", timeout: 30_000 });
+      }
+      const left = () => {
+        const now = scan();
+        return [...now.daemons, ...now.apps.map((a) => a.pid)];
+      };
+      signal(left(), "SIGTERM");
+      const end = Date.now() + graceMs;
+      while (Date.now() < end && left().length > 0) await sleep(100);
+      signal(left(), "SIGKILL");
+      return { home, daemon: before.daemons.length > 0, apps: before.apps.map((a) => a.name).sort() };
+    },
+  };
+}
+
+/** "the PM2 daemon (PM2_HOME=…) with mission-control and mission-control-canary" (empty string when nothing runs). */
+export function describePm2(census) {
+  if (!census || (!census.daemon && census.apps.length === 0)) return "";
+  const names = census.apps.length <= 1 ? (census.apps[0] ?? "") : `${census.apps.slice(0, -1).join(", ")} and ${census.apps.at(-1)}`;
+  const daemon = census.daemon ? `the PM2 daemon (PM2_HOME=${census.home})` : `PM2 apps left by a stopped daemon (PM2_HOME=${census.home})`;
+  return census.daemon ? `${daemon}${names ? ` with ${names}` : ""}` : `${daemon}: ${names}`;
 }
 
 const NAMES = { "router.mjs": ["router", "routers"], "sample-service.mjs": ["service version", "service versions"], "traffic.mjs": ["traffic generator", "traffic generators"] };

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } f
 import net from "node:net";
 import path from "node:path";
 import { commandUserDefaults } from "./command-user.mjs";
-import { dataPlane, readProc, signal } from "./data-plane.mjs";
+import { dataPlane, describePm2, pm2Plane, readProc, signal } from "./data-plane.mjs";
 import { bin, buildIsStale, root } from "./lib.mjs";
 
 const port = process.env.E2E_PORT ?? "3100";
@@ -34,6 +34,8 @@ if (buildIsStale()) log("warning: sources changed after the last `next build`; t
 // ---- processes of the e2e data plane --------------------------------------------------------
 
 const plane = dataPlane({ dataDir, dbFile });
+// A PM2 service deployed by a spec (runbook 000) runs under the daemon of <data dir>/pm2.
+const pm2 = pm2Plane({ dataDir });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Every process below `pid` (tsx runs the worker in a child node process). */
@@ -66,6 +68,8 @@ function portFree(p) {
 
 const leftovers = await plane.stop();
 if (leftovers > 0) log(`stopped ${leftovers} data-plane process(es) left by a previous run`);
+const pm2Leftovers = await pm2.stop();
+if (pm2Leftovers) log(`stopped ${describePm2(pm2Leftovers)} left by a previous run`);
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 
@@ -134,6 +138,7 @@ async function shutdown(sig, code) {
     worker.kill("SIGKILL");
   }
   await plane.stop(1000);
+  await pm2.stop(1000);
   await Promise.race([exited(web), sleep(1000)]);
   if (web.exitCode === null && web.signalCode === null) web.kill("SIGKILL");
   process.exit(code);

@@ -2,11 +2,12 @@
 // needed, start the web server and the worker (which, in demo mode, deploys the sample service
 // and starts demo traffic), and print the URL and demo sign-ins. Web and worker are restarted when
 // they die. Ctrl-C stops them and says what keeps running: the data plane (router, versions,
-// traffic) serves on and is adopted at the next start; `npm run stop` stops it.
+// traffic; the PM2 daemon and its apps once runbook 000's mission-control is deployed) serves on
+// and is adopted at the next start; `npm run stop` stops it.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { commandUserDefaults } from "./command-user.mjs";
-import { dataPlane, describeCensus } from "./data-plane.mjs";
+import { dataPlane, describeCensus, describePm2, pm2Plane } from "./data-plane.mjs";
 import { supervisor } from "./supervise.mjs";
 import { authSecret, bin, buildIsStale, demoDefault, root, waitForHttp } from "./lib.mjs";
 
@@ -51,7 +52,9 @@ async function shutdown(code) {
   for (const child of running) child.kill("SIGTERM");
   await Promise.race([Promise.all(running.map(exited)), new Promise((r) => setTimeout(r, 5000))]);
   for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  const serving = describeCensus(dataPlane({ dataDir: path.dirname(dbFile), dbFile }).census());
+  const dataDir = path.dirname(dbFile);
+  // Runbook 000's mission-control, once deployed, runs under the PM2 daemon of the data dir.
+  const serving = [describeCensus(dataPlane({ dataDir, dbFile }).census()), describePm2(pm2Plane({ dataDir }).census())].filter(Boolean).join("; ");
   console.log(
     serving
       ? `\nStopped the web server and the worker. Still serving: ${serving} (the demo's data plane; the next \`npm start\` adopts it).\nStop them with: npm run stop`

@@ -1,13 +1,15 @@
 // `npm run stop`: stops the demo's data plane (routers, sample-service versions) and its traffic
-// generators for this database (FLIGHTDECK_DB, default data/flightdeck.db), and nothing else.
+// generators for this database (FLIGHTDECK_DB, default data/flightdeck.db), and the PM2 daemon of
+// its data directory with the apps it runs (runbook 000's mission-control), and nothing else.
 // `npm start` leaves them serving on Ctrl-C on purpose (a restart adopts them); this ends them.
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { dataPlane, describeCensus, readProc } from "./data-plane.mjs";
+import { dataPlane, describeCensus, describePm2, pm2Plane, readProc } from "./data-plane.mjs";
 import { root } from "./lib.mjs";
 
 const dbFile = path.resolve(root, process.env.FLIGHTDECK_DB ?? "data/flightdeck.db");
 const plane = dataPlane({ dataDir: path.dirname(dbFile), dbFile });
+const pm2 = pm2Plane({ dataDir: path.dirname(dbFile) });
 
 /** A Flightdeck worker on this database would bring the data plane straight back up. */
 function runningWorker() {
@@ -27,4 +29,7 @@ if (worker !== null) {
 }
 const what = describeCensus(plane.census());
 const stopped = await plane.stop();
-console.log(stopped === 0 ? `Nothing of the demo's data plane runs for ${dbFile}.` : `Stopped ${what} (${dbFile}).`);
+const pm2Stopped = await pm2.stop();
+if (stopped === 0 && !pm2Stopped) console.log(`Nothing of the demo's data plane runs for ${dbFile}.`);
+if (stopped > 0) console.log(`Stopped ${what} (${dbFile}).`);
+if (pm2Stopped) console.log(`Stopped ${describePm2(pm2Stopped)}.`);

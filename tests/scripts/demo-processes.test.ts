@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { supervisor } from "../../scripts/supervise.mjs";
 import { makeTempDir } from "../support/db";
 
 // `npm run stop` and `npm start`'s supervision, with real processes: the local driver's own
-// data-plane scripts, a real worker, and real children that die.
+// data-plane scripts, a real PM2 daemon with apps, a real worker, and real children that die.
 
 const root = path.resolve(import.meta.dirname, "../..");
 const local = (s: string) => path.join(root, "lib", "drivers", "local", s);
@@ -20,6 +20,14 @@ const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+};
+/** Alive and not a zombie (a daemon reparented to a pid 1 that does not reap stays a zombie). */
+const running = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return false;
   }
@@ -68,6 +76,37 @@ describe("npm run stop", () => {
     expect(alive(unrelated.pid!)).toBe(true);
 
     expect(stop(dbFile).stdout).toContain("Nothing of the demo's data plane runs");
+  });
+
+  it("stops the PM2 daemon of the database's data dir and its apps (runbook 000's mission-control), and no other PM2", async () => {
+    // What the pm2 driver leaves running once mission-control is deployed: a daemon with PM2_HOME=<data dir>/pm2.
+    const dataDir = path.join(tmp.dir, "pm2-demo");
+    const dbFile = path.join(dataDir, "flightdeck.db");
+    const home = path.join(dataDir, "pm2");
+    const otherHome = path.join(tmp.dir, "pm2-other", "pm2");
+    const app = path.join(tmp.dir, "pm2-app.js");
+    writeFileSync(app, 'require("node:http").createServer((q, r) => r.end("ok")).listen(0, "127.0.0.1");\n');
+    const pm2 = (pm2Home: string, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "node_modules", "pm2", "bin", "pm2"), ...args], { env: { ...process.env, PM2_HOME: pm2Home }, encoding: "utf8" });
+    const pidsOf = (pm2Home: string) => (JSON.parse(pm2(pm2Home, "jlist").stdout) as { name: string; pid: number }[]).map((p) => p.pid);
+    const daemonOf = (pm2Home: string) => Number(readFileSync(path.join(pm2Home, "pm2.pid"), "utf8").trim());
+    try {
+      for (const name of ["mission-control", "mission-control-canary"]) expect(pm2(home, "start", app, "--name", name).status).toBe(0);
+      expect(pm2(otherHome, "start", app, "--name", "mission-control").status).toBe(0);
+      const ours = [daemonOf(home), ...pidsOf(home)];
+      const theirs = [daemonOf(otherHome), ...pidsOf(otherHome)];
+      expect(ours).toHaveLength(3);
+      expect([...ours, ...theirs].every(running)).toBe(true);
+
+      const r = stop(dbFile);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Stopped the PM2 daemon (PM2_HOME=${home}) with mission-control and mission-control-canary.`);
+      await until(() => !ours.some(running));
+      expect(theirs.every(running)).toBe(true);
+      expect(stop(dbFile).stdout).toContain("Nothing of the demo's data plane runs");
+    } finally {
+      pm2(otherHome, "kill");
+      if (existsSync(path.join(home, "pm2.pid")) && running(daemonOf(home))) pm2(home, "kill");
+    }
   });
 
   it("refuses while a worker runs on the database (it would restart the data plane)", async () => {
