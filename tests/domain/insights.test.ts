@@ -165,7 +165,7 @@ describe("the range", () => {
 
 describe("CSV", () => {
   it("quotes what would break a row and neutralises spreadsheet formulas", () => {
-    expect(csvOf(["a", "b"], [["x,y", '=HYPERLINK("evil")'], [1.5, null]])).toBe('a,b\n"x,y","\'=HYPERLINK(""evil"")"\n1.5,\n');
+    expect(csvOf(["a", "b"], [["x,y", '=HYPERLINK("evil")'], [1.5, null], [-2, 0]])).toBe('a,b\n"x,y","\'=HYPERLINK(""evil"")"\n1.5,\n"\'-2",0\n');
   });
   it("writes each release's time in hours per category", () => {
     const csv = releasesCsv([{ releaseId: 3, service: "sample-api", version: "1.1.0", status: "completed", createdAt: T, totalMs: 90 * MIN, incidentMs: 0, spent: { ...emptyTimeSpent(), soak: 60 * MIN, approvals: 30 * MIN } }]);
