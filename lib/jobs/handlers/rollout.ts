@@ -1,5 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/connection";
+import { startedAsRollback } from "@/db/queries/changelog";
 import { findEnvironment, findService } from "@/db/queries/catalog";
 import { type RolloutRow, appendRolloutLog, findRollout } from "@/db/queries/rollouts";
 import type { SystemActor } from "@/lib/domain/actor";
@@ -136,7 +137,10 @@ export function rolloutHandlers(db: Db, now: () => number = Date.now): Record<st
         });
         return true;
       };
-      if (step.kind === "promote" && (await heldByGates())) return;
+      // A rollback redeploy restores the last good version at once (runbook 000 section 5: checkout,
+      // build, reload; K1): promote criteria judge a candidate, not the way back to a known good one.
+      if (step.kind === "promote" && startedAsRollback(db, r.id)) log(ctx, r.id, "promote gates skipped: a rollback redeploy restores the last good version");
+      else if (step.kind === "promote" && (await heldByGates())) return;
       try {
         log(ctx, r.id, `step ${stepIndex + 1}: ${step.kind}${step.kind === "shift" ? ` to ${step.weight}%` : ""} (${name} driver, op ${opId})`);
         let weight = r.weight;
