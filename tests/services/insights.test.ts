@@ -186,7 +186,7 @@ describe("Insights from Flightdeck's own records", () => {
     // Without stored facts the page replays the audit events and finds the same; the backfill stores them again, equal.
     sqlite.exec("DELETE FROM rollout_time_facts; DELETE FROM release_time_facts;");
     expect(read()).toEqual(fromFacts);
-    expect(backfillTimeFacts(db, T0 + 7 * DAY)).toEqual({ rollouts: 2, releases: 2 });
+    expect(backfillTimeFacts(db, T0 + 7 * DAY, 1)).toEqual({ rollouts: 2, releases: 2 }); // one row per transaction
     expect(stored()).toEqual(facts);
     expect(backfillTimeFacts(db, T0 + 7 * DAY)).toEqual({ rollouts: 0, releases: 0 });
     expect(read()).toEqual(fromFacts);

@@ -150,29 +150,30 @@ export function recordReleaseTimeFacts(tx: Tx, release: { id: number; createdAt:
   storeReleaseFacts(tx, release.id, replayReleases(tx, [{ ...release, status: phase }], now).get(release.id)!, now);
 }
 
+/** Runs `step` (which handles up to `batch` rows) one transaction at a time until a batch falls short. */
+function inBatches(db: Db, batch: number, step: (tx: Tx) => number): number {
+  for (let total = 0; ; ) {
+    const n = writeTransaction(db, step);
+    total += n;
+    if (n < batch) return total;
+  }
+}
+
 /**
  * Stores the facts of rollouts finished and releases ended before facts were stored (a database
  * from an earlier version), a batch per transaction. Safe to run any time: nothing stored twice.
  */
 export function backfillTimeFacts(db: Db, now: number, batch = 500): { rollouts: number; releases: number } {
-  const done = { rollouts: 0, releases: 0 };
-  for (;;) {
-    const n = writeTransaction(db, (tx) => {
+  return {
+    rollouts: inBatches(db, batch, (tx) => {
       const rows = finishedRolloutsWithoutFacts(tx, batch);
       for (const [id, f] of replayRollouts(tx, rows, now)) storeRolloutFacts(tx, id, f, now);
       return rows.length;
-    });
-    done.rollouts += n;
-    if (n < batch) break;
-  }
-  for (;;) {
-    const n = writeTransaction(db, (tx) => {
+    }),
+    releases: inBatches(db, batch, (tx) => {
       const rows = endedReleasesWithoutFacts(tx, batch);
       for (const [id, f] of replayReleases(tx, rows, now)) storeReleaseFacts(tx, id, f, now);
       return rows.length;
-    });
-    done.releases += n;
-    if (n < batch) break;
-  }
-  return done;
+    }),
+  };
 }
