@@ -131,9 +131,6 @@ export function incidentsIn(db: Executor, s: InsightsScope, rolloutIds: readonly
     .all();
 }
 
-/** The incidents linked to a release (its incident time). */
-export const incidentsOfRelease = (db: Executor, releaseId: number) => incidentsIn(db, { from: 0, to: 0 }, [], [releaseId]);
-
 /**
  * The audit events of these subjects (`rollout` or `release`), oldest first, with the given actions.
  * Read through audit_subject_action (one seek per subject and action, only matching rows fetched)

@@ -58,12 +58,6 @@ const encodeIntervals = (intervals: readonly TimeInterval[]) => JSON.stringify(i
 const decodeIntervals = (text: string): TimeInterval[] =>
   (JSON.parse(text) as [number, number, number][]).map(([from, to, c]) => ({ from, to, category: TIME_CATEGORIES[c] as TimeCategory }));
 
-export const storedRolloutFacts = (f: { restoration: boolean; abortedAt: number | null; intervals: string }): RolloutFacts => ({
-  restoration: f.restoration,
-  abortedAt: f.abortedAt,
-  intervals: decodeIntervals(f.intervals),
-});
-
 /** These rollouts' facts replayed from their audit events (up to now for those still live). */
 export function replayRollouts(db: Executor, rows: readonly RolloutRow[], now: number): Map<number, RolloutFacts> {
   const events = bySubject(
