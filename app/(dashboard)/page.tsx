@@ -55,7 +55,7 @@ export default async function OverviewPage() {
                       const row = state.find((x) => x.serviceId === s.id && x.environmentId === e.id);
                       return (
                         <td key={e.id} className="py-1.5 font-mono text-xs">
-                          {row?.currentVersion ?? <span className="text-slate-400">not deployed</span>}
+                          {row?.currentVersion ?? <span className="text-slate-500">not deployed</span>}
                         </td>
                       );
                     })}
