@@ -82,9 +82,9 @@ export function createMissionControlRepo(repo: string): { tag: string; sha: stri
  * Seeds `mission-control` once (a second call finds it and does nothing). The deploy target, the
  * analysis setting and the promote gates pass the same schemas as the settings forms; each insert
  * is audited in the one transaction. Ports: FLIGHTDECK_DEMO_MISSION_CONTROL_PORT (main, default
- * 3005; canary +1). Without git the service is skipped and `reason` says why.
+ * 3005; canary +1). `quietSeconds` shortens the log gate's quiet period (tests). Without git the service is skipped and `reason` says why.
  */
-export function seedRunbook000Demo(db: Db, dataDir: string, opts: { mainPort?: number } = {}): Runbook000Seed {
+export function seedRunbook000Demo(db: Db, dataDir: string, opts: { mainPort?: number; quietSeconds?: number } = {}): Runbook000Seed {
   if (findServiceByName(db, MISSION_CONTROL)) return { seeded: false, reason: `${MISSION_CONTROL} already exists` };
   const mainPort = opts.mainPort ?? Number(process.env.FLIGHTDECK_DEMO_MISSION_CONTROL_PORT || MISSION_CONTROL_PORT);
   const repo = missionControlRepo(path.resolve(dataDir));
@@ -147,7 +147,7 @@ export function seedRunbook000Demo(db: Db, dataDir: string, opts: { mainPort?: n
         ciCommand: "npm run ci:gate",
         smokePaths: "/api/openclaw/status\n/api/workspaces",
         logPattern: "CRITICAL",
-        logQuietSeconds: DEMO_QUIET_SECONDS,
+        logQuietSeconds: opts.quietSeconds ?? DEMO_QUIET_SECONDS,
         attestRole: DEFAULTS.role,
       }),
     );

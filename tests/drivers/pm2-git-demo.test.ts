@@ -12,8 +12,8 @@ import { until } from "@/tests/support/wait";
  * browser calls, with the real worker, real PM2 and the seeded repository: 1.0.0 becomes main once
  * its gates pass (quiet period, attestation); 1.1.0 as canary is refused by the log gate with its
  * CRITICAL line; 1.2.0 passes and is promoted by reload, tagged; the rollback plan returns to 1.0.0
- * from its kept release dir, not held by the gates. The seeded config is used as is (18 s quiet
- * period: this file takes a minute or two). Ports 5230-5269.
+ * from its kept release dir, not held by the gates. The seeded config is used as is but for a 4 s
+ * quiet period (the seed's own 18 s is checked by tests/db/seed-runbook-000.test.ts). Ports 5230-5269.
  */
 
 // As root (CI), builds and the CI command run as nobody (lib/drivers/shell.ts).
@@ -80,7 +80,7 @@ beforeAll(async () => {
   if (!mainPort) throw new Error("no free port pair in 5230-5269");
   const db = getDb();
   await seedDemo(db);
-  const seeded = seedRunbook000Demo(db, dir, { mainPort });
+  const seeded = seedRunbook000Demo(db, dir, { mainPort, quietSeconds: 4 });
   if (!seeded.seeded) throw new Error(seeded.reason);
   ({ serviceId, repo, commits } = seeded);
   deployTarget = findService(db, serviceId)!.deployTarget;
