@@ -5,7 +5,8 @@ import { incidentsIn, releasesIn, rolloutsIn, rolloutsWithFacts } from "@/db/que
 import { type DeploymentFact, type DoraKeys, type RestoreFact, type TrendPoint, doraKeys, doraTrend } from "@/lib/domain/insights/dora";
 import { type InsightsQuery, type InsightsRange, insightsQuerySchema, rangeOf } from "@/lib/domain/insights/inputs";
 import { type ReleaseTimeSpent, TIME_CATEGORIES, type TimeSpent, emptyTimeSpent, incidentTime } from "@/lib/domain/insights/time-spent";
-import { groupBy, parseSpent, replayReleases, replayRollouts } from "@/lib/services/insights/time-facts";
+import { groupBy } from "@/lib/domain/group-by";
+import { parseSpent, replayReleases, replayRollouts } from "@/lib/services/insights/time-facts";
 
 export interface ReleaseInsight extends ReleaseTimeSpent {
   releaseId: number;

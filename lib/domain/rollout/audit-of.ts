@@ -19,5 +19,8 @@ export const AUDIT_OF: Record<RolloutEvent["type"], AuditAction> = {
   rollback_failed: "rollout.rollback_failed",
 };
 
+/** A rollout's start event that says it is a rollback redeploy (executeRollback: `rollback: true`). */
+export const startsARollback = (e: { action: string; details: Record<string, unknown> }): boolean => e.action === "rollout.start" && e.details.rollback === true;
+
 /** Every action a rollout's machine events are recorded under (a success is `rollout.succeeded`). */
 export const ROLLOUT_MACHINE_ACTIONS: readonly AuditAction[] = [...new Set([...Object.values(AUDIT_OF), "rollout.succeeded" as const])];

@@ -8,6 +8,7 @@ import type { RolloutRow } from "@/db/queries/rollouts";
 import type { AnyActor } from "@/lib/domain/actor";
 import { postmortemDueAt, rollbackDetectedAt, rollbackSeverity } from "@/lib/domain/incidents/rules";
 import { type AuditFact, rolloutTimeline } from "@/lib/domain/incidents/timeline";
+import { startsARollback } from "@/lib/domain/rollout/audit-of";
 import { addTimeline, auditIncident } from "./internal";
 
 /**
@@ -24,7 +25,7 @@ export function openRollbackIncident(tx: Tx, rollout: RolloutRow, actor: AnyActo
   const events: AuditFact[] = listAuditEvents(tx, { subjectType: "rollout", subjectId: String(rollout.id) }, { limit: 500 })
     .events.reverse()
     .map((e) => ({ id: e.id, at: e.createdAt, action: e.action, actorLabel: e.actorLabel, details: JSON.parse(e.details) as Record<string, unknown> }));
-  const redeploy = events.some((e) => e.action === "rollout.start" && e.details.rollback === true);
+  const redeploy = events.some(startsARollback);
   if (rollout.status === "succeeded" && !redeploy) return undefined;
 
   const abort = events.findLast((e) => e.action === "rollout.abort");

@@ -10,9 +10,10 @@ import {
 } from "@/db/queries/insights";
 import type { RolloutRow } from "@/db/queries/rollouts";
 import { writeTransaction } from "@/db/transaction";
+import { groupBy } from "@/lib/domain/group-by";
 import { TIME_CATEGORIES, type TimeCategory, type TimeInterval, type TimeSpent, releaseTimeSpent, rolloutIntervals } from "@/lib/domain/insights/time-spent";
 import type { ReleasePhase } from "@/lib/domain/release/lifecycle";
-import { ROLLOUT_MACHINE_ACTIONS } from "@/lib/domain/rollout/audit-of";
+import { ROLLOUT_MACHINE_ACTIONS, startsARollback } from "@/lib/domain/rollout/audit-of";
 import type { RolloutEvent } from "@/lib/domain/rollout/machine";
 import { type PlanStep, type Strategy, rollsBackOnFailure } from "@/lib/domain/rollout/strategy";
 
@@ -34,17 +35,6 @@ export interface RolloutFacts {
 
 type EventRow = { subjectId: string | null; action: string; createdAt: number; details: string };
 type Parsed = Omit<EventRow, "details"> & { details: Record<string, unknown> };
-
-export function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
 
 /** Audit rows by subject id, each row's details parsed once. */
 const bySubject = (rows: readonly EventRow[]): Map<number, Parsed[]> =>
@@ -83,7 +73,7 @@ export function replayRollouts(db: Executor, rows: readonly RolloutRow[], now: n
       return [
         r.id,
         {
-          restoration: own.some((e) => e.action === "rollout.start" && e.details.rollback === true),
+          restoration: own.some(startsARollback),
           abortedAt: own.find((e) => e.action === "rollout.abort")?.createdAt ?? null,
           intervals,
         },
